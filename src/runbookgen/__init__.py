@@ -1,0 +1,33 @@
+"""runbookgen: deployment runbooks as GitHub Markdown checklists.
+
+``load(path)`` and ``loads(text)`` parse a checklist into a :class:`Runbook`. Imports
+are lazy so the command line starts fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["Runbook", "RunbookgenError", "__version__", "load", "loads"]
+
+if TYPE_CHECKING:
+    from .errors import RunbookgenError
+    from .model import Runbook
+    from .parse import load, loads
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("load", "loads"):
+        from . import parse
+
+        return getattr(parse, name)
+    if name == "Runbook":
+        from .model import Runbook
+
+        return Runbook
+    if name == "RunbookgenError":
+        from .errors import RunbookgenError
+
+        return RunbookgenError
+    raise AttributeError(name)

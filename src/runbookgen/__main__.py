@@ -1,0 +1,5 @@
+"""``python -m runbookgen``."""
+
+from runbookgen.cli import main
+
+main()

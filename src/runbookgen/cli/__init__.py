@@ -1,0 +1,81 @@
+"""The ``runbookgen`` command: a thin click shell over the core.
+
+Commands live in small modules that import only click at load time; each command
+imports the core it needs when it runs, so ``runbookgen --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from runbookgen import __version__
+
+# command name -> "module:function" (modules under runbookgen.cli)
+COMMANDS: dict[str, str] = {
+    "parse": "parse:parse_cmd",
+}
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class LazyGroup(click.Group):
+    """Loads a command's module only when the command is used or listed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        return getattr(importlib.import_module(f"runbookgen.cli.{module}"), attr)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        name = args[0] if args else None
+        if name and not name.startswith("-") and name not in COMMANDS:
+            import difflib
+
+            close = difflib.get_close_matches(name, COMMANDS, n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            ctx.fail(f"No such command '{name}'.{hint}")
+        return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from runbookgen.errors import RunbookgenError
+
+        try:
+            return super().invoke(ctx)
+        except RunbookgenError as exc:
+            raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            raise click.exceptions.Exit(130) from None
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "-V", "--version", prog_name="runbookgen")
+def cli() -> None:
+    """Deployment runbooks as Markdown checklists, run records and a site.
+
+    Runbook templates live in content/, one run record per deployment in
+    runs/<runbook>/. Typical release:
+
+    \b
+      runbookgen new-run production-deployment --release v2.4.0
+      # tick boxes in pull requests, then:
+      runbookgen status
+      runbookgen check
+    """
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        cli.main(prog_name="runbookgen")
+    except KeyboardInterrupt:  # outside a command (e.g. while importing)
+        sys.exit(130)

@@ -1,0 +1,561 @@
+"""Markdown checklist → :class:`~runbookgen.model.Runbook`, following GitHub's rendering.
+
+An item is a task exactly when GitHub's cmark-gfm would draw a checkbox for it, nested
+the way GitHub nests it. markdown-it-py's built-in task lists (``meta["checked"]`` on
+``list_item_open``) and CommonMark block structure give that; the few places where
+cmark-gfm differs (no tasks inside block quotes) are handled here and pinned by tests
+that use cmark-gfm as the oracle.
+
+Only block structure matters for the model, so inline parsing is switched off: item text
+is the inline Markdown *source*, rendered later by whoever displays it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from .errors import RunbookgenError
+from .model import KINDS, Choice, Estimate, Field, Item, Prose, Runbook, Section
+from .text import first_line, slugify, strip_markup
+
+_LIST_OPEN = ("bullet_list_open", "ordered_list_open")
+_OPTIONAL = re.compile(
+    r"\((?:if|when)\s+(?:needed|required|applicable|necessary|appropriate)\)|\(optional\)", re.I)
+_TRAILING_PAREN = re.compile(r"\s*\(([^()]*)\)\s*$")
+_STRIKE = re.compile(r"^~~(?P<text>(?:(?!~~).)+)~~(?P<rest>.*)$", re.S)
+_NA_PREFIX = re.compile(r"^\s*(?:[-—–:]\s*)?(?:n/?a|not applicable|skip(?:ped)?)\b\s*[:\-—–]?\s*", re.I)
+_BLANK = re.compile(r"_{3,}")
+_BLANK_LABEL = re.compile(r"(?P<label>[^:_\n]*[^\s:_*])\**\s*:\s*\**\s*_{3,}")
+_LABEL_LINE = re.compile(r"^\*\*(?P<label>[^*]+?)\*\*\s*:?\s*(?P<value>.*?)\s*$")
+_BOLD_PREFIX = re.compile(r"^\*\*(?P<label>[^*]+?):?\*\*:?")
+_CHOICE_OPT = re.compile(r"\[(?P<mark>[ xX])\]\s*(?P<text>[^\[]*?)\s*(?=\[[ xX]\]|$)")
+_ESTIMATE = re.compile(
+    r"(?P<a>\d+(?:\.\d+)?)\s*(?:(?:-|–|—|to)\s*(?P<b>\d+(?:\.\d+)?))?\s*"
+    r"(?P<unit>minutes?|mins?|m|hours?|hrs?|h)\b", re.I)
+_ESTIMATE_LABELS = frozenset({"time estimate", "estimated time", "estimate", "estimated duration"})
+_METADATA_LABELS = frozenset({
+    "version", "last updated", "next review", "owner", "owners", "author", "authors",
+    "maintainer", "maintainers", "review cycle", "last reviewed", "created", "reviewed by",
+})
+_TRIGGER_TITLE = re.compile(
+    r"\b(?:roll[- ]?back|abort|escalation|no[- ]go)\s+(?:criteria|triggers?|conditions?)\b", re.I)
+_TRIGGER_INTRO = re.compile(
+    r"\b(?:initiate|trigger|start|begin|perform)\s+(?:a\s+)?roll[- ]?back\s+(?:if|when)\b"
+    r"|\bif\s+any\s+of\s+the\s+following\s+(?:occurs?|happens?|are\s+true|is\s+true)\b", re.I)
+_CONDITIONAL_TITLE = re.compile(r"\broll[- ]?back\s+(?:procedure|steps|process|runbook)\b", re.I)
+_CONDITIONAL_INTRO = re.compile(
+    r"^\s*(?:only\s+)?if\s+(?:a\s+)?(?:roll[- ]?back|incident|failure)\s+is\s+"
+    r"(?:required|needed|necessary|declared|initiated)\b", re.I)
+_SIGNOFF_TITLE = re.compile(r"\bsign[- ]?offs?\b|\bapprovals?\b", re.I)
+_FM_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
+_MAX_YAML_NODES = 100_000
+
+_md_instance: Any = None
+
+
+def _md() -> Any:
+    """The shared markdown-it instance: CommonMark + GFM tables/strikethrough + task lists."""
+    global _md_instance
+    if _md_instance is None:
+        from markdown_it import MarkdownIt
+        from mdit_py_plugins.front_matter import front_matter_plugin
+
+        md = MarkdownIt("commonmark", {"tasklists": True}).enable(["table", "strikethrough"])
+        md.use(front_matter_plugin)
+        md.disable("inline")  # the model needs block structure and inline *source* only
+        md.disable("text_join")
+        _md_instance = md
+    return _md_instance
+
+
+def load(path: str | os.PathLike[str], *, field_labels: frozenset[str] | None = None) -> Runbook:
+    """Parse a Markdown file; errors name the file (and line) instead of raising tracebacks."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise RunbookgenError("no such file", p) from None
+    except IsADirectoryError:
+        raise RunbookgenError("is a directory, not a Markdown file", p) from None
+    except PermissionError:
+        raise RunbookgenError("permission denied", p) from None
+    except OSError as exc:
+        raise RunbookgenError(exc.strerror or str(exc), p) from None
+    return loads(decode(data, p), path=os.fspath(path), field_labels=field_labels)
+
+
+def decode(data: bytes, path: str | os.PathLike[str] | None = None) -> str:
+    """UTF-8 (with or without BOM) or a one-line error naming the first bad byte's line."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise RunbookgenError(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save the file as UTF-8", path, line) from None
+
+
+def loads(text: str, *, path: str | None = None,
+          field_labels: frozenset[str] | None = None) -> Runbook:
+    """Parse Markdown text. ``field_labels`` (from a template) lets filled-in fields be read."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return _Builder(text, path, field_labels or frozenset()).build()
+
+
+class _Builder:
+    def __init__(self, text: str, path: str | None, labels: frozenset[str]) -> None:
+        self.path = path
+        self.tokens = _md().parse(text)
+        self.lines = re.split(r"\r\n?|\n", text)
+        self.labels = labels
+        self.label_re = _label_regex(labels)
+        self.rb = Runbook(title="", path=path, line_count=len(self.lines) - (text.endswith(("\n", "\r"))))
+        self.stack: list[Section] = []
+        self.implicit: Section | None = None
+        self.pre_prose: list[Prose] = []
+        self.ids: set[str] = set()
+        self._index()
+
+    # ------------------------------------------------------------------ token index
+    def _index(self) -> None:
+        """Match every opening token to its close, and count tasks so ranges answer in O(1)."""
+        toks = self.tokens
+        n = len(toks)
+        close = list(range(n))
+        tasks = [0] * (n + 1)
+        stack: list[int] = []
+        quote = 0
+        count = 0
+        for i, t in enumerate(toks):
+            if t.nesting == 1:
+                stack.append(i)
+                if t.type == "blockquote_open":
+                    quote += 1
+                elif quote == 0 and t.type == "list_item_open" and "checked" in t.meta:
+                    count += 1
+            elif t.nesting == -1:
+                close[stack.pop()] = i
+                if t.type == "blockquote_close":
+                    quote -= 1
+            tasks[i + 1] = count
+        self.close = close
+        self.tasks = tasks
+
+    def _has_tasks(self, i: int) -> bool:
+        return self.tasks[self.close[i] + 1] - self.tasks[i] > 0
+
+    # ------------------------------------------------------------------ build
+    def build(self) -> Runbook:
+        toks, close = self.tokens, self.close
+        i, n = 0, len(toks)
+        while i < n:
+            t = toks[i]
+            typ = t.type
+            if typ == "front_matter":
+                self._front_matter(t)
+                i += 1
+                continue
+            if typ == "heading_open":
+                self._heading(t, toks[i + 1].content)
+            elif typ == "paragraph_open":
+                self._paragraph(i, self._current())
+            elif typ in _LIST_OPEN:
+                self._list(i, None, None)
+            elif typ == "hr":
+                pass
+            else:
+                self._add_prose(self._current(), self._prose(t.map))
+            i = close[i] + 1
+        end = self.rb.line_count
+        for sec in self.stack:
+            sec.end_line = end
+        if self.implicit is not None and not self.implicit.end_line:
+            self.implicit.end_line = end
+        self._finish()
+        return self.rb
+
+    def _current(self) -> Section | None:
+        if self.stack:
+            return self.stack[-1]
+        return self.implicit
+
+    def _section_for_items(self) -> Section:
+        sec = self._current()
+        if sec is None:
+            title = self.rb.title or "Checklist"
+            sec = self.implicit = Section(id=self._unique(slugify(title)), title=title,
+                                          level=1, line=1, path=(title,))
+            self.rb.stages.append(sec)
+        return sec
+
+    def _unique(self, base: str) -> str:
+        ident, n = base, 1
+        while ident in self.ids:
+            n += 1
+            ident = f"{base}-{n}"
+        self.ids.add(ident)
+        return ident
+
+    def _front_matter(self, tok: Any) -> None:
+        data, lines = parse_front_matter(tok.content, self.path)
+        self.rb.front_matter = data
+        self.rb.front_matter_lines = lines
+        self.rb.body_line = tok.map[1] + 1
+
+    def _heading(self, tok: Any, content: str) -> None:
+        level = int(tok.tag[1:])
+        line = tok.map[0] + 1
+        title = content.strip()
+        if level == 1 and not self.rb.title and not self.rb.stages:
+            self.rb.title = strip_markup(title)
+            return
+        if self.implicit is not None and not self.stack:
+            self.implicit.end_line = line - 1
+        while self.stack and self.stack[-1].level >= level:
+            self.stack.pop().end_line = line - 1
+        parent = self.stack[-1] if self.stack else None
+        timing, optional = _heading_hints(title)
+        path = (*(parent.path if parent else ()), title)
+        ident = self._unique(f"{parent.id}/{slugify(title)}" if parent else slugify(title))
+        sec = Section(id=ident, title=title, level=level, line=line, timing=timing,
+                      optional=optional or bool(parent and parent.optional), path=path)
+        (parent.sections if parent else self.rb.stages).append(sec)
+        self.stack.append(sec)
+
+    # ------------------------------------------------------------------ blocks
+    def _prose(self, span: list[int] | None) -> Prose:
+        a, b = span if span else (0, 0)
+        return Prose(textwrap.dedent("\n".join(self.lines[a:b])).strip("\n"), a + 1)
+
+    def _add_prose(self, sec: Section | None, prose: Prose) -> None:
+        if not prose.text.strip():
+            return
+        (sec.prose if sec is not None else self.pre_prose).append(prose)
+
+    def _paragraph(self, i: int, sec: Section | None) -> None:
+        tok = self.tokens[i]
+        content = self.tokens[i + 1].content
+        line = tok.map[0] + 1
+        if self._label_lines(content, line, sec, paragraph=True):
+            return
+        self._add_prose(sec, self._prose(tok.map))
+
+    def _label_lines(self, content: str, line: int, sec: Section | None, paragraph: bool) -> bool:
+        """Read ``**Label**: value`` lines; True when they were metadata or an estimate only."""
+        parsed = []
+        for offset, raw in enumerate(content.split("\n")):
+            m = _LABEL_LINE.match(raw.strip())
+            if not m:
+                return False
+            parsed.append((line + offset, m.group("label").strip().rstrip(":"), m.group("value")))
+        consumed = True
+        for ln, label, value in parsed:
+            low = label.lower()
+            if paragraph and low in _ESTIMATE_LABELS and sec is not None:
+                est = parse_estimate(value)
+                if est is not None:
+                    sec.estimate = est
+                    continue
+            if paragraph and low in _METADATA_LABELS:
+                self.rb.metadata[label] = value
+                continue
+            consumed = False
+            if sec is None:
+                continue
+            opts = list(_CHOICE_OPT.finditer(value))
+            if len(opts) >= 2 and value.lstrip().startswith("["):
+                sec.choices.append(Choice(
+                    name=label, options=[o.group("text") for o in opts],
+                    selected=[o.group("text") for o in opts if o.group("mark") != " "], line=ln))
+            elif _BLANK.search(value) or label in self.labels:
+                sec.fields.append(Field(name=label, value=_field_value(value), line=ln))
+        return consumed
+
+    def _scan_plain_list(self, i: int, sec: Section | None) -> None:
+        """A list without tasks is prose; its ``**Label**:`` items may still be fields."""
+        for k in range(i, self.close[i]):
+            t = self.tokens[k]
+            if t.type == "inline" and t.map:
+                self._label_lines(t.content, t.map[0] + 1, sec, paragraph=False)
+
+    def _list(self, i: int, sec: Section | None, parent: Item | None) -> None:
+        tok = self.tokens[i]
+        if not self._has_tasks(i):
+            if parent is not None:
+                parent.notes.append(self._prose(tok.map))
+            else:
+                target = self._current() if sec is None else sec
+                self._scan_plain_list(i, target)
+                self._add_prose(target, self._prose(tok.map))
+            return
+        if sec is None:
+            sec = self._section_for_items()
+        j, end = i + 1, self.close[i]
+        while j < end:
+            self._list_item(j, sec, parent)
+            j = self.close[j] + 1
+
+    def _children(self, j: int) -> tuple[int, int]:
+        """Token range of a list item's blocks after its first paragraph."""
+        first = j + 1
+        if self.tokens[first].type == "paragraph_open":
+            first = self.close[first] + 1
+        return first, self.close[j]
+
+    def _list_item(self, j: int, sec: Section, parent: Item | None) -> None:
+        toks, close = self.tokens, self.close
+        li = toks[j]
+        starts_para = toks[j + 1].type == "paragraph_open"
+        content = toks[j + 2].content if starts_para else ""
+        k, end = self._children(j)
+        if "checked" in li.meta and starts_para:
+            item = self._item(content, li.meta["checked"], li.map, sec, parent)
+            while k < end:
+                t = toks[k]
+                if t.type in _LIST_OPEN:
+                    self._list(k, sec, item)
+                elif t.map:
+                    item.notes.append(self._prose(t.map))
+                k = close[k] + 1 if t.nesting == 1 else k + 1
+            return
+        has_tasks = self._has_tasks(j)
+        if parent is not None:
+            if not has_tasks:
+                parent.notes.append(self._prose(li.map))
+                return
+            if starts_para:
+                parent.notes.append(self._prose(toks[j + 1].map))
+            target: Section = sec
+        elif has_tasks:
+            title = _BOLD_PREFIX.sub(lambda m: m.group("label"), content.strip()).strip()
+            title = first_line(title) or "Step"
+            timing, optional = _heading_hints(title)
+            target = Section(
+                id=self._unique(f"{sec.id}/{slugify(title)}"), title=title, level=sec.level + 1,
+                line=li.map[0] + 1, end_line=li.map[1], step=True, timing=timing,
+                optional=optional or sec.optional, path=(*sec.path, title))
+            sec.sections.append(target)
+        else:
+            self._scan_plain_list(j, sec)
+            sec.prose.append(self._prose(li.map))
+            return
+        while k < end:
+            t = toks[k]
+            if t.type in _LIST_OPEN:
+                self._list(k, target, parent)
+            elif t.map and parent is None:
+                self._add_prose(target, self._prose(t.map))
+            k = close[k] + 1 if t.nesting == 1 else k + 1
+
+    def _item(self, content: str, checked: bool, span: list[int], sec: Section,
+              parent: Item | None) -> Item:
+        text = content.strip()
+        skipped, reason = False, None
+        m = _STRIKE.match(text)
+        if m:
+            skipped = True
+            text = m.group("text").strip()
+            reason = _NA_PREFIX.sub("", m.group("rest").strip()).strip() or None
+        fields, key = parse_fields(text, self.label_re)
+        if not fields:
+            key = strip_markup(first_line(text))
+        owner = parent.id if parent is not None else sec.id
+        item = Item(
+            id=self._unique(f"{owner}/{slugify(key)}"), text=text, checked=checked,
+            line=span[0] + 1, end_line=span[1], key=key,
+            optional=bool(_OPTIONAL.search(text)) or sec.optional or bool(parent and parent.optional),
+            skipped=skipped, skip_reason=reason, fields=fields)
+        for f in fields:
+            f.line = item.line
+        (parent.children if parent is not None else sec.items).append(item)
+        return item
+
+    # ------------------------------------------------------------------ finishing
+    def _finish(self) -> None:
+        rb = self.rb
+        fm = rb.front_matter
+        if not rb.title:
+            rb.title = str(fm.get("title") or (Path(self.path).stem if self.path else ""))
+        rb.description = "\n\n".join(p.text for p in self.pre_prose)
+        version = fm.get("version", rb.metadata.get("Version"))
+        rb.version = None if version is None else str(version)
+        rb.metadata = {**rb.metadata, **{k: v for k, v in fm.items() if k != "kinds"}}
+        overrides = self._kind_overrides()
+        _assign_kinds(rb.stages, None, overrides)
+        unused = set(overrides) - {k for k, v in overrides.items() if v[2]}
+        if unused:
+            key = sorted(unused)[0]
+            raise RunbookgenError(
+                f"front matter 'kinds' names '{overrides[key][1]}', but no section has that title or id",
+                self.path, rb.front_matter_lines.get("kinds"))
+
+    def _kind_overrides(self) -> dict[str, list[Any]]:
+        raw = self.rb.front_matter.get("kinds")
+        if raw is None:
+            return {}
+        line = self.rb.front_matter_lines.get("kinds")
+        if not isinstance(raw, dict):
+            raise RunbookgenError("front matter 'kinds' must map section titles to kinds",
+                                  self.path, line)
+        out: dict[str, list[Any]] = {}
+        for name, kind in raw.items():
+            if kind not in KINDS:
+                raise RunbookgenError(
+                    f"front matter 'kinds': '{kind}' for '{name}' is not one of {', '.join(KINDS)}",
+                    self.path, line)
+            out[str(name).strip().lower()] = [kind, str(name), False]
+        return out
+
+
+def _assign_kinds(sections: list[Section], inherited: str | None,
+                  overrides: dict[str, list[Any]]) -> None:
+    for sec in sections:
+        kind = None
+        for key in _override_keys(sec):
+            if key in overrides:
+                kind = overrides[key][0]
+                overrides[key][2] = True
+                break
+        if kind is None:
+            kind = _signal(sec)
+        if kind is None:
+            if inherited in ("triggers", "conditional", "sign-off", "reference"):
+                kind = inherited
+            elif not any(True for _ in sec.all_items()):
+                kind = "reference"
+            elif any(len(i.fields) >= 2 for i in sec.own_items()):
+                kind = "sign-off"
+            else:
+                kind = "tasks"
+        sec.kind = kind
+        _assign_kinds(sec.sections, kind, overrides)
+
+
+def _override_keys(sec: Section) -> list[str]:
+    bare = _TRAILING_PAREN.sub("", sec.title)
+    return [sec.id.lower(), sec.title.lower(), bare.lower(), " / ".join(sec.path).lower()]
+
+
+def _signal(sec: Section) -> str | None:
+    """A kind the section's own title or introduction asks for."""
+    first = min([i.line for i in sec.items] + [s.line for s in sec.sections] + [sec.end_line + 1])
+    intro = " ".join(p.text for p in sec.prose if p.line < first)
+    title = sec.title
+    if _TRIGGER_TITLE.search(title) or _TRIGGER_INTRO.search(intro):
+        return "triggers"
+    if _CONDITIONAL_TITLE.search(title) or _CONDITIONAL_INTRO.search(intro):
+        return "conditional"
+    if _SIGNOFF_TITLE.search(title):
+        return "sign-off"
+    return None
+
+
+def _heading_hints(title: str) -> tuple[str | None, bool]:
+    """A trailing ``(24 Hours Before)`` is a timing hint; ``(if required)`` makes it optional."""
+    m = _TRAILING_PAREN.search(title)
+    if not m:
+        return None, False
+    if _OPTIONAL.search(m.group(0)):
+        return None, True
+    return m.group(1).strip() or None, False
+
+
+def _label_regex(labels: frozenset[str]) -> re.Pattern[str] | None:
+    if not labels:
+        return None
+    alts = "|".join(re.escape(x) for x in sorted(labels, key=len, reverse=True))
+    return re.compile(rf"(?:^|(?<=\s))\**(?P<label>{alts})\**\s*:")
+
+
+def parse_fields(text: str, known: re.Pattern[str] | None = None) -> tuple[list[Field], str]:
+    """Fill-in fields of an item and the text with values removed (its identity).
+
+    Blanks (``Name: ____``) define fields in a template; in a run the blanks are
+    replaced by values, so labels known from the template find them again.
+    """
+    spans: list[tuple[int, int, str]] = []
+    if _BLANK.search(text):
+        for m in _BLANK_LABEL.finditer(text):
+            label = m.group("label").strip().strip("*").strip()
+            colon = text.index(":", m.start("label") + len(m.group("label")))
+            spans.append((m.start("label"), colon + 1, label))
+    if not spans and known is not None:
+        first = known.match(text)
+        if first:
+            spans = [(m.start(), m.end(), m.group("label")) for m in known.finditer(text)]
+    if not spans:
+        return [], ""
+    fields = []
+    for n, (_start, after, label) in enumerate(spans):
+        stop = spans[n + 1][0] if n + 1 < len(spans) else len(text)
+        fields.append(Field(name=label, value=_field_value(text[after:stop])))
+    key = " ".join(f"{f.name}:" for f in fields)
+    return fields, key
+
+
+def _field_value(raw: str) -> str:
+    value = raw.strip().strip("*").strip()
+    return "" if not value or set(value) <= {"_", " "} else value
+
+
+def parse_estimate(value: str) -> Estimate | None:
+    """``10-15 minutes`` → 10..15; ``1-2 hours`` → 60..120; ``30 min`` → 30..30."""
+    m = _ESTIMATE.search(value)
+    if not m:
+        return None
+    factor = 60 if m.group("unit").lower().startswith("h") else 1
+    a = float(m.group("a")) * factor
+    b = float(m.group("b")) * factor if m.group("b") else a
+    lo, hi = sorted((a, b))
+    return Estimate(min=round(lo), max=round(hi), text=value.strip())
+
+
+def parse_front_matter(raw: str, path: str | None) -> tuple[dict[str, Any], dict[str, int]]:
+    """YAML 1.2 front matter as a dict, with the 1-based line of each top-level key."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        data = yaml.load(raw) if raw.strip() else {}
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark is not None else None
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        raise RunbookgenError(f"invalid front matter YAML: {problem}", path, line) from None
+    except (YAMLError, ValueError, TypeError) as exc:
+        raise RunbookgenError(f"invalid front matter YAML: {exc}", path, 2) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise RunbookgenError("front matter must be a YAML mapping of keys to values", path, 2)
+    _check_size(data, path)
+    lines: dict[str, int] = {}
+    for n, line in enumerate(raw.split("\n")):
+        m = _FM_KEY.match(line)
+        if m and m.group(1) not in lines:
+            lines[m.group(1)] = n + 2
+    return {str(k): v for k, v in data.items()}, lines
+
+
+def _check_size(data: Any, path: str | None) -> None:
+    """Refuse alias bombs: count nodes as if aliases were expanded, stopping early."""
+    budget = _MAX_YAML_NODES
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise RunbookgenError(
+                f"front matter is too large when expanded (more than {_MAX_YAML_NODES} values; "
+                "YAML aliases?)", path, 2)
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
