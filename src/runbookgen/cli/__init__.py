@@ -17,6 +17,21 @@ from runbookgen import __version__
 # command name -> "module:function" (modules under runbookgen.cli)
 COMMANDS: dict[str, str] = {
     "parse": "parse:parse_cmd",
+    # run records (cli/runs.py)
+    "new-run": "runs:new_run_cmd",
+    "status": "runs:status_cmd",
+    "check": "runs:check_cmd",
+    "summary": "runs:summary_cmd",
+    "upgrade": "runs:upgrade_cmd",
+    "tick": "runs:tick_cmd",
+    # the site (cli/site.py)
+    "build": "site:build_cmd",
+    "serve": "site:serve_cmd",
+    # history from git (cli/history.py)
+    "history": "history:history_cmd",
+    # onboarding (cli/init.py)
+    "init": "init:init_cmd",
+    "new-runbook": "init:new_runbook_cmd",
 }
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -26,7 +41,10 @@ class LazyGroup(click.Group):
     """Loads a command's module only when the command is used or listed."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+        from importlib.util import find_spec
+
+        return sorted(n for n, t in COMMANDS.items()
+                      if find_spec(f"runbookgen.cli.{t.split(':')[0]}") is not None)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)

@@ -1,0 +1,67 @@
+"""Conventions shared by every command: output formats, colour, progress, errors.
+
+- data goes to stdout, diagnostics to stderr;
+- ``NO_COLOR`` (any value) turns colour off; click already strips colour when not a TTY;
+- ``--format auto`` means ``github`` under GitHub Actions and ``text`` elsewhere;
+- long work shows a progress bar on stderr, only when stderr is a terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+
+T = TypeVar("T")
+
+
+def no_color() -> bool:
+    return bool(os.environ.get("NO_COLOR"))
+
+
+def style(text: str, **kwargs: Any) -> str:
+    """click.style unless NO_COLOR is set."""
+    return text if no_color() else click.style(text, **kwargs)
+
+
+def on_github_actions() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def resolve_format(fmt: str) -> str:
+    """``auto`` → ``github`` on GitHub Actions, ``text`` otherwise."""
+    if fmt == "auto":
+        return "github" if on_github_actions() else "text"
+    return fmt
+
+
+def warn(message: str) -> None:
+    click.echo(style("warning: ", fg="yellow", bold=True) + message, err=True)
+
+
+@contextmanager
+def progress(items: Iterable[T], label: str, length: int | None = None,
+             threshold: int = 50) -> Iterator[Iterable[T]]:
+    """A progress bar on stderr for long loops; silent for short ones or when not a TTY."""
+    if length is None:
+        try:
+            length = len(items)  # type: ignore[arg-type]
+        except TypeError:
+            length = None
+    if length is None or length < threshold or not sys.stderr.isatty():
+        yield items
+        return
+    with click.progressbar(items, length=length, label=label, file=sys.stderr,
+                           color=not no_color()) as bar:
+        yield bar
+
+
+def project(start: str | None = None) -> Any:
+    """The runbook repository containing the working directory (or ``start``)."""
+    from runbookgen.project import Project
+
+    return Project.discover(start)
