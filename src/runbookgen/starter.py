@@ -1,0 +1,176 @@
+"""Scaffolding a runbook repository (``init``) and adding runbooks (``new-runbook``).
+
+The starter files ship as package data under ``runbookgen/starter/`` so a wheel carries
+them. Both operations refuse to overwrite anything: every target is checked before the
+first byte is written, each file is written atomically (temporary file + rename), and a
+failure part-way removes what this call created, so a project is never left half-made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from . import __version__
+from .errors import RunbookgenError
+
+#: The runbook that ``init`` writes and ``new-runbook`` copies.
+EXAMPLE_RUNBOOK = "content/example-deployment.md"
+EXAMPLE_TITLE = "Example Deployment"
+
+# Runbook ids become file names and URL segments: plain, portable, no path tricks.
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_RESERVED = {"index", "con", "prn", "aux", "nul"}
+
+
+@dataclass
+class Scaffold:
+    """What a scaffolding call wrote (paths relative to ``root``)."""
+
+    root: Path
+    written: list[str] = field(default_factory=list)
+
+
+def starter_root() -> Traversable:
+    """The packaged starter tree."""
+    return files("runbookgen").joinpath("starter")
+
+
+def _walk(node: Traversable, prefix: str = "") -> list[tuple[str, Traversable]]:
+    out: list[tuple[str, Traversable]] = []
+    for child in sorted(node.iterdir(), key=lambda c: c.name):
+        if child.name == "__pycache__":
+            continue
+        rel = f"{prefix}{child.name}"
+        if child.is_dir():
+            out.extend(_walk(child, rel + "/"))
+        else:
+            out.append((rel, child))
+    return out
+
+
+def starter_files(site_name: str) -> dict[str, str]:
+    """Relative path → text of every starter file, with placeholders filled in."""
+    result = {}
+    for rel, node in _walk(starter_root()):
+        text = node.read_text(encoding="utf-8")
+        text = text.replace("__RUNBOOKGEN_VERSION__", __version__)
+        text = text.replace("__SITE_NAME__", _yaml_scalar(site_name))
+        result[rel] = text
+    return result
+
+
+def _yaml_scalar(text: str) -> str:
+    """``text`` as a YAML scalar that stays a plain string whatever it contains."""
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ._-]*", text) and text.lower() not in {
+            "yes", "no", "true", "false", "null", "on", "off", "y", "n"}:
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def title_from_name(name: str) -> str:
+    """``production-deployment`` → ``Production Deployment``."""
+    words = re.split(r"[-_]+", name)
+    return " ".join(w[:1].upper() + w[1:] for w in words if w)
+
+
+def validate_name(name: str) -> str:
+    """A runbook id usable as ``content/<name>.md`` and ``runs/<name>/``; raises otherwise."""
+    if name.endswith(".md"):
+        name = name[:-3]
+    if not _NAME.fullmatch(name) or name.lower() in _RESERVED:
+        raise RunbookgenError(
+            f"invalid runbook name {name!r}: use letters, digits, '-' and '_' (at most 64, "
+            "starting with a letter or digit; not 'index'), e.g. 'production-deployment'")
+    return name
+
+
+def write_files(root: Path, contents: dict[str, str]) -> Scaffold:
+    """Write ``contents`` under ``root``: all or nothing, never overwriting."""
+    conflicts = sorted(rel for rel in contents if os.path.lexists(root / rel))
+    if conflicts:
+        listing = ", ".join(conflicts[:10]) + (f" and {len(conflicts) - 10} more"
+                                               if len(conflicts) > 10 else "")
+        raise RunbookgenError(f"refusing to overwrite existing files: {listing}; nothing was written",
+                              root)
+    made = Scaffold(root=root)
+    created_dirs: list[Path] = []
+    try:
+        for rel, text in contents.items():
+            target = root / rel
+            for parent in reversed([p for p in target.parents if p == root or root in p.parents]):
+                if not parent.exists():
+                    parent.mkdir()
+                    created_dirs.append(parent)
+            _atomic_create(target, text)
+            made.written.append(rel)
+    except BaseException:
+        for rel in made.written:
+            (root / rel).unlink(missing_ok=True)
+        for d in reversed(created_dirs):
+            with contextlib.suppress(OSError):
+                d.rmdir()
+        raise
+    return made
+
+
+def _atomic_create(target: Path, text: str) -> None:
+    """Create ``target`` with ``text`` in one step; fail if it appeared meanwhile."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        Path(tmp).chmod(0o666 & ~umask)
+        # link() fails when the target exists, unlike rename(): no race with a writer.
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            raise RunbookgenError("refusing to overwrite existing file", target) from None
+        except OSError:  # file systems without hard links
+            if target.exists():
+                raise RunbookgenError("refusing to overwrite existing file", target) from None
+            Path(tmp).replace(target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def init_project(directory: str | os.PathLike[str], site_name: str | None = None) -> Scaffold:
+    """Scaffold a runbook repository in ``directory`` (created if missing)."""
+    root = Path(directory).resolve()
+    if root.exists() and not root.is_dir():
+        raise RunbookgenError("not a directory", root)
+    name = site_name or f"{title_from_name(root.name) or 'Deployment'} Runbooks"
+    contents = starter_files(name)
+    root.mkdir(parents=True, exist_ok=True)
+    return write_files(root, contents)
+
+
+def runbook_text(name: str, title: str | None = None) -> str:
+    """The starter runbook retitled for ``name``."""
+    text = starter_root().joinpath(*EXAMPLE_RUNBOOK.split("/")).read_text(encoding="utf-8")
+    title = (title or title_from_name(name)).strip()
+    if not title or "\n" in title:
+        raise RunbookgenError("the title must be one non-empty line")
+    lines = text.splitlines(keepends=True)
+    lines[0] = f"# {title}\n"
+    # The intro line about renaming only makes sense in the example itself.
+    return "".join(lines).replace(
+        "A starting point: rename this file, or add your own with `runbookgen new-runbook NAME`.\n",
+        "Describe when this runbook is used and who runs it.\n")
+
+
+def new_runbook(content_dir: str | os.PathLike[str], name: str, title: str | None = None) -> Path:
+    """Write ``<content_dir>/<name>.md`` from the starter runbook; never overwrites."""
+    name = validate_name(name)
+    root = Path(content_dir).resolve()
+    rel = f"{name}.md"
+    write_files(root, {rel: runbook_text(name, title)})
+    return root / rel
