@@ -1,0 +1,791 @@
+"""The site's pages, rendered from the runbook model — with no MkDocs import.
+
+MkDocs renders Markdown with Python-Markdown, which flattens GitHub's 2-space nested
+items and breaks ordered-list steps; and MkDocs 2 drops plugins altogether. So every
+page body is rendered here, from the model (GitHub's structure), as an HTML fragment a
+theme can wrap. The MkDocs plugin (``runbookgen.site.plugin``) is a thin adapter that
+hands these fragments to mkdocs-material.
+
+Untrusted text (anything from a run file) only reaches HTML through
+:mod:`runbookgen.safehtml`.
+
+Scale: a :class:`Site` keeps one small :class:`RunEntry` per run (summary + rendered
+body); run pages are not in any navigation and the home/history pages list runs in
+compact tables, so a page's size does not grow with the number of runs (except the
+history table itself, which is the point of that page).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from markupsafe import Markup
+
+from . import badges
+from .errors import RunbookgenError
+from .model import Choice, Field, Item, Prose, Runbook, Section
+from .safehtml import block, inline, plain, text, title_text
+
+esc = text
+
+STATUS_LABELS = {
+    "planned": "planned", "in-progress": "in progress", "success": "success", "partial": "partial",
+    "rolled-back": "rolled back", "aborted": "aborted",
+}
+KIND_LABELS = {
+    "tasks": ("Tasks", "work to do; counts towards progress"),
+    "triggers": ("Rollback criteria", "tick only if the condition happened; a tick flags the run"),
+    "conditional": ("Conditional", "only counts once the run is rolling back"),
+    "sign-off": ("Sign-off", "names and dates of the people who approve"),
+    "reference": ("Reference", "information, no boxes"),
+}
+REQUIRED_KEYS = ("runbook", "release", "date", "status")
+
+
+# ---------------------------------------------------------------------------- options and links
+@dataclass
+class SiteOptions:
+    """What the pages need to know about the site (filled from the plugin's config)."""
+
+    runs_url: str = "runs"          # run pages live under <site>/<runs_url>/<runbook>/<run>/
+    history_page: str = "history.md"
+    badges_dir: str = "badges"
+    edit_base: str | None = None    # URL that repository-relative paths are appended to
+    directory_urls: bool = True
+    recent: int = 10                # runs listed under "recent outcomes" on the home page
+    site_name: str = "Runbooks"
+
+
+def page_url(src_uri: str, directory_urls: bool = True) -> str:
+    """The URL MkDocs gives a Markdown page (relative to the site root)."""
+    stem, _ = posixpath.splitext(src_uri)
+    if posixpath.basename(stem) in ("index", "README"):
+        d = posixpath.dirname(stem)
+        return f"{d}/" if d else ""
+    return f"{stem}/" if directory_urls else f"{stem}.html"
+
+
+def root_prefix(url: str) -> str:
+    """Relative path from a page at ``url`` back to the site root (``""``, ``"../"`` …)."""
+    return "../" * url.count("/")
+
+
+@dataclass
+class Links:
+    """Relative links from one page, so the site works from any sub-path or ``file://``."""
+
+    url: str
+    directory_urls: bool = True
+
+    @property
+    def root(self) -> str:
+        return root_prefix(self.url)
+
+    def page(self, src_uri: str, anchor: str = "") -> str:
+        target = page_url(src_uri, self.directory_urls)
+        href = self.root + target if target else (self.root or "./")
+        return href + (f"#{anchor}" if anchor else "")
+
+    def file(self, path: str) -> str:
+        return self.root + path
+
+
+def edit_base(repo_url: str | None, edit_uri: str | None, docs_dir: str) -> str | None:
+    """The repository's "edit file" URL prefix for paths relative to the repository root.
+
+    MkDocs' ``edit_uri`` points into ``docs_dir``; run files live beside it, so the
+    trailing ``docs_dir`` segment is removed. ``None`` when there is no ``repo_url``.
+    """
+    if not repo_url:
+        return None
+    if edit_uri is None:
+        if "github.com" in repo_url or "gitlab.com" in repo_url:
+            edit_uri = "edit/master/docs/"
+        elif "bitbucket.org" in repo_url:
+            edit_uri = "src/default/docs/"
+        else:
+            return None
+    from urllib.parse import urljoin
+
+    base = urljoin(repo_url.rstrip("/") + "/", edit_uri).rstrip("/")
+    tail = "/" + docs_dir.strip("/")
+    if base.endswith(tail):
+        base = base[: -len(tail)]
+    return base + "/"
+
+
+# ---------------------------------------------------------------------------- history extension point
+@dataclass(frozen=True)
+class Tick:
+    """One tick of an item: who and when (both plain strings, escaped on output)."""
+
+    who: str
+    when: str
+
+
+class RunHistory(Protocol):
+    """What a history source (git) can tell the run page. Optional: pages render without it."""
+
+    def ticks(self, item_id: str) -> Sequence[Tick]: ...
+
+    def duration(self, section_id: str) -> float | None:
+        """Actual minutes spent in a section/phase, when known."""
+        ...
+
+
+# ---------------------------------------------------------------------------- the site's data
+@dataclass
+class StageBar:
+    id: str
+    title: str
+    done: int
+    total: int
+    skipped: int
+    counted: bool
+    depth: int
+
+    @property
+    def percent(self) -> float:
+        return 100.0 if self.total == 0 else round(self.done * 100.0 / self.total, 1)
+
+
+@dataclass
+class RunEntry:
+    """One run as the site needs it: a summary for lists and the rendered page body."""
+
+    relpath: str                 # relative to the repository root
+    src_uri: str                 # the generated page's path in the site
+    runbook: str = ""
+    runbook_title: str = ""
+    release: str = ""
+    date: str = ""
+    lead: str = ""
+    status: str = ""
+    state: str = "broken"        # planned | in-progress | complete | triggered | broken
+    done: int = 0
+    total: int = 0
+    skipped: int = 0
+    percent: float = 0.0
+    triggered: list[str] = field(default_factory=list)
+    stages: list[StageBar] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    body: str = ""
+    toc: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def slug(self) -> str:
+        return posixpath.splitext(posixpath.basename(self.src_uri))[0]
+
+    @property
+    def broken(self) -> bool:
+        return bool(self.errors)
+
+    @property
+    def title(self) -> str:
+        name = self.release or self.slug
+        return title_text(f"{name} · {self.runbook_title or self.runbook or 'run'}")
+
+    @property
+    def badge_path(self) -> str:
+        return posixpath.splitext(self.src_uri)[0]
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {"success", "partial", "rolled-back", "aborted"}
+
+
+@dataclass
+class RunbookEntry:
+    name: str
+    src_uri: str
+    model: Runbook
+    runs: list[RunEntry] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return self.model.title or self.name
+
+    @property
+    def latest(self) -> RunEntry | None:
+        return self.runs[0] if self.runs else None
+
+
+HistoryFor = Callable[[str], "RunHistory | None"]
+
+
+class Site:
+    """Everything the pages show: runbooks, runs (newest first) and broken run files."""
+
+    def __init__(self, project: Any, options: SiteOptions) -> None:
+        self.project = project
+        self.options = options
+        self.runbooks: dict[str, RunbookEntry] = {}
+        self.runs: list[RunEntry] = []
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(cls, project: Any, options: SiteOptions,
+             on_progress: Callable[[int, int], None] | None = None,
+             history_for: HistoryFor | None = None) -> Site:
+        """Parse templates and every run record; a bad run file becomes a broken entry."""
+        site = cls(project, options)
+        for name in project.runbook_names:
+            try:
+                model = project.template(name)
+            except RunbookgenError:
+                continue  # the template page itself shows the error (rendered by MkDocs)
+            if model is not None:
+                site.runbooks[name] = RunbookEntry(name, f"{name}.md", model)
+        files = project.run_files()
+        for n, path in enumerate(files, 1):
+            site.runs.append(site._load_run(path, history_for))
+            if on_progress is not None:
+                on_progress(n, len(files))
+        site.runs.sort(key=lambda r: (r.date, r.release, r.relpath), reverse=True)
+        for run in site.runs:
+            if run.runbook in site.runbooks:
+                site.runbooks[run.runbook].runs.append(run)
+        return site
+
+    def _src_uri(self, path: Path) -> str:
+        runs_root = self.project.runs_path
+        try:
+            rel = path.relative_to(runs_root).as_posix()
+        except ValueError:
+            rel = path.name
+        return f"{self.options.runs_url.strip('/')}/{rel}"
+
+    def _load_run(self, path: Path, history_for: HistoryFor | None) -> RunEntry:
+        from .progress import compute
+        from .runfile import STATUSES, load_run
+
+        entry = RunEntry(relpath=self.project.rel(path), src_uri=self._src_uri(path))
+        try:
+            self.project.inside(path, "run record")
+        except RunbookgenError:
+            entry.relpath = entry.src_uri
+            entry.errors.append("refused: the file is a symlink to a place outside the repository")
+            entry.body = self._broken_body(entry)
+            return entry
+        try:
+            record = load_run(path, self.project)
+        except RunbookgenError as exc:
+            entry.errors.append(str(exc))
+            entry.body = self._broken_body(entry)
+            return entry
+        fm = record.front_matter
+        entry.runbook, entry.release, entry.date = record.runbook, record.release, record.date
+        entry.lead, entry.status = record.lead, record.status
+        for key in REQUIRED_KEYS:
+            if fm.get(key) in (None, ""):
+                line = record.key_line(key)
+                entry.errors.append(f"{record.relpath}:{line or 1}: front matter lacks '{key}'")
+        if entry.status and entry.status not in STATUSES:
+            entry.errors.append(f"{record.relpath}:{record.key_line('status') or 1}: status "
+                                f"'{entry.status}' is not one of {', '.join(STATUSES)}")
+        if entry.runbook and entry.runbook not in self.runbooks:
+            entry.errors.append(f"{record.relpath}:{record.key_line('runbook') or 1}: no runbook "
+                                f"template '{entry.runbook}' under {self.project.content_dir}/")
+        tpl = self.runbooks.get(entry.runbook)
+        entry.runbook_title = tpl.title if tpl else record.model.title
+        prog = compute(record.model, entry.status)
+        entry.state = "broken" if entry.errors else prog.state
+        entry.done, entry.total, entry.skipped = prog.done, prog.total, prog.skipped
+        entry.percent = prog.percent
+        entry.triggered = [plain(i.text) for i in prog.triggered]
+        entry.stages = [StageBar(sp.section.id, plain(sp.section.title), sp.tree.done, sp.tree.total,
+                                 sp.tree.skipped, sp.counted, sp.depth) for sp in prog.sections()]
+        history = history_for(entry.relpath) if history_for is not None else None
+        entry.body = self._run_body(entry, record.model, history)
+        entry.toc = toc_tokens(record.model)
+        return entry
+
+    # ------------------------------------------------------------------ queries
+    @property
+    def broken(self) -> list[RunEntry]:
+        return [r for r in self.runs if r.broken]
+
+    def links(self, src_uri: str) -> Links:
+        return Links(page_url(src_uri, self.options.directory_urls), self.options.directory_urls)
+
+    def edit_url(self, relpath: str) -> str | None:
+        return self.options.edit_base + relpath if self.options.edit_base else None
+
+    def run_badge(self, run: RunEntry) -> badges.Badge:
+        return badges.run_badge(run.percent, run.state, run.status)
+
+    def runbook_badge(self, rb: RunbookEntry) -> badges.Badge:
+        latest = rb.latest
+        return badges.runbook_badge(latest.status if latest else None)
+
+    def badge_files(self) -> dict[str, str]:
+        """Site-relative path → content of every badge (SVG and shields endpoint JSON)."""
+        out: dict[str, str] = {}
+        base = self.options.badges_dir.strip("/")
+        for run in self.runs:
+            b = self.run_badge(run)
+            out[f"{base}/{run.badge_path}.svg"] = b.svg()
+            out[f"{base}/{run.badge_path}.json"] = b.endpoint_json()
+        for rb in self.runbooks.values():
+            b = self.runbook_badge(rb)
+            out[f"{base}/{rb.name}.svg"] = b.svg()
+            out[f"{base}/{rb.name}.json"] = b.endpoint_json()
+        return out
+
+    # ------------------------------------------------------------------ run page
+    def _badge_img(self, links: Links, badge_path: str, alt: str) -> str:
+        src = links.file(f"{self.options.badges_dir.strip('/')}/{badge_path}.svg")
+        return f'<img class="rbg-badge" src="{esc(src)}" alt="{esc(alt)}">'
+
+    def _broken_body(self, entry: RunEntry) -> str:
+        links = self.links(entry.src_uri)
+        out = [f'<h1>{esc(entry.slug)} <span class="rbg-chip" data-state="broken">broken</span></h1>',
+               '<div class="admonition failure rbg-broken"><p class="admonition-title">'
+               'This run record could not be read</p>']
+        out += [f"<p><code>{esc(e)}</code></p>" for e in entry.errors]
+        out.append(f"<p>File: <code>{esc(entry.relpath)}</code>. Fix the file "
+                   "(<code>runbookgen check</code> explains) and rebuild.</p></div>")
+        out.append(self._edit_link(entry.relpath))
+        out.append(f'<p><a href="{esc(links.page(self.options.history_page))}">All runs</a></p>')
+        return "\n".join(out)
+
+    def _edit_link(self, relpath: str) -> str:
+        url = self.edit_url(relpath)
+        if url:
+            return (f'<p class="rbg-edit"><a class="md-button" href="{esc(url)}">Edit the run file'
+                    f"</a> <code>{esc(relpath)}</code></p>")
+        return f'<p class="rbg-edit">Run file: <code>{esc(relpath)}</code></p>'
+
+    def _run_body(self, entry: RunEntry, model: Runbook, history: RunHistory | None) -> str:
+        links = self.links(entry.src_uri)
+        rb = self.runbooks.get(entry.runbook)
+        out: list[str] = []
+        out.append(f'<h1>{esc(entry.release or entry.slug)} '
+                   f'<small>{esc(entry.runbook_title)}</small></h1>')
+        badge = self.run_badge(entry)
+        out.append('<p class="rbg-badges">' + self._badge_img(links, entry.badge_path, f"{badge.label}: {badge.message}")
+                   + f' {status_chip(entry.status, entry.state)}</p>')
+        if entry.errors:
+            out.append('<div class="admonition failure rbg-broken"><p class="admonition-title">'
+                       "This run record has problems</p>"
+                       + "".join(f"<p><code>{esc(e)}</code></p>" for e in entry.errors) + "</div>")
+        if entry.triggered:
+            items = "".join(f"<li>{esc(t)}</li>" for t in entry.triggered)
+            out.append('<div class="admonition danger rbg-rollback" role="alert">'
+                       '<p class="admonition-title">Rollback criterion ticked — roll back</p>'
+                       f"<ul>{items}</ul><p>The Rollback Procedure now counts towards progress.</p></div>")
+        # The compact summary: the only part of a run page that goes into the search index.
+        runbook_link = (f'<a href="{esc(links.page(rb.src_uri))}">{esc(rb.title)}</a>' if rb
+                        else esc(entry.runbook))
+        out.append('<dl class="rbg-summary">'
+                   f"<dt>Release</dt><dd>{esc(entry.release)}</dd>"
+                   f"<dt>Runbook</dt><dd>{runbook_link}</dd>"
+                   f"<dt>Date</dt><dd>{esc(entry.date)}</dd>"
+                   f"<dt>Lead</dt><dd>{esc(entry.lead)}</dd>"
+                   f"<dt>Status</dt><dd>{esc(entry.status)}</dd>"
+                   f"<dt>Progress</dt><dd>{entry.done} of {entry.total} done"
+                   f"{f', {entry.skipped} skipped' if entry.skipped else ''} ({entry.percent:.0f}%)</dd>"
+                   "</dl>")
+        out.append(self._edit_link(entry.relpath))
+        out.append('<div class="rbg-stagebars" data-search-exclude>'
+                   '<h2 id="progress" data-search-exclude>Progress</h2>')
+        out.append(progress_bar(entry.percent, "Overall", f"{entry.done}/{entry.total}", entry.state,
+                                main=True))
+        for bar in entry.stages:
+            if bar.depth > 1 or (not bar.counted and bar.total == 0):
+                continue
+            label = f"{bar.done}/{bar.total}" if bar.counted else "not counted"
+            out.append(progress_bar(bar.percent, bar.title, label, "stage" if bar.counted else "off",
+                                    depth=bar.depth, anchor=anchor_id(bar.id)))
+        out.append("</div>")
+        out.append('<div class="rbg-checklist" data-search-exclude>')
+        out.append(render_checklist(model, run=True, exclude_headings=True, history=history))
+        out.append("</div>")
+        out.append(f'<p class="rbg-back"><a href="{esc(links.page(self.options.history_page))}">'
+                   "All runs</a></p>")
+        return "\n".join(out)
+
+    # ------------------------------------------------------------------ runbook page
+    def runbook_page(self, name: str, links: Links | None = None) -> str:
+        rb = self.runbooks[name]
+        links = links or self.links(rb.src_uri)
+        model = rb.model
+        out = [f"<h1>{inline(model.title)}</h1>"]
+        badge = self.runbook_badge(rb)
+        out.append('<p class="rbg-badges">' + self._badge_img(links, rb.name, f"{badge.label}: {badge.message}")
+                   + "</p>")
+        if model.description:
+            out.append(block(model.description))
+        meta = {k: v for k, v in model.metadata.items() if isinstance(v, (str, int, float))}
+        if meta:
+            out.append('<dl class="rbg-summary">' + "".join(
+                f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in meta.items()) + "</dl>")
+        out.append(self._runbook_stats(rb, links))
+        out.append('<h2 id="stages">Stages</h2>')
+        out.append(stage_table(model))
+        out.append(render_checklist(model, run=False))
+        return "\n".join(out)
+
+    def _runbook_stats(self, rb: RunbookEntry, links: Links) -> str:
+        out = ['<div class="admonition tip rbg-start"><p class="admonition-title">Start a run</p>'
+               f"<pre><code>runbookgen new-run {esc(rb.name)} --release vX.Y.Z</code></pre>"
+               "<p>This writes <code>runs/" + esc(rb.name) + "/&lt;date&gt;-&lt;release&gt;.md</code> "
+               "on its own branch; tick boxes in pull requests.</p></div>"]
+        runs = rb.runs
+        if not runs:
+            out.append("<p>No runs of this runbook yet.</p>")
+            return "\n".join(out)
+        outcomes = Counter(r.status or "unknown" for r in runs)
+        finished = [r for r in runs if r.finished]
+        avg = sum(r.percent for r in runs) / len(runs)
+        out.append('<h2 id="runs">Runs</h2>')
+        out.append('<dl class="rbg-summary">'
+                   f"<dt>Runs</dt><dd>{len(runs)}</dd>"
+                   f"<dt>Finished</dt><dd>{len(finished)}</dd>"
+                   "<dt>Outcomes</dt><dd>" + ", ".join(
+                       f"{esc(STATUS_LABELS.get(k, k))}: {v}" for k, v in sorted(outcomes.items())) + "</dd>"
+                   f"<dt>Average progress</dt><dd>{avg:.0f}%</dd></dl>")
+        out.append(run_table(runs[: self.options.recent], links, show_runbook=False))
+        if len(runs) > self.options.recent:
+            out.append(f'<p><a href="{esc(links.page(self.options.history_page))}">All {len(runs)} runs'
+                       "</a></p>")
+        return "\n".join(out)
+
+    # ------------------------------------------------------------------ home page
+    def home_page(self, links: Links, title: str | None = None) -> str:
+        out = [f"<h1>{esc(title or self.options.site_name)}</h1>"]
+        out.append('<h2 id="runbooks">Runbooks</h2>')
+        if self.runbooks:
+            rows = []
+            for rb in self.runbooks.values():
+                tasks = sum(1 for _ in rb.model.items())
+                badge = self.runbook_badge(rb)
+                rows.append(
+                    f'<tr><td><a href="{esc(links.page(rb.src_uri))}">{esc(plain(rb.title))}</a></td>'
+                    f"<td>{esc(rb.model.version or '')}</td><td>{len(rb.model.stages)}</td>"
+                    f"<td>{tasks}</td><td>{len(rb.runs)}</td>"
+                    f"<td>{self._badge_img(links, rb.name, f'{badge.label}: {badge.message}')}</td></tr>")
+            out.append('<table class="rbg-table"><thead><tr><th>Runbook</th><th>Version</th>'
+                       "<th>Stages</th><th>Tasks</th><th>Runs</th><th>Last run</th></tr></thead><tbody>"
+                       + "".join(rows) + "</tbody></table>")
+        else:
+            out.append("<p>No runbooks yet: add a Markdown checklist under <code>"
+                       f"{esc(self.project.content_dir)}/</code>.</p>")
+        active = [r for r in self.runs if not r.finished and not r.broken]
+        out.append('<h2 id="in-progress">Runs in progress</h2>')
+        if active:
+            out.append(run_table(active, links))
+        elif not self.runs:
+            name = next(iter(self.runbooks), "RUNBOOK")
+            out.append('<div class="admonition tip"><p class="admonition-title">No runs yet</p>'
+                       "<p>Start the first one:</p>"
+                       f"<pre><code>runbookgen new-run {esc(name)} --release v1.0.0</code></pre>"
+                       "<p>then tick boxes in pull requests; this page shows its progress.</p></div>")
+        else:
+            out.append("<p>None right now.</p>")
+        finished = [r for r in self.runs if r.finished and not r.broken][: self.options.recent]
+        out.append('<h2 id="recent-outcomes">Recent outcomes</h2>')
+        out.append(run_table(finished, links) if finished else "<p>No finished runs yet.</p>")
+        if self.broken:
+            out.append('<h2 id="broken-runs">Broken run files</h2>')
+            out.append("<ul>" + "".join(
+                f'<li><a href="{esc(links.page(r.src_uri))}">{esc(r.relpath)}</a>: '
+                f"{esc(r.errors[0])}</li>" for r in self.broken) + "</ul>")
+        out.append(f'<p><a href="{esc(links.page(self.options.history_page))}">History of all '
+                   f"{len(self.runs)} runs</a></p>")
+        return "\n".join(out)
+
+    # ------------------------------------------------------------------ history page
+    def history_page(self, links: Links, durations: Mapping[str, float] | None = None) -> str:
+        """Every run, newest first, in a sortable table, with outcomes per month as a chart.
+
+        ``durations`` (run relpath → minutes) is the history extension point; without it
+        the duration column is left out.
+        """
+        out = ["<h1>History</h1>",
+               f"<p>{len(self.runs)} runs of {len(self.runbooks)} runbook(s). "
+               "Click a column heading to sort.</p>"]
+        if self.runs:
+            out.append('<h2 id="outcomes">Outcomes over time</h2>')
+            out.append(outcome_chart(self.runs))
+            out.append('<h2 id="runs">Runs</h2>')
+            out.append(run_table(self.runs, links, durations=durations, sortable=True))
+        else:
+            out.append("<p>No runs yet.</p>")
+        return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------- small pieces
+def anchor_id(section_id: str) -> str:
+    return "s-" + section_id.replace("/", "--")
+
+
+def status_chip(status: str, state: str) -> str:
+    label = STATUS_LABELS.get(status, status) or "no status"
+    return f'<span class="rbg-chip" data-state="{esc(state)}" data-status="{esc(status)}">{esc(label)}</span>'
+
+
+def progress_bar(percent: float, label: str, detail: str, state: str, *, main: bool = False,
+                 depth: int = 0, anchor: str | None = None) -> str:
+    """An accessible bar: ``role=progressbar`` with ``aria-valuenow`` (what tests read)."""
+    pct = max(0.0, min(100.0, percent))
+    name = f'<a href="#{esc(anchor)}">{esc(label)}</a>' if anchor else esc(label)
+    cls = "rbg-bar rbg-bar-main" if main else f"rbg-bar rbg-depth-{depth}"
+    return (f'<div class="{cls}" data-state="{esc(state)}"><span class="rbg-bar-label">{name}</span>'
+            f'<div class="rbg-bar-track" role="progressbar" aria-label="{esc(label)}" '
+            f'aria-valuemin="0" aria-valuemax="100" aria-valuenow="{pct:.0f}">'
+            f'<div class="rbg-bar-fill" style="width:{pct:.1f}%"></div></div>'
+            f'<span class="rbg-bar-value">{esc(detail)} · {pct:.0f}%</span></div>')
+
+
+def run_table(runs: Sequence[RunEntry], links: Links, *, show_runbook: bool = True,
+              durations: Mapping[str, float] | None = None, sortable: bool = False) -> str:
+    heads = ["Date", "Release", *(["Runbook"] if show_runbook else []), "Status", "Progress", "Lead"]
+    if durations is not None:
+        heads.append("Duration")
+    cls = "rbg-table rbg-runs" + (" rbg-sortable" if sortable else "")
+    th = "".join(f'<th scope="col">{h}</th>' for h in heads)
+    rows = []
+    for r in runs:
+        href = esc(links.page(r.src_uri))
+        cells = [f'<td data-sort="{esc(r.date)}">{esc(r.date)}</td>',
+                 f'<td><a href="{href}">{esc(r.release or r.slug)}</a></td>']
+        if show_runbook:
+            cells.append(f"<td>{esc(r.runbook)}</td>")
+        cells.append(f'<td data-sort="{esc(r.status)}">{status_chip(r.status, r.state)}</td>')
+        cells.append(f'<td data-sort="{r.percent:06.1f}"><span class="rbg-mini" data-state="{esc(r.state)}">'
+                     f'<span style="width:{r.percent:.0f}%"></span></span> {r.done}/{r.total}</td>')
+        cells.append(f"<td>{esc(r.lead)}</td>")
+        if durations is not None:
+            minutes = durations.get(r.relpath)
+            cells.append(f'<td data-sort="{minutes or 0:08.1f}">'
+                         f"{'' if minutes is None else f'{minutes:.0f} min'}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return (f'<table class="{cls}"><thead><tr>{th}</tr></thead><tbody>' + "".join(rows)
+            + "</tbody></table>")
+
+
+CHART_STATES = ("success", "partial", "rolled-back", "aborted", "in-progress", "planned", "broken")
+
+
+def outcome_chart(runs: Iterable[RunEntry], months: int = 24) -> str:
+    """Runs per month stacked by outcome, as inline SVG (no script, no external library)."""
+    per: dict[str, Counter[str]] = {}
+    for r in runs:
+        month = r.date[:7] if len(r.date) >= 7 else "unknown"
+        key = "broken" if r.broken else (r.status if r.status in CHART_STATES else "planned")
+        per.setdefault(month, Counter())[key] += 1
+    keys = sorted(per)[-months:]
+    if not keys:
+        return ""
+    peak = max(sum(per[k].values()) for k in keys) or 1
+    bar_w, gap, height = 28, 8, 160
+    width = len(keys) * (bar_w + gap) + gap
+    parts = [f'<svg class="rbg-chart" role="img" viewBox="0 0 {width} {height + 40}" '
+             f'width="{width}" height="{height + 40}" aria-label="Runs per month by outcome">']
+    for n, month in enumerate(keys):
+        x = gap + n * (bar_w + gap)
+        y = height
+        for state in CHART_STATES:
+            count = per[month][state]
+            if not count:
+                continue
+            h = count * height / peak
+            y -= h
+            parts.append(f'<rect class="rbg-c-{state}" x="{x}" y="{y:.1f}" width="{bar_w}" '
+                         f'height="{h:.1f}"><title>{esc(month)}: {count} {state}</title></rect>')
+        parts.append(f'<text x="{x + bar_w / 2}" y="{height + 14}" text-anchor="middle" '
+                     f'font-size="9">{esc(month[2:])}</text>')
+    parts.append("</svg>")
+    legend = "".join(f'<span class="rbg-legend rbg-c-{s}">{s}</span>' for s in CHART_STATES)
+    return '<figure class="rbg-figure">' + "".join(parts) + f"<figcaption>{legend}</figcaption></figure>"
+
+
+def stage_table(model: Runbook) -> str:
+    """Stages with kind, estimate and item counts (the runbook page's overview)."""
+    rows = []
+    for stage in model.stages:
+        n = sum(1 for _ in stage.all_items())
+        lo = sum(s.estimate.min for s in stage.walk() if s.estimate)
+        hi = sum(s.estimate.max for s in stage.walk() if s.estimate)
+        est = f"{lo}–{hi} min" if hi else ""
+        kinds = sorted({s.kind for s in stage.walk()})
+        rows.append(f'<tr><td><a href="#{anchor_id(stage.id)}">{inline(stage.title)}</a></td>'
+                    f"<td>{' '.join(kind_chip(k) for k in kinds)}</td><td>{n}</td><td>{est}</td></tr>")
+    return ('<table class="rbg-table"><thead><tr><th>Stage</th><th>Kind</th><th>Items</th>'
+            "<th>Estimate</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
+
+def kind_chip(kind: str) -> str:
+    label, why = KIND_LABELS.get(kind, (kind, ""))
+    return f'<span class="rbg-kind" data-kind="{esc(kind)}" title="{esc(why)}">{esc(label)}</span>'
+
+
+def toc_tokens(model: Runbook) -> list[dict[str, Any]]:
+    """Table-of-contents entries (Python-Markdown's ``toc_tokens`` shape) for stages and sections.
+
+    Names are plain text without markup characters: themes insert them unescaped.
+    """
+    def tok(sec: Section) -> dict[str, Any]:
+        return {"level": min(sec.level, 6), "id": anchor_id(sec.id), "name": title_text(plain(sec.title)),
+                "children": [tok(s) for s in sec.sections if not s.step]}
+    return [tok(s) for s in model.stages]
+
+
+# ---------------------------------------------------------------------------- the checklist
+def render_checklist(model: Runbook, *, run: bool, exclude_headings: bool = False,
+                     history: RunHistory | None = None) -> str:
+    """The checklist with GitHub's structure: nested items nest, ordered steps hold their tasks.
+
+    ``run`` marks items done/open/skipped/triggered; a template (``run=False``) shows
+    empty boxes. ``exclude_headings`` keeps run pages' headings out of the search index.
+    """
+    r = _Checklist(run, exclude_headings, history)
+    for stage in model.stages:
+        r.section(stage)
+    return "".join(r.out)
+
+
+class _Checklist:
+    def __init__(self, run: bool, exclude: bool, history: RunHistory | None) -> None:
+        self.run = run
+        self.exclude = ' data-search-exclude' if exclude else ""
+        self.history = history
+        self.out: list[str] = []
+
+    def section(self, sec: Section) -> None:
+        out = self.out
+        level = min(sec.level, 6)
+        kind = sec.kind
+        aid = anchor_id(sec.id)
+        out.append(f'<section class="rbg-section" data-kind="{esc(kind)}">')
+        if not sec.step:
+            chip = kind_chip(kind) if kind != "tasks" else ""
+            out.append(f'<h{level} id="{aid}"{self.exclude}>{inline(sec.title)} {chip}</h{level}>')
+        self.meta(sec)
+        lines = {f.line for f in sec.fields} | {c.line for c in sec.choices}
+        for p in sec.prose:
+            if lines and _prose_covers(p, lines):
+                continue
+            out.append(f'<div class="rbg-prose">{block(p.text)}</div>')
+        if sec.fields or sec.choices:
+            self.fields_block(sec.fields, sec.choices)
+        if sec.items:
+            self.items(sec.items, kind)
+        steps: list[Section] = []
+        for sub in sec.sections:
+            if sub.step:
+                steps.append(sub)
+                continue
+            self.steps(steps)
+            steps = []
+            self.section(sub)
+        self.steps(steps)
+        out.append("</section>")
+
+    def meta(self, sec: Section) -> None:
+        bits = []
+        if sec.estimate:
+            bits.append(f"Estimate: {sec.estimate.min}–{sec.estimate.max} min"
+                        if sec.estimate.max != sec.estimate.min else f"Estimate: {sec.estimate.min} min")
+            if self.history is not None:
+                actual = self.history.duration(sec.id)
+                if actual is not None:
+                    bits.append(f"actual: {actual:.0f} min")
+        if sec.timing:
+            bits.append(f"When: {esc(sec.timing)}")
+        if bits:
+            self.out.append(f'<p class="rbg-meta">{" · ".join(bits)}</p>')
+
+    def steps(self, steps: list[Section]) -> None:
+        if not steps:
+            return
+        self.out.append('<ol class="rbg-steps">')
+        for step in steps:
+            self.out.append(f'<li class="rbg-step" id="{anchor_id(step.id)}">'
+                            f'<p class="rbg-step-title"><strong>{inline(step.title)}</strong></p>')
+            self.meta(step)
+            for p in step.prose:
+                self.out.append(f'<div class="rbg-prose">{block(p.text)}</div>')
+            if step.items:
+                self.items(step.items, step.kind)
+            for sub in step.sections:
+                self.section(sub)
+            self.out.append("</li>")
+        self.out.append("</ol>")
+
+    def items(self, items: list[Item], kind: str) -> None:
+        out = self.out
+        out.append('<ul class="task-list rbg-tasks">')
+        for item in items:
+            state = self.state(item, kind)
+            checked = " checked" if item.checked else ""
+            out.append(f'<li class="task-list-item rbg-item" data-state="{state}" '
+                       f'id="i-{esc(item.id.replace("/", "--"))}">'
+                       f'<label class="task-list-control"><input type="checkbox" disabled{checked}>'
+                       f'<span class="task-list-indicator"></span></label> ')
+            if item.fields:
+                out.append(self.item_fields(item))
+            else:
+                out.append(f'<span class="rbg-text">{inline(item.text)}</span>')
+            if item.optional and not item.skipped:
+                out.append(' <span class="rbg-tag">optional</span>')
+            if item.skipped:
+                reason = f": {inline(item.skip_reason)}" if item.skip_reason else ""
+                out.append(f' <span class="rbg-tag rbg-tag-skipped">n/a{reason}</span>')
+            if state == "triggered":
+                out.append(' <span class="rbg-tag rbg-tag-triggered">happened</span>')
+            if self.history is not None:
+                ticks = self.history.ticks(item.id)
+                if ticks:
+                    out.append('<span class="rbg-ticks">' + "; ".join(
+                        f"ticked by {esc(t.who)} at {esc(t.when)}" for t in ticks) + "</span>")
+            for note in item.notes:
+                out.append(f'<div class="rbg-note">{block(note.text)}</div>')
+            if item.children:
+                self.items(item.children, kind)
+            out.append("</li>")
+        out.append("</ul>")
+
+    def state(self, item: Item, kind: str) -> str:
+        if not self.run:
+            return "template"
+        if item.skipped:
+            return "skipped"
+        if kind == "triggers":
+            return "triggered" if item.checked else "criterion"
+        return "done" if item.checked else "open"
+
+    def item_fields(self, item: Item) -> str:
+        parts = []
+        for f in item.fields:
+            parts.append(_field_html(f))
+        return '<span class="rbg-text rbg-signoff">' + " ".join(parts) + "</span>"
+
+    def fields_block(self, fields: list[Field], choices: list[Choice]) -> None:
+        rows = []
+        for c in choices:
+            opts = " ".join(
+                f'<span class="rbg-choice" data-selected="{str(o in c.selected).lower()}">{inline(o)}</span>'
+                for o in c.options)
+            rows.append(f"<dt>{inline(c.name)}</dt><dd>{opts}</dd>")
+        for f in fields:
+            value = inline(f.value) if f.filled else Markup('<span class="rbg-blank">—</span>')
+            rows.append(f"<dt>{inline(f.name)}</dt><dd>{value}</dd>")
+        self.out.append('<dl class="rbg-fields">' + "".join(rows) + "</dl>")
+
+
+def _field_html(f: Field) -> str:
+    value = (f'<span class="rbg-field-value">{inline(f.value)}</span>' if f.filled
+             else '<span class="rbg-blank">________</span>')
+    return f'<span class="rbg-field"><span class="rbg-field-name">{inline(f.name)}:</span> {value}</span>'
+
+
+def _prose_covers(p: Prose, lines: set[int]) -> bool:
+    span = range(p.line, p.line + p.text.count("\n") + 1)
+    return any(line in span for line in lines)

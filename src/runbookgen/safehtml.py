@@ -1,0 +1,83 @@
+"""Markdown from run files → HTML that cannot carry markup or script into the site.
+
+Run records are edited by anyone who can open a pull request, so their text is
+untrusted. Rendering goes through markdown-it-py with raw HTML *disabled* (so ``<script>``
+and ``<img onerror=…>`` come out as visible, escaped text) and with a link allowlist: a
+URL survives only if it is relative or uses ``http``, ``https`` or ``mailto``. That drops
+``javascript:``, ``vbscript:`` and ``data:`` — including entity-encoded and
+percent-encoded spellings, because markdown-it decodes entities before validating and
+anything with a colon before the first ``/?#`` that is not an allowed scheme is refused.
+Plain strings (front matter values) go through :func:`text`, i.e. ``markupsafe.escape``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from markupsafe import Markup, escape
+
+ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
+# Characters that can make inline Markdown produce markup; text without them is escaped only.
+_MARKDOWN_CHARS = re.compile(r"[*_`\[\]<>!&\\~]|https?:|www\.")
+_SCHEME = re.compile(r"^([^/?#]*?):")
+_CONTROL = re.compile(r"[\x00-\x20\x7f]+")
+
+_md_instance: Any = None
+
+
+def safe_url(url: str) -> bool:
+    """Whether a (decoded) link target may appear in an ``href``/``src``."""
+    cleaned = _CONTROL.sub("", url)
+    m = _SCHEME.match(cleaned)
+    if m is None:
+        return True  # relative: path, query or fragment
+    return m.group(1).lower() in ALLOWED_SCHEMES
+
+
+def _md() -> Any:
+    global _md_instance
+    if _md_instance is None:
+        from markdown_it import MarkdownIt
+
+        md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+        md.enable(["table", "strikethrough"])
+        md.validateLink = safe_url  # type: ignore[method-assign]
+        _md_instance = md
+    return _md_instance
+
+
+def text(value: object) -> Markup:
+    """A plain value (front matter, file names) as escaped HTML text."""
+    return escape("" if value is None else str(value))
+
+
+@lru_cache(maxsize=8192)
+def inline(source: str) -> Markup:
+    """Inline Markdown (item text, titles) → safe HTML. Cached: runs repeat the template's text."""
+    if not _MARKDOWN_CHARS.search(source):
+        return escape(source)
+    return Markup(_md().renderInline(source).strip())
+
+
+@lru_cache(maxsize=2048)
+def block(source: str) -> Markup:
+    """Block Markdown (notes, prose, tables) → safe HTML."""
+    return Markup(_md().render(source))
+
+
+def plain(source: str) -> str:
+    """Inline Markdown reduced to its words, for titles and attributes (never markup)."""
+    from .text import strip_markup
+
+    return strip_markup(source)
+
+
+def title_text(value: str) -> str:
+    """Text safe to hand to a theme as a page title.
+
+    Themes insert titles unescaped (MkDocs' Jinja environment has no autoescape, and
+    ``striptags`` decodes entities), so markup characters are dropped, not escaped.
+    """
+    return re.sub(r"[<>&\"'`]", "", value).strip()

@@ -1,0 +1,26 @@
+"""The ``runbookgen`` plugin's options (mirrored by ``schemas/plugin.schema.json``)."""
+
+from __future__ import annotations
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+
+
+class RunbookgenConfig(Config):
+    enabled = c.Type(bool, default=True)
+    """Turn the plugin off, e.g. ``enabled: !ENV [RUNBOOKGEN, true]``."""
+    runs_dir = c.Type(str, default="runs")
+    """Run records, relative to the directory of ``mkdocs.yml`` (outside ``docs_dir``)."""
+    runs_url = c.Type(str, default="runs")
+    """Where run pages appear in the site: ``<runs_url>/<runbook>/<run>/``."""
+    history_page = c.Type(str, default="history.md")
+    """Path of the generated history page (every run), listed in the navigation."""
+    home_page = c.Type(bool, default=True)
+    """Generate the home page when ``docs_dir`` has no ``index.md`` (otherwise put
+    ``<!-- runbookgen:home -->`` in your own ``index.md``)."""
+    badges_dir = c.Type(str, default="badges")
+    """Where badge SVGs and shields.io endpoint JSON are written in the site."""
+    edit_base = c.Optional(c.Type(str))
+    """URL prefix for "edit" links to run files; default: derived from ``repo_url``/``edit_uri``."""
+    recent_runs = c.Type(int, default=10)
+    """How many runs the home and runbook pages list before linking to the history page."""

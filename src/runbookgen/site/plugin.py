@@ -1,0 +1,204 @@
+"""MkDocs plugin ``runbookgen``: a thin adapter from MkDocs events to :mod:`runbookgen.pages`.
+
+What it does, event by event:
+
+- ``on_config``: finds the project (the directory of ``mkdocs.yml``), adds the CSS/JS.
+- ``on_files``: reads every run record (outside ``docs_dir``) and adds one generated
+  page per run, *not in the navigation* (a nav holding every run is copied into every
+  page and makes builds quadratic); adds the history page and, when missing, the home page.
+- ``on_page_markdown``: for runbook templates and generated pages, hands Python-Markdown
+  an empty document (it would flatten GitHub's nesting, and skipping it is faster).
+- ``on_page_content``: swaps in the HTML rendered by the core, and sets the page's TOC.
+- ``on_post_build``: writes badge SVGs and shields.io endpoint JSON.
+- ``on_serve``: watches ``runs/`` (``docs_dir`` is watched by MkDocs already).
+
+Broken run files become pages that show the error and log a warning, so
+``mkdocs build --strict`` fails while a normal build still publishes everything else.
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+from collections.abc import Callable
+from importlib.resources import files as package_files
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
+
+from ..pages import Links, Site, SiteOptions, edit_base
+from ..safehtml import plain, title_text
+from .config import RunbookgenConfig
+
+log = logging.getLogger("mkdocs.plugins.runbookgen")
+
+HOME_MARKER = "<!-- runbookgen:home -->"
+ASSETS = ("runbookgen.css", "runbookgen.js")
+ASSET_DIR = "assets/runbookgen"
+
+ProgressHook = Callable[[str, int, int], None]
+
+
+class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
+    """Runbook, run, home and history pages plus badges, from ``content/`` and ``runs/``."""
+
+    supports_multiple_instances = False
+    #: set by ``runbookgen build`` to report progress: hook(phase, done, total)
+    progress_hook: ProgressHook | None = None
+
+    def __init__(self) -> None:
+        self.site: Site | None = None
+        self.project: Any = None
+        self.pages: dict[str, str] = {}     # src_uri -> "run" | "runbook" | "history" | "home"
+        self.runs: dict[str, Any] = {}      # src_uri -> RunEntry
+        self._rendered = 0
+
+    # Keeping on_startup defined keeps one plugin instance across `mkdocs serve` rebuilds.
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.command = command
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        if not self.config.enabled:
+            return None
+        from ..project import Project
+
+        root = Path(config.config_file_path or ".").resolve().parent
+        docs = Path(config.docs_dir).resolve()
+        try:
+            content_dir = docs.relative_to(root).as_posix()
+        except ValueError:
+            content_dir = str(docs)
+        self.project = Project(root=root, content_dir=content_dir, runs_dir=self.config.runs_dir,
+                               settings=dict(self.config))
+        config.extra_css.insert(0, f"{ASSET_DIR}/runbookgen.css")
+        config.extra_javascript.append(f"{ASSET_DIR}/runbookgen.js")
+        return config
+
+    # ------------------------------------------------------------------ files
+    @event_priority(-50)  # late: after other plugins added their files
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
+        if not self.config.enabled:
+            return None
+        opts = SiteOptions(
+            runs_url=self.config.runs_url.strip("/") or "runs",
+            history_page=self.config.history_page,
+            badges_dir=self.config.badges_dir,
+            edit_base=self.config.edit_base or edit_base(config.repo_url, config.edit_uri,
+                                                         self.project.content_dir),
+            directory_urls=config.use_directory_urls,
+            recent=self.config.recent_runs,
+            site_name=config.site_name,
+        )
+        hook = type(self).progress_hook
+        self.site = site = Site.load(self.project, opts,
+                                     on_progress=(lambda n, t: hook("runs", n, t)) if hook else None)
+        self.pages, self.runs, self._rendered = {}, {}, 0
+        for name, rb in site.runbooks.items():
+            if files.get_file_from_path(rb.src_uri) is not None:
+                self.pages[rb.src_uri] = "runbook"
+            else:
+                log.debug("runbook %s has no page", name)
+        for run in site.runs:
+            for err in run.errors:
+                log.warning("run record %s: %s", run.relpath, err)
+            if files.get_file_from_path(run.src_uri) is not None:
+                log.warning("run record %s: %s already exists in %s; run page skipped",
+                            run.relpath, run.src_uri, self.project.content_dir)
+                continue
+            f = File.generated(config, run.src_uri, content="", inclusion=InclusionLevel.NOT_IN_NAV)
+            rel = posixpath.relpath(run.relpath, self.project.content_dir)
+            f.edit_uri = None if run.broken and run.relpath == run.src_uri else rel
+            files.append(f)
+            self.pages[run.src_uri] = "run"
+            self.runs[run.src_uri] = run
+        if files.get_file_from_path(opts.history_page) is None:
+            files.append(File.generated(config, opts.history_page, content=""))
+        self.pages[opts.history_page] = "history"
+        index = files.get_file_from_path("index.md") or files.get_file_from_path("README.md")
+        if index is None and self.config.home_page:
+            files.append(File.generated(config, "index.md", content=""))
+            self.pages["index.md"] = "home"
+        elif index is not None:
+            self.pages.setdefault(index.src_uri, "home-marker")
+        for name in ASSETS:
+            data = package_files("runbookgen.site").joinpath("assets", name).read_bytes()
+            files.append(File.generated(config, f"{ASSET_DIR}/{name}", content=data))
+        return files
+
+    # ------------------------------------------------------------------ pages
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,
+                         files: Files) -> str | None:
+        kind = self.pages.get(page.file.src_uri)
+        if kind is None or kind == "home-marker" or self.site is None:
+            return None
+        if kind == "run":
+            run = self.runs[page.file.src_uri]
+            page.meta["title"] = run.title
+            page.meta["search"] = {"boost": 0.5}
+        elif kind == "runbook":
+            rb = self.site.runbooks[Path(page.file.src_uri).stem]
+            page.meta["title"] = title_text(plain(rb.title))
+        elif kind == "history":
+            page.meta.setdefault("title", "History")
+        elif kind == "home":
+            page.meta.setdefault("title", "Home")
+        return ""  # the core renders the body; Python-Markdown gets nothing to flatten
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
+                        files: Files) -> str | None:
+        kind = self.pages.get(page.file.src_uri)
+        site = self.site
+        if kind is None or site is None:
+            return None
+        links = Links(page.url, config.use_directory_urls)
+        toc: list[dict[str, Any]] = []
+        if kind == "run":
+            run = self.runs[page.file.src_uri]
+            out, toc = run.body, run.toc
+            run.body = ""  # free memory: 1,000 rendered checklists add up
+        elif kind == "runbook":
+            name = Path(page.file.src_uri).stem
+            out = site.runbook_page(name, links)
+            from ..pages import toc_tokens
+
+            toc = [{"level": 2, "id": "stages", "name": "Stages", "children": []},
+                   *toc_tokens(site.runbooks[name].model)]
+        elif kind == "history":
+            out = site.history_page(links)
+            toc = [{"level": 2, "id": "outcomes", "name": "Outcomes over time", "children": []},
+                   {"level": 2, "id": "runs", "name": "Runs", "children": []}]
+        elif kind == "home":
+            out = site.home_page(links, title=config.site_name)
+        else:  # the user's own home page: replace the marker, if any
+            if HOME_MARKER not in html:
+                return None
+            return html.replace(HOME_MARKER, site.home_page(links, title=None).split("\n", 1)[1])
+        page.toc = get_toc(toc)  # type: ignore[arg-type]
+        return '<div class="rbg">' + out + "</div>"
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
+        hook = type(self).progress_hook
+        if hook is not None and self.site is not None:
+            self._rendered += 1
+            hook("pages", self._rendered, 0)
+        return None
+
+    # ------------------------------------------------------------------ output
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if not self.config.enabled or self.site is None:
+            return
+        out = Path(config.site_dir)
+        for rel, content in self.site.badge_files().items():
+            path = out / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content, encoding="utf-8")
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        if self.config.enabled and self.project is not None and self.project.runs_path.is_dir():
+            server.watch(str(self.project.runs_path))
+        return server
