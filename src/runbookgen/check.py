@@ -1,0 +1,415 @@
+"""``check``: findings about run records, each with file and line.
+
+Every rule is a small function ``(record, context) -> findings`` listed in ``RULES``;
+other modules (history's stale sign-offs) pass more findings in through ``extra`` so
+there is one report, one ordering and one exit code.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from .errors import RunbookgenError
+from .findings import Finding
+from .model import Item, Runbook, Section
+from .progress import Progress, compute, is_counted
+from .project import Project
+from .runfile import REQUIRED_KEYS, STATUSES, RunRecord, digest, load_run
+
+# The runbook's own rule (the seed's Notes say it); templates may also set ``gating:``.
+GATING_RULE = re.compile(
+    r"(?:all\s+)?(?:check\s*boxes|checkboxes|items|tasks)\s+must\s+be\s+(?:completed|done|ticked)\s+"
+    r"before\s+(?:proceeding|moving|continuing|going)\s+(?:on\s+)?to\s+(?:the\s+)?next\s+"
+    r"(?:phase|stage|step)", re.I)
+_NUMBERED = re.compile(r"^\s*(?:\*\*)?(?:phase|stage|step)\s+\d+\b", re.I)
+KNOWN_KEYS = frozenset({*REQUIRED_KEYS, "kinds", "title", "notes", "tags", "environment"})
+# The body's "Status: [ ] Success [ ] Partial [ ] Rolled Back" choice → front matter status.
+CHOICE_STATUS = {"success": "success", "successful": "success", "partial": "partial",
+                 "rolled back": "rolled-back", "rolled-back": "rolled-back", "rollback": "rolled-back",
+                 "aborted": "aborted", "in progress": "in-progress", "planned": "planned"}
+
+
+@dataclass
+class Context:
+    """What the rules share for one run: the project, its progress and template facts."""
+
+    project: Project
+    progress: Progress
+    template: Runbook | None
+    template_text: str | None
+    strict: bool
+
+
+Rule = Callable[[RunRecord, Context], Iterable[Finding]]
+
+
+def _f(rec: RunRecord, line: int | None, severity: str, code: str, message: str) -> Finding:
+    return Finding(rec.relpath, line, severity, code, message)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------- front matter
+def rule_front_matter(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
+    fm = rec.front_matter
+    if not fm and rec.model.body_line == 1:
+        yield _f(rec, 1, "error", "front-matter-missing",
+                 "no front matter: a run record starts with '---', the keys "
+                 f"{', '.join(REQUIRED_KEYS)}, and '---'")
+        return
+    for key in REQUIRED_KEYS:
+        if key not in fm:
+            yield _f(rec, 1, "error", "front-matter-key", f"front matter lacks '{key}'")
+        elif fm[key] is None or (isinstance(fm[key], str) and not fm[key].strip()):
+            yield _f(rec, rec.key_line(key), "error", "front-matter-key", f"front matter '{key}' is empty")
+    for key in ("runbook", "release", "lead", "template_digest"):
+        if key in fm and fm[key] is not None and not isinstance(fm[key], str):
+            yield _f(rec, rec.key_line(key), "error", "front-matter-type",
+                     f"front matter '{key}' must be a string, not {type(fm[key]).__name__} "
+                     f"({fm[key]!r}); quote it")
+    if "template_version" in fm and isinstance(fm["template_version"], (list, dict)):
+        yield _f(rec, rec.key_line("template_version"), "error", "front-matter-type",
+                 "front matter 'template_version' must be a version string")
+    value = fm.get("date")
+    if value is not None and not isinstance(value, (date, datetime)):
+        ok = isinstance(value, str) and _iso(value)
+        if not ok:
+            yield _f(rec, rec.key_line("date"), "error", "front-matter-type",
+                     f"front matter 'date' must be a date (YYYY-MM-DD), not {value!r}")
+    status = fm.get("status")
+    if status is not None and status not in STATUSES:
+        close = difflib.get_close_matches(str(status), STATUSES, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        yield _f(rec, rec.key_line("status"), "error", "unknown-status",
+                 f"status {status!r} is not one of {', '.join(STATUSES)}{hint}")
+    name = fm.get("runbook")
+    if isinstance(name, str) and name and rec.template is None:
+        names = ctx.project.runbook_names
+        close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
+        hint = f"; did you mean '{close[0]}'?" if close else (
+            f"; known: {', '.join(names)}" if names else "")
+        yield _f(rec, rec.key_line("runbook"), "error", "unknown-runbook",
+                 f"runbook {name!r} has no template {ctx.project.content_dir}/{name}.md{hint}")
+    for key in fm:
+        if key not in KNOWN_KEYS:
+            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            yield _f(rec, rec.key_line(key), "warning", "front-matter-unknown-key",
+                     f"unknown front matter key '{key}'{hint}")
+
+
+def _iso(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------- drift
+def _sequence(model: Runbook) -> list[tuple[Section, Item]]:
+    return list(model.items_with_sections())
+
+
+def _key(pair: tuple[Section, Item]) -> tuple[str, str]:
+    return pair[0].id, pair[1].key
+
+
+def drift(run: Runbook, template: Runbook) -> tuple[list[Item], list[Item], list[tuple[Item, Item]]]:
+    """Tasks (removed from the template, added in the run, reworded: (template, run))."""
+    a, b = _sequence(template), _sequence(run)
+    ka, kb = [_key(p) for p in a], [_key(p) for p in b]
+    if ka == kb:
+        return [], [], []
+    removed: list[Item] = []
+    added: list[Item] = []
+    reworded: list[tuple[Item, Item]] = []
+    sm = difflib.SequenceMatcher(None, ka, kb, autojunk=False)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal":
+            continue
+        olds, news = a[i1:i2], b[j1:j2]
+        if op == "replace":
+            n = min(len(olds), len(news))
+            for (so, io), (sn, inew) in zip(olds[:n], news[:n], strict=True):
+                if so.id == sn.id:
+                    reworded.append((io, inew))
+                else:
+                    removed.append(io)
+                    added.append(inew)
+            olds, news = olds[n:], news[n:]
+        removed.extend(i for _, i in olds)
+        added.extend(i for _, i in news)
+    return removed, added, reworded
+
+
+def _short(text: str, n: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def rule_drift(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
+    tpl = ctx.template
+    if tpl is None or ctx.template_text is None:
+        return
+    current = digest(ctx.template_text)
+    removed, added, reworded = drift(rec.model, tpl)
+    changed = bool(removed or added or reworded)
+    if rec.template_digest and rec.template_digest != current:
+        run_v, tpl_v = rec.template_version, tpl.version or ""
+        if run_v and tpl_v and run_v != tpl_v:
+            extra = (f"; {len(removed)} removed, {len(added)} added, {len(reworded)} reworded "
+                     "compared with the current template") if changed else ""
+            yield _f(rec, rec.key_line("template_version"), "warning", "outdated-template",
+                     f"made from template version {run_v}, the template is now {tpl_v}{extra}; "
+                     f"run 'runbookgen upgrade {rec.relpath}'")
+            return
+        yield _f(rec, rec.key_line("template_digest"), "warning", "template-changed",
+                 f"the template changed since this run was made (version {tpl_v or '?'} both); "
+                 f"differences below may come from the template: 'runbookgen upgrade {rec.relpath}'")
+    tpl_rel = tpl.path or ""
+    for item in removed:
+        yield _f(rec, _where_removed(rec.model, tpl, item), "error", "task-removed",
+                 f"task removed: '{_short(item.text)}' ({tpl_rel}:{item.line}); restore it, or "
+                 "strike it through to skip: - [x] ~~text~~ n/a: reason")
+    for item in added:
+        yield _f(rec, item.line, "error", "task-added",
+                 f"task not in the template: '{_short(item.text)}'; record extra work as a note "
+                 "(indented text without a box) under an item")
+    for old, new in reworded:
+        yield _f(rec, new.line, "error", "task-reworded",
+                 f"task reworded: '{_short(new.text)}' was '{_short(old.text)}' ({tpl_rel}:{old.line})")
+
+
+def _where_removed(run: Runbook, tpl: Runbook, item: Item) -> int | None:
+    """A line in the run near where the removed task was: its section's heading."""
+    for sec, it in tpl.items_with_sections():
+        if it is item:
+            for rsec in run.sections():
+                if rsec.id == sec.id:
+                    return rsec.line
+    return None
+
+
+# ---------------------------------------------------------------------------- gating
+def has_gating_rule(template: Runbook | None, template_text: str | None) -> bool:
+    if template is None:
+        return False
+    declared = template.front_matter.get("gating")
+    if isinstance(declared, bool):
+        return declared
+    return bool(template_text and GATING_RULE.search(template_text))
+
+
+def phase_sequences(stages: list[Section]) -> list[list[Section]]:
+    """Ordered phases: runs of consecutive ``tasks`` stages (reference stages in between are
+    transparent; triggers, rollback procedure and sign-off end a run), and numbered
+    sub-sections ("Phase 1", "Step 2", ordered-list steps) within any stage."""
+    seqs: list[list[Section]] = []
+    current: list[Section] = []
+    for st in stages:
+        if st.kind == "tasks":
+            current.append(st)
+        elif st.kind != "reference":
+            if len(current) > 1:
+                seqs.append(current)
+            current = []
+    if len(current) > 1:
+        seqs.append(current)
+    for st in stages:
+        for sec in st.walk():
+            numbered = [s for s in sec.sections if s.step or _NUMBERED.match(s.title)]
+            if len(numbered) > 1:
+                seqs.append(numbered)
+    return seqs
+
+
+def _open_required(sec: Section, rolling_back: bool) -> list[Item]:
+    out = []
+    for sub in sec.walk():
+        if not is_counted(sub, rolling_back):
+            continue
+        out.extend(i for i in sub.own_items() if not i.checked and not i.skipped and not i.optional)
+    return out
+
+
+def _ticked(sec: Section) -> list[Item]:
+    return [i for i in sec.all_items() if i.checked and not i.skipped]
+
+
+def rule_gating(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
+    if not has_gating_rule(ctx.template, ctx.template_text):
+        return
+    severity = "error" if ctx.strict else "warning"
+    rb = ctx.progress.rolling_back
+    for seq in phase_sequences(rec.model.stages):
+        for n, phase in enumerate(seq[1:], start=1):
+            ticks = _ticked(phase) if is_counted(phase, rb) else []
+            if not ticks:
+                continue
+            for earlier in seq[:n]:
+                still = _open_required(earlier, rb)
+                if still:
+                    yield _f(rec, ticks[0].line, severity, "gating",
+                             f"'{_short(phase.title, 50)}' has ticks while '{_short(earlier.title, 50)}' "
+                             f"has {len(still)} open required item{'s' * (len(still) != 1)} "
+                             f"(first: line {still[0].line} '{_short(still[0].text, 50)}'); the runbook "
+                             "says all checkboxes must be completed before proceeding to the next phase")
+                    break
+
+
+# ---------------------------------------------------------------------------- status
+def _body_status(model: Runbook) -> tuple[str | None, int | None, list[str]]:
+    """The body's own Deployment Status choice: (status, line, selected options)."""
+    for sec in model.sections():
+        for choice in sec.choices:
+            if choice.name.strip().lower() in ("status", "deployment status", "outcome", "result"):
+                mapped = [CHOICE_STATUS.get(" ".join(s.lower().split()), s) for s in choice.selected]
+                return (mapped[0] if len(mapped) == 1 else None), choice.line, choice.selected
+    return None, None, []
+
+
+def rule_status(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
+    status = rec.status
+    prog = ctx.progress
+    line = rec.key_line("status")
+    if status == "success":
+        open_items = [i for sp in prog.sections() if sp.counted
+                      for i in sp.section.own_items() if not i.checked and not i.skipped and not i.optional]
+        if open_items:
+            yield _f(rec, line, "error", "status-success-open",
+                     f"status is success but {len(open_items)} required item"
+                     f"{'s are' if len(open_items) != 1 else ' is'} open "
+                     f"(first: line {open_items[0].line} '{_short(open_items[0].text, 50)}')")
+        if prog.triggered:
+            t = prog.triggered[0]
+            yield _f(rec, line, "error", "status-success-triggered",
+                     f"status is success but a rollback criterion is ticked: line {t.line} "
+                     f"'{_short(t.text, 50)}'")
+    elif status == "rolled-back":
+        conditional = [i for s in rec.model.sections() if s.kind == "conditional" for i in s.own_items()]
+        if conditional and not any(i.checked for i in conditional):
+            yield _f(rec, line, "error", "status-rolled-back-untouched",
+                     "status is rolled-back but no rollback procedure item is ticked")
+    elif prog.triggered and status not in ("aborted", "partial"):
+        t = prog.triggered[0]
+        yield _f(rec, t.line, "warning", "triggered",
+                 f"rollback criterion ticked: '{_short(t.text, 50)}'; follow the rollback "
+                 "procedure and set status: rolled-back")
+    body, body_line, selected = _body_status(rec.model)
+    if len(selected) > 1:
+        yield _f(rec, body_line, "error", "status-choice",
+                 f"the Status choice has {len(selected)} options ticked ({', '.join(selected)}); "
+                 "tick one")
+    elif body and status in STATUSES and body != status:
+        yield _f(rec, body_line, "error", "status-mismatch",
+                 f"the body's Status says {selected[0]!r} but the front matter says status: "
+                 f"{status} (line {line})")
+
+
+# ---------------------------------------------------------------------------- sign-off
+def rule_signoff(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
+    for sec, item in rec.model.items_with_sections():
+        if not item.fields or not item.checked or item.skipped:
+            continue
+        if sec.kind != "sign-off" and len(item.fields) < 2:
+            continue
+        empty = [f.name for f in item.fields if not f.filled]
+        if empty:
+            yield _f(rec, item.line, "error", "signoff-empty",
+                     f"sign-off ticked with {' and '.join(repr(e) for e in empty)} empty: "
+                     f"'{_short(item.text, 60)}'; fill in {'them' if len(empty) > 1 else 'it'} "
+                     "or untick it")
+
+
+RULES: list[Rule] = [rule_front_matter, rule_drift, rule_gating, rule_status, rule_signoff]
+
+
+# ---------------------------------------------------------------------------- entry points
+def check_record(rec: RunRecord, project: Project, strict: bool = False,
+                 template_texts: dict[str, str] | None = None) -> list[Finding]:
+    """Findings for one loaded run record."""
+    tpl_text = None
+    if rec.template is not None:
+        cache = template_texts if template_texts is not None else {}
+        if rec.runbook not in cache:
+            cache[rec.runbook] = project.template_text(rec.runbook)
+        tpl_text = cache[rec.runbook]
+    ctx = Context(project=project, progress=compute(rec.model, rec.status), template=rec.template,
+                  template_text=tpl_text, strict=strict)
+    out: list[Finding] = []
+    for rule in RULES:
+        out.extend(rule(rec, ctx))
+    return out
+
+
+def check_paths(paths: list[Path], project: Project, strict: bool = False,
+                extra: Iterable[Finding] = ()) -> list[Finding]:
+    """Load and check run files; a file that cannot be read is a finding, not a crash."""
+    findings: list[Finding] = []
+    texts: dict[str, str] = {}
+    for p in paths:
+        try:
+            rec = load_run(p, project)
+        except RunbookgenError as exc:
+            findings.append(Finding(exc.path or project.rel(p), exc.line, "error", "unreadable",
+                                    exc.message))
+            continue
+        findings.extend(check_record(rec, project, strict, texts))
+    findings.extend(extra)
+    return finalize(findings, strict)
+
+
+def check_runs(records: Iterable[RunRecord], project: Project, strict: bool = False,
+               extra: Iterable[Finding] = ()) -> list[Finding]:
+    """Findings for already-loaded records plus ``extra`` ones (e.g. from history)."""
+    texts: dict[str, str] = {}
+    findings = [f for rec in records for f in check_record(rec, project, strict, texts)]
+    findings.extend(extra)
+    return finalize(findings, strict)
+
+
+def finalize(findings: list[Finding], strict: bool) -> list[Finding]:
+    """Under ``--strict`` warnings are errors; order: by file, then line."""
+    if strict:
+        findings = [Finding(f.path, f.line, "error", f.code, f.message) if f.severity == "warning"
+                    else f for f in findings]
+    return sorted(findings, key=lambda f: (f.path, f.line or 0))
+
+
+# ---------------------------------------------------------------------------- output
+GITHUB_LIMIT = 10  # annotations GitHub shows per type and step
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_github(findings: list[Finding]) -> list[str]:
+    """Workflow commands, errors first; a closing count when GitHub will not show them all."""
+    lines = []
+    errors = [f for f in findings if f.severity == "error"]
+    warnings = [f for f in findings if f.severity != "error"]
+    for f in (*errors, *warnings):
+        props = [f"file={escape_property(f.path)}"]
+        if f.line:
+            props.append(f"line={f.line}")
+        props.append(f"title={escape_property('runbookgen ' + f.code)}")
+        lines.append(f"::{f.severity} {','.join(props)}::{escape_data(f.message)}")
+    if len(errors) > GITHUB_LIMIT or len(warnings) > GITHUB_LIMIT:
+        lines.append(f"runbookgen check: {len(errors)} error(s) and {len(warnings)} warning(s); "
+                     f"GitHub shows only the first {GITHUB_LIMIT} of each per step, the full list "
+                     "is above (or run 'runbookgen check' locally)")
+    return lines
+
+
+def counts(findings: list[Finding]) -> tuple[int, int]:
+    errors = sum(f.severity == "error" for f in findings)
+    return errors, len(findings) - errors

@@ -1,0 +1,327 @@
+"""Run-record commands: ``new-run``, ``status``, ``check``, ``summary``, ``upgrade``, ``tick``.
+
+Thin shells: parse options, call the core (imported inside each command so that
+``runbookgen --help`` stays fast), print. Errors are RunbookgenError → one line, exit 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from .common import progress, project, resolve_format, style, warn
+
+_RUN = click.argument("runs", nargs=-1, type=click.Path(dir_okay=False, path_type=str))
+
+
+@click.command("new-run")
+@click.argument("runbook")
+@click.option("--release", "-r", required=True, help="Release name, e.g. v2.4.0 (letters, digits, . _ + -).")
+@click.option("--date", "-d", "day", metavar="YYYY-MM-DD", help="Deployment date [default: today].")
+@click.option("--lead", "-l", help="Who leads the release [default: git user.name].")
+@click.option("--no-git", is_flag=True, help="Only write the file: no branch, no commit.")
+@click.option("--push", is_flag=True, help="Push the new branch to the remote (origin) for a pull request.")
+def new_run_cmd(runbook: str, release: str, day: str | None, lead: str | None, no_git: bool,
+                push: bool) -> None:
+    """Start a run record of RUNBOOK for one release.
+
+    Writes runs/RUNBOOK/DATE-RELEASE.md: the template with every box empty and the
+    release's details in the front matter. In a git repository it also creates the
+    branch run/RUNBOOK/DATE-RELEASE from the current commit and commits only that
+    file there (other changes in your work tree stay as they are). It never
+    overwrites an existing run record.
+
+    \b
+    Examples:
+      runbookgen new-run production-deployment --release v2.4.0
+      runbookgen new-run production-deployment -r v2.4.1 --date 2026-12-08 --lead @alice --push
+      runbookgen new-run production-deployment -r hotfix-7 --no-git
+    """
+    import shutil
+
+    from runbookgen.scaffold import compare_url, new_run, parse_date
+
+    proj = project()
+    res = new_run(proj, runbook, release, day=parse_date(day), lead=lead, use_git=not no_git,
+                  push=push)
+    click.echo(f"Created {res.relpath}")
+    if res.branch:
+        click.echo(f"On branch {res.branch}, commit {res.commit}.")
+    base = res.base or "main"
+    if res.pushed_to:
+        click.echo(f"Pushed to {res.pushed_to}. Open the pull request:")
+        if shutil.which("gh"):
+            click.echo(f"  gh pr create --base {base} --head {res.branch} "
+                       f"--title 'Run: {runbook} {release}' --fill")
+        else:
+            url = compare_url(res.remote_url or "", base, res.branch or "")
+            click.echo(f"  {url}" if url else f"  (from {res.branch} into {base} on your git host)")
+    elif res.branch:
+        click.echo(f"Push it and open a pull request:\n  git push -u origin {res.branch}")
+    click.echo(f"Tick boxes by editing the file (or 'runbookgen tick {res.relpath} ITEM'); "
+               f"see progress with 'runbookgen status {res.relpath}'.")
+
+
+def _load(runs: tuple[str, ...]) -> tuple[Any, list[Any], list[Any]]:
+    """Project, records that loaded, and errors of those that did not."""
+    from runbookgen.errors import RunbookgenError
+    from runbookgen.runfile import load_run
+
+    proj = project()
+    paths = list(runs) or proj.run_files()
+    records, errors = [], []
+    with progress(paths, "Reading run records") as bar:
+        for p in bar:
+            try:
+                records.append(load_run(p, proj))
+            except RunbookgenError as exc:
+                errors.append(exc)
+    return proj, records, errors
+
+
+def _bar(done: int, total: int, width: int = 20) -> str:
+    if total == 0:
+        return style("·" * width, dim=True)
+    filled = round(width * done / total)
+    return style("█" * filled, fg="green") + style("░" * (width - filled), dim=True)
+
+
+@click.command("status")
+@_RUN
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people, json for scripts (one object per run).")
+def status_cmd(runs: tuple[str, ...], fmt: str) -> None:
+    """Show progress of run records: per stage and section, with bars.
+
+    With no RUNS, every run record under runs/. Tasks and sign-offs count;
+    rollback criteria never count (a tick means it happened) and the rollback
+    procedure counts only once the run is rolling back; struck-through items are
+    skipped and leave the total.
+
+    \b
+    Examples:
+      runbookgen status
+      runbookgen status runs/production-deployment/2026-12-01-v2.4.0.md
+      runbookgen status --format json | jq '.[] | {release, percent}'
+    """
+    import json
+
+    from runbookgen.progress import compute
+
+    proj, records, errors = _load(runs)
+    out: list[dict[str, Any]] = []
+    for rec in records:
+        prog = compute(rec.model, rec.status)
+        if fmt == "json":
+            out.append(_status_json(rec, prog))
+        else:
+            _status_text(rec, prog)
+    if fmt == "json":
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+    elif not records and not errors:
+        click.echo(f"No run records in {proj.runs_dir}/ yet; start one with "
+                   "'runbookgen new-run RUNBOOK --release R'.")
+    for exc in errors:
+        click.echo(style("error: ", fg="red", bold=True) + str(exc), err=True)
+    if errors:
+        sys.exit(1)
+
+
+def _status_json(rec: Any, prog: Any) -> dict[str, Any]:
+    return {
+        "path": rec.relpath, "runbook": rec.runbook, "release": rec.release, "date": rec.date,
+        "lead": rec.lead, "status": rec.status, "state": prog.state,
+        "done": prog.done, "total": prog.total, "skipped": prog.skipped, "percent": prog.percent,
+        "rolling_back": prog.rolling_back,
+        "triggered": [{"id": i.id, "text": i.text, "line": i.line} for i in prog.triggered],
+        "sections": [{**sp.to_dict(), "depth": sp.depth, "line": sp.section.line}
+                     for sp in prog.sections()],
+    }
+
+
+_STATE_COLOUR = {"complete": "green", "triggered": "red", "in-progress": "yellow", "planned": "blue"}
+
+
+def _status_text(rec: Any, prog: Any) -> None:
+    head = f"{rec.runbook} {rec.release}".strip() or rec.relpath
+    click.echo(style(head, bold=True) + f"  {rec.relpath}")
+    status = style(rec.status or "no status", fg=_STATE_COLOUR.get(prog.state, "white"))
+    skipped = f", {prog.skipped} skipped" if prog.skipped else ""
+    click.echo(f"  {_bar(prog.done, prog.total, 30)} {prog.done}/{prog.total} done{skipped} "
+               f"({prog.percent:g}%)  status: {status}")
+    if prog.triggered:
+        for item in prog.triggered:
+            click.echo(style("  TRIGGERED: ", fg="red", bold=True) + f"{item.text} (line {item.line})")
+    width = max((len(sp.section.title) + 2 * sp.depth for sp in prog.sections()), default=20)
+    width = min(width, 48)
+    for sp in prog.sections():
+        title = ("  " * sp.depth + sp.section.title)[:width].ljust(width)
+        kind = sp.section.kind
+        if kind == "reference":
+            continue
+        if kind == "triggers":
+            n = sum(1 for _ in sp.section.all_items())
+            hit = sum(1 for i in sp.section.all_items() if i.done)
+            note = style(f"{hit} of {n} triggered", fg="red", bold=True) if hit else \
+                style(f"none of {n} triggered", dim=True)
+            click.echo(f"    {title}  {' ' * 20}  {note}")
+        elif not sp.counted:
+            click.echo(f"    {title}  {' ' * 20}  " + style("not counted (no rollback)", dim=True))
+        else:
+            c = sp.tree
+            extra = f", {c.skipped} skipped" if c.skipped else ""
+            click.echo(f"    {title}  {_bar(c.done, c.total)}  {c.done}/{c.total}{extra}")
+    click.echo("")
+
+
+@click.command("check")
+@_RUN
+@click.option("--format", "fmt", type=click.Choice(["auto", "text", "json", "github"]), default="auto",
+              show_default=True, help="auto = github under GitHub Actions, text elsewhere.")
+@click.option("--strict", is_flag=True, help="Treat warnings (e.g. gating) as errors.")
+def check_cmd(runs: tuple[str, ...], fmt: str, strict: bool) -> None:
+    """Validate run records; exit 1 when there are errors.
+
+    Checks the front matter (keys, types, runbook, status), drift from the
+    template (tasks removed, added or reworded; runs made from an older template
+    version), gating (ticks in a phase while an earlier phase has open required
+    items, when the runbook says so), status against the ticks and the body's own
+    Status choice, and ticked sign-offs with empty fields. With no RUNS, every
+    run record under runs/.
+
+    \b
+    Examples:
+      runbookgen check
+      runbookgen check runs/production-deployment/2026-12-01-v2.4.0.md --strict
+      runbookgen check --format github     # annotations in a GitHub Actions step
+      runbookgen check --format json | jq '.findings[] | select(.severity == "error")'
+    """
+    import json
+    from pathlib import Path
+
+    from runbookgen.check import check_paths, counts, format_github
+
+    proj = project()
+    paths = [Path(p) for p in runs] or proj.run_files()
+    findings = check_paths(paths, proj, strict=strict)
+    errors, warnings = counts(findings)
+    fmt = resolve_format(fmt)
+    if fmt == "json":
+        click.echo(json.dumps({"files": len(paths), "errors": errors, "warnings": warnings,
+                               "findings": [f.to_dict() for f in findings]}, indent=2, ensure_ascii=False))
+    elif fmt == "github":
+        for line in format_github(findings):
+            click.echo(line)
+    else:
+        for f in findings:
+            where = f"{f.path}:{f.line}" if f.line else f.path
+            colour = "red" if f.severity == "error" else "yellow"
+            click.echo(f"{where}: {style(f.severity, fg=colour, bold=True)}: {f.message} "
+                       + style(f"[{f.code}]", dim=True))
+        summary = (f"{len(paths)} run record{'s' * (len(paths) != 1)} checked: "
+                   f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
+        click.echo(style(summary, fg="red" if errors else "green"), err=True)
+    if errors:
+        sys.exit(1)
+
+
+@click.command("summary")
+@click.option("--base", required=True, metavar="REF", help="What the pull request merges into (e.g. main).")
+@click.option("--head", metavar="REF", help="The pull request's commit [default: the working tree].")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=str),
+              help="Append to this file instead of printing (e.g. \"$GITHUB_STEP_SUMMARY\").")
+def summary_cmd(base: str, head: str | None, output: str | None) -> None:
+    """Markdown of what a pull request changed in run records.
+
+    For every run record that differs between the merge base with --base and
+    --head: boxes ticked, unticked and skipped per phase, progress before and
+    after, and rollback criteria that were ticked, highlighted. Kept under
+    GitHub's 1 MiB job-summary limit.
+
+    \b
+    Examples:
+      runbookgen summary --base main
+      runbookgen summary --base origin/main --head HEAD >> "$GITHUB_STEP_SUMMARY"
+    """
+    from runbookgen.summary import collect, render
+
+    proj = project()
+    text = render(collect(proj, base, head))
+    if output:
+        with open(output, "a", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
+@click.command("upgrade")
+@click.argument("run", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--dry-run", "-n", is_flag=True, help="Print the diff; change nothing.")
+def upgrade_cmd(run: str, dry_run: bool) -> None:
+    """Move an in-flight run onto the current template version.
+
+    Every tick, skip mark, field value and note is carried over by item id; items
+    the new template dropped are kept in an "Upgrade notes" section at the end,
+    never silently lost. The file is replaced atomically.
+
+    \b
+    Examples:
+      runbookgen upgrade runs/production-deployment/2026-12-01-v2.4.0.md --dry-run
+      runbookgen upgrade runs/production-deployment/2026-12-01-v2.4.0.md
+    """
+    from runbookgen.runfile import load_run
+    from runbookgen.scaffold import upgrade
+
+    proj = project()
+    rec = load_run(run, proj)
+    result = upgrade(rec, proj, dry_run=dry_run)
+    if not result.changed:
+        click.echo(f"{rec.relpath} is already on template version {result.new_version or '?'}; "
+                   "nothing to do.")
+        return
+    if dry_run:
+        click.echo(result.diff, nl=False)
+        return
+    dropped = f"; {len(result.dropped)} dropped item(s) kept under 'Upgrade notes'" if result.dropped else ""
+    click.echo(f"Upgraded {rec.relpath} from template {result.old_version or '?'} to "
+               f"{result.new_version or '?'}: {result.kept} item state(s) carried over{dropped}.")
+
+
+@click.command("tick")
+@click.argument("run", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("items", nargs=-1, required=True)
+@click.option("--undo", is_flag=True, help="Untick instead (and remove a skip's strike-through).")
+@click.option("--skip", metavar="REASON", help="Mark not applicable: strike the text, add 'n/a: REASON'.")
+def tick_cmd(run: str, items: tuple[str, ...], undo: bool, skip: str | None) -> None:
+    """Tick, untick or skip items of a run record from the terminal.
+
+    ITEMS are item ids (see 'runbookgen parse RUN') or the start of an item's text,
+    unique within the run. Only the checkbox character changes (or the
+    strike-through is added), so the edit merges like one made on GitHub.
+
+    \b
+    Examples:
+      runbookgen tick runs/production-deployment/2026-12-01-v2.4.0.md "All code reviewed"
+      runbookgen tick RUN pre-deployment-24-hours-before/code-quality/linting-passes-with-no-errors
+      runbookgen tick RUN "Put application in maintenance" --skip "online migration"
+      runbookgen tick RUN "All code reviewed" --undo
+    """
+    from runbookgen.errors import RunbookgenError
+    from runbookgen.runfile import load_run
+    from runbookgen.tick import tick_file
+
+    if undo and skip is not None:
+        raise click.UsageError("use --undo or --skip, not both")
+    proj = project()
+    rec = load_run(run, proj)
+    try:
+        changes = tick_file(rec.path, rec.relpath, rec.model, list(items), undo=undo, skip=skip)
+    except RunbookgenError as exc:
+        raise RunbookgenError(exc.message, rec.relpath, exc.line) from None
+    for c in changes:
+        if c.action == "unchanged":
+            warn(f"{rec.relpath}:{c.item.line}: {c.note}: {c.item.text}")
+        else:
+            click.echo(f"{c.action}: {c.item.text} (line {c.item.line})")

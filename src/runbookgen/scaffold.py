@@ -1,0 +1,562 @@
+"""Writing run records: ``new-run`` (template → fresh run on its own branch) and ``upgrade``.
+
+Both write files the same careful way: the complete text goes to a temporary file in the
+target directory first, then is linked (new runs: never overwriting) or renamed (upgrade)
+into place, so a crash or a refusal never leaves a half-written run record behind.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date as Date
+from pathlib import Path
+from typing import Any
+
+from .errors import RunbookgenError
+from .gitutil import GitError, git, repo_root
+from .project import Project
+
+# A release becomes a file name and a git branch component: letters, digits and . _ + -,
+# starting and ending with a letter or digit, and nothing git refuses in a ref ("..", ".lock").
+_RELEASE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._+-]{0,98}[A-Za-z0-9])?$")
+_PLACEHOLDER = re.compile(r"\[(?P<name>[A-Za-z][A-Za-z ]{0,40})\](?!\()")
+_LABEL = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\[[ xX]\]\s+)?\**(?P<label>[^*:\n]{1,60}?)\**\s*:")
+_FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(?P<body>.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)",
+                           re.S | re.M)
+_VERSION_LINE = re.compile(r"^\s*\**Version\**\s*:\s*\**\s*(?P<v>[^\s*]+)", re.M | re.I)
+
+# Placeholders the command can fill, by normalised name. ``[Date]`` and ``[Name]`` are
+# only filled where the line says they mean the run (see ``_fill_line``).
+_RELEASE_NAMES = frozenset({"release", "release version", "release name", "release tag"})
+_DATE_NAMES = frozenset({"deployment date", "release date", "run date", "date"})
+_LEAD_NAMES = frozenset({"lead", "deployment lead", "release lead", "run lead"})
+# Line labels under which a placeholder describes the template, not this run.
+_TEMPLATE_LABELS = frozenset({
+    "last updated", "next review", "last reviewed", "created", "version", "review cycle",
+    "owner", "owners", "author", "authors", "maintainer", "maintainers", "reviewed by"})
+
+
+@dataclass
+class NewRun:
+    """What ``new-run`` did, for the command to report."""
+
+    path: Path
+    relpath: str
+    branch: str | None = None
+    commit: str | None = None
+    base: str | None = None
+    pushed_to: str | None = None
+    remote_url: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------- validation
+def check_release(release: str) -> str:
+    """The release name, or a one-line refusal when it could escape ``runs/`` or be an option."""
+    if not release:
+        raise RunbookgenError("release name is empty")
+    if any(ord(c) < 32 or ord(c) == 127 for c in release):
+        raise RunbookgenError(f"release name {release!r} contains control characters")
+    if release.startswith("-"):
+        raise RunbookgenError(f"release name {release!r} starts with '-' and could be read as an option")
+    if "/" in release or "\\" in release or ".." in release:
+        raise RunbookgenError(f"release name {release!r} contains a path separator or '..'; "
+                              "it becomes a file name under runs/")
+    if not _RELEASE.match(release) or release.endswith(".lock"):
+        raise RunbookgenError(f"release name {release!r} is not allowed: use letters, digits and "
+                              "'.', '_', '+', '-', starting and ending with a letter or digit "
+                              "(e.g. v2.4.0)")
+    return release
+
+
+def parse_date(value: str | None) -> Date:
+    if value is None:
+        return Date.today()
+    try:
+        return Date.fromisoformat(value)
+    except ValueError:
+        raise RunbookgenError(f"date {value!r} is not a date in YYYY-MM-DD form") from None
+
+
+def check_runbook(project: Project, runbook: str) -> None:
+    """Refuse unknown runbooks, suggesting close names (typos are the usual cause)."""
+    names = project.runbook_names
+    if runbook in names:
+        return
+    close = difflib.get_close_matches(runbook, names, n=3, cutoff=0.5)
+    hint = (f"; did you mean {' or '.join(repr(c) for c in close)}?" if close
+            else f"; known runbooks: {', '.join(names)}" if names
+            else f"; add a Markdown checklist to {project.content_dir}/")
+    raise RunbookgenError(f"no runbook named {runbook!r} in {project.content_dir}/{hint}")
+
+
+# ---------------------------------------------------------------------------- rendering
+def split_front_matter(text: str) -> tuple[str, str]:
+    """(front matter YAML, body) of a Markdown text; ``("", text)`` when it has none."""
+    m = _FRONT_MATTER.match(text)
+    if not m:
+        return "", text
+    return m.group("body"), text[m.end():]
+
+
+def template_version(template_text: str) -> str:
+    """The template's version without parsing Markdown (``new-run`` must start fast)."""
+    fm, body = split_front_matter(template_text)
+    if fm:
+        m = re.search(r"^version\s*:\s*['\"]?(?P<v>[^'\"\s#]+)", fm, re.M)
+        if m:
+            return m.group("v")
+    m = _VERSION_LINE.search(body)
+    return m.group("v") if m else ""
+
+
+def _norm(name: str) -> str:
+    return " ".join(name.lower().split())
+
+
+def _fill_line(line: str, values: dict[str, str]) -> str:
+    """Fill the placeholders on one line whose meaning is this run's release, date or lead.
+
+    ``[Date]`` on ``**Last Updated**: [Date]`` is the template's date and ``[Name]`` in a
+    contact list is that person's name, so both stay; ``[Name]`` is the lead only on a
+    line labelled as the run's lead.
+    """
+    if "[" not in line:
+        return line
+    m = _LABEL.match(line)
+    label = _norm(m.group("label")) if m else ""
+    if label in _TEMPLATE_LABELS:
+        return line
+
+    def sub(match: re.Match[str]) -> str:
+        name = _norm(match.group("name"))
+        if name in ("x", ""):
+            return match.group(0)
+        if name in _RELEASE_NAMES and values.get("release"):
+            return values["release"]
+        if name in _DATE_NAMES and values.get("date"):
+            return values["date"]
+        if (name in _LEAD_NAMES or (name == "name" and label in _LEAD_NAMES)) and values.get("lead"):
+            return values["lead"]
+        return match.group(0)
+
+    return _PLACEHOLDER.sub(sub, line)
+
+
+def render_body(template_body: str, values: dict[str, str]) -> str:
+    """The template body with every box empty and the known placeholders filled."""
+    out = []
+    for line in template_body.splitlines(keepends=True):
+        line = _BOX.sub(lambda m: m.group(1) + "[ ]", line, count=1)
+        out.append(_fill_line(line, values))
+    return "".join(out)
+
+
+_BOX = re.compile(r"^(\s*(?:>\s*)*(?:[-*+]|\d{1,9}[.)])\s+)\[[xX]\]")
+
+
+def front_matter_text(data: dict[str, Any], comments: dict[str, str] | None = None) -> str:
+    """YAML for a new run's front matter, written by ruamel.yaml (round-trip types)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+
+    cm = CommentedMap()
+    for key, value in data.items():
+        cm[key] = value
+    for key, comment in (comments or {}).items():
+        if key in cm:
+            cm.yaml_add_eol_comment(comment, key, column=len(key) + 24)
+    yaml = YAML()
+    yaml.width = 4096
+    buf = io.StringIO()
+    yaml.dump(cm, buf)
+    return buf.getvalue()
+
+
+def render_run(project: Project, runbook: str, release: str, day: Date, lead: str,
+               status: str = "planned") -> str:
+    """The complete text of a fresh run record."""
+    text = project.template_text(runbook)
+    from .runfile import digest
+
+    fm_text, body = split_front_matter(text)
+    data: dict[str, Any] = {
+        "runbook": runbook,
+        "template_version": template_version(text),
+        "template_digest": digest(text),
+        "release": release,
+        "date": day,
+        "lead": lead,
+        "status": status,
+    }
+    if fm_text and re.search(r"^kinds\s*:", fm_text, re.M):
+        # Section kinds declared by the template must hold in its runs too.
+        from .parse import parse_front_matter
+
+        tpl_fm, _ = parse_front_matter(fm_text, project.rel(project.template_path(runbook)))
+        data["kinds"] = tpl_fm["kinds"]
+    fm = front_matter_text(data, {"status": "planned | in-progress | success | partial | "
+                                             "rolled-back | aborted"})
+    values = {"release": release, "date": day.isoformat(), "lead": lead}
+    return f"---\n{fm}---\n" + render_body(body.lstrip("\r\n"), values)
+
+
+# ---------------------------------------------------------------------------- files
+def write_new(path: Path, text: str) -> None:
+    """Create ``path`` with ``text`` atomically; refuse (untouched) when it already exists."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".runbookgen-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        Path(tmp).chmod(0o644)
+        try:
+            os.link(tmp, path)  # atomic and never replaces an existing file
+        except FileExistsError:
+            raise RunbookgenError("run record already exists; new-run never overwrites",
+                                  path) from None
+        except OSError:
+            # File systems without hard links: exclusive create, then copy in.
+            with open(path, "x", encoding="utf-8", newline="") as out, \
+                    open(tmp, encoding="utf-8", newline="") as src:
+                shutil.copyfileobj(src, out)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def write_replace(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` atomically, keeping its permissions."""
+    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".runbookgen-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        Path(tmp).chmod(mode)
+        Path(tmp).replace(path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def run_path(project: Project, runbook: str, release: str, day: Date) -> Path:
+    return project.runs_path / runbook / f"{day.isoformat()}-{release}.md"
+
+
+def existing_release(project: Project, runbook: str, release: str) -> Path | None:
+    """A run record of ``runbook`` for ``release`` on any date (file names are date-release)."""
+    folder = project.runs_path / runbook
+    if not folder.is_dir():
+        return None
+    for p in sorted(folder.glob(f"*-{release}.md")):
+        stem = p.stem
+        if len(stem) > 11 and stem[10] == "-" and stem[11:] == release and _is_date(stem[:10]):
+            return p
+    return None
+
+
+def _is_date(text: str) -> bool:
+    try:
+        Date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------- new-run
+def default_lead(root: Path) -> str:
+    """The git user name, else the login name: someone has to lead."""
+    try:
+        name = git("config", "user.name", cwd=root, check=False).strip()
+    except GitError:
+        name = ""
+    return name or os.environ.get("USER") or os.environ.get("USERNAME") or ""
+
+
+def new_run(project: Project, runbook: str, release: str, *, day: Date | None = None,
+            lead: str | None = None, use_git: bool = True, push: bool = False) -> NewRun:
+    """Scaffold a run record; in a git work tree also branch, commit and optionally push.
+
+    Every check runs before anything is written; a git failure after the file was
+    written rolls back (file removed, previous branch restored).
+    """
+    check_release(release)
+    check_runbook(project, runbook)
+    day = day or Date.today()
+    root = repo_root(project.root) if use_git else None
+    if lead is None:
+        lead = default_lead(root or project.root)
+    if any(ord(c) < 32 for c in lead):
+        raise RunbookgenError("lead contains control characters")
+    path = run_path(project, runbook, release, day)
+    rel = project.rel(path)
+    if path.exists() or path.is_symlink():
+        raise RunbookgenError("run record already exists; new-run never overwrites", rel)
+    dup = existing_release(project, runbook, release)
+    if dup is not None:
+        raise RunbookgenError(f"release {release} of {runbook} already has a run record "
+                              f"({project.rel(dup)}); pick another release name", rel)
+    branch = f"run/{runbook}/{day.isoformat()}-{release}"
+    result = NewRun(path=path, relpath=rel)
+    remote = None
+    if root is not None:
+        if git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", cwd=root,
+               check=False).strip():
+            raise RunbookgenError(f"git branch {branch} already exists", rel)
+        if push:
+            remote = _remote(root)
+        result.base = git("branch", "--show-current", cwd=root, check=False).strip() or None
+    elif push:
+        raise RunbookgenError("--push needs a git repository", rel)
+    text = render_run(project, runbook, release, day, lead)
+    write_new(path, text)
+    if root is None:
+        return result
+    gitpath = path.relative_to(root).as_posix()
+    try:
+        git("switch", "--quiet", "-c", branch, cwd=root)
+    except GitError:
+        path.unlink(missing_ok=True)
+        raise
+    try:
+        git("add", "--", gitpath, cwd=root)
+        # --only commits this path alone: other staged or unstaged work stays as it was.
+        git("commit", "--quiet", "--no-verify", "--only", "-m",
+            f"Start run: {runbook} {release} ({day.isoformat()})", "--", gitpath, cwd=root)
+    except GitError:
+        git("reset", "--quiet", "--", gitpath, cwd=root, check=False)
+        path.unlink(missing_ok=True)
+        if result.base:
+            git("switch", "--quiet", result.base, cwd=root, check=False)
+            git("branch", "-D", branch, cwd=root, check=False)
+        raise
+    result.branch = branch
+    result.commit = git("rev-parse", "--short", "HEAD", cwd=root).strip()
+    if push and remote is not None:
+        git("push", "--quiet", "-u", remote, f"{branch}:{branch}", cwd=root)
+        result.pushed_to = remote
+        result.remote_url = git("remote", "get-url", remote, cwd=root, check=False).strip()
+    return result
+
+
+def _remote(root: Path) -> str:
+    remotes = git("remote", cwd=root).split()
+    if not remotes:
+        raise RunbookgenError("--push: this repository has no git remote; add one with "
+                              "'git remote add origin URL'")
+    return "origin" if "origin" in remotes else remotes[0]
+
+
+def compare_url(remote_url: str, base: str, branch: str) -> str | None:
+    """The web page that opens a pull request, for GitHub-style remotes."""
+    m = re.match(r"^(?:https?://(?:[^@/]+@)?|ssh://(?:[^@/]+@)?|[^@/]+@)(?P<host>[^/:]+)(?::\d+)?[:/]"
+                 r"(?P<path>[^\s]+?)(?:\.git)?/?$", remote_url)
+    if not m or m.group("host") in ("localhost",) or remote_url.startswith(("/", "file:")):
+        return None
+    return f"https://{m.group('host')}/{m.group('path')}/compare/{base}...{branch}?expand=1"
+
+
+# ---------------------------------------------------------------------------- upgrade
+UPGRADE_NOTES = "Upgrade notes"
+
+
+@dataclass
+class Upgrade:
+    """The outcome of ``upgrade``: the new text and what was carried over or dropped."""
+
+    changed: bool
+    text: str = ""
+    diff: str = ""
+    old_version: str = ""
+    new_version: str = ""
+    kept: int = 0
+    dropped: list[Any] = field(default_factory=list)
+
+
+def _update_front_matter(fm_text: str, updates: dict[str, Any], remove: tuple[str, ...] = ()) -> str:
+    """Change some keys of YAML front matter, keeping comments, order and quoting (round trip)."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    data = yaml.load(fm_text) or {}
+    for key, value in updates.items():
+        data[key] = value
+    for key in remove:
+        data.pop(key, None)
+    buf = io.StringIO()
+    yaml.dump(data, buf)
+    return buf.getvalue()
+
+
+def _match_items(old: Any, new: Any) -> dict[str, Any]:
+    """new item id → old item: same id, else the one old item with the same section and text key."""
+    old_items = {i.id: i for i in old.items()}
+    out: dict[str, Any] = {}
+    used: set[str] = set()
+    for item in new.items():
+        if item.id in old_items:
+            out[item.id] = old_items[item.id]
+            used.add(item.id)
+    by_key: dict[str, list[Any]] = {}
+    for i in old.items():
+        if i.id not in used:
+            by_key.setdefault(i.key, []).append(i)
+    for item in new.items():
+        if item.id not in out and len(by_key.get(item.key, ())) == 1:
+            cand = by_key.pop(item.key)[0]
+            out[item.id] = cand
+            used.add(cand.id)
+    return out
+
+
+def _fill_blank(line: str, label: str, value: str) -> str:
+    pattern = re.compile(r"(" + re.escape(label) + r"\**\s*:\s*\**\s*)_{3,}")
+    return pattern.sub(lambda m: m.group(1) + value.replace("\\", "\\\\"), line, count=1).replace(
+        "\\\\", "\\")
+
+
+def upgrade(rec: Any, project: Project, dry_run: bool = False) -> Upgrade:
+    """Rebuild a run from the current template, carrying every state over by item id."""
+    from .parse import decode, loads
+    from .runfile import digest
+    from .tick import _BOX, _text_end, split_lines
+    from .tick import apply as tick_apply
+
+    if rec.template is None:
+        raise RunbookgenError(f"runbook {rec.runbook!r} has no template in {project.content_dir}/",
+                              rec.relpath, rec.key_line("runbook"))
+    tpl_text = project.template_text(rec.runbook)
+    new_digest = digest(tpl_text)
+    new_version = template_version(tpl_text)
+    if rec.template_digest == new_digest:
+        return Upgrade(changed=False, old_version=rec.template_version, new_version=new_version)
+    old_text = decode(rec.path.read_bytes(), rec.relpath)
+    fm_text, _ = split_front_matter(old_text)
+    tpl_fm, tpl_body = split_front_matter(tpl_text)
+    updates: dict[str, Any] = {"template_version": new_version, "template_digest": new_digest}
+    remove: tuple[str, ...] = ()
+    if tpl_fm and re.search(r"^kinds\s*:", tpl_fm, re.M):
+        from .parse import parse_front_matter
+
+        updates["kinds"] = parse_front_matter(tpl_fm, rec.relpath)[0]["kinds"]
+    else:
+        remove = ("kinds",)
+    new_fm = _update_front_matter(fm_text, updates, remove)
+    values = {"release": rec.release, "date": rec.date, "lead": rec.lead}
+    text = f"---\n{new_fm}---\n" + render_body(tpl_body.lstrip("\r\n"), values)
+    labels = project.field_labels
+    new = loads(text, path=rec.relpath, field_labels=labels)
+    old = rec.model
+    matched = _match_items(old, new)
+    kept = 0
+    # 1. ticks and skips: line-preserving edits
+    for item in new.items():
+        prev = matched.get(item.id)
+        if prev is None:
+            continue
+        if prev.skipped:
+            text, _ = tick_apply(text, [item], skip=prev.skip_reason or "")
+            kept += 1
+        elif prev.checked:
+            text, _ = tick_apply(text, [item])
+            kept += 1
+    lines = split_lines(text)
+    # 2. field values of items, section fields and choices
+    for item in new.items():
+        prev = matched.get(item.id)
+        if prev is None:
+            continue
+        for f in prev.fields:
+            if f.filled:
+                for idx in range(item.line - 1, _text_end(item, lines) + 1):
+                    updated = _fill_blank(lines[idx], f.name, f.value)
+                    if updated != lines[idx]:
+                        lines[idx] = updated
+                        kept += 1
+                        break
+    old_secs = {s.id: s for s in old.sections()}
+    for sec in new.sections():
+        prev_sec = old_secs.get(sec.id)
+        if prev_sec is None:
+            continue
+        values_by_name = {f.name: f.value for f in prev_sec.fields if f.filled}
+        for f in sec.fields:
+            if f.name in values_by_name:
+                lines[f.line - 1] = _fill_blank(lines[f.line - 1], f.name, values_by_name[f.name])
+                kept += 1
+        chosen = {c.name: set(c.selected) for c in prev_sec.choices}
+        for c in sec.choices:
+            for option in chosen.get(c.name, ()):
+                pat = re.compile(r"\[ \](\s*" + re.escape(option) + r")(?=\s*(?:\[|$))")
+                lines[c.line - 1] = pat.sub(r"[x]\1", lines[c.line - 1], count=1)
+                kept += 1
+    # 3. notes under items (inserted bottom-up so earlier line numbers stay valid)
+    old_lines = split_lines(old_text)
+    inserts: list[tuple[int, list[str]]] = []
+    for item in new.items():
+        prev = matched.get(item.id)
+        if prev is None or not prev.notes:
+            continue
+        template_notes = {n.text for n in item.notes}
+        extra = [n for n in prev.notes if n.text not in template_notes]
+        if not extra:
+            continue
+        m = _BOX.match(lines[item.line - 1])
+        indent = " " * (len(m.group("lead")) if m else 2)
+        block: list[str] = []
+        for note in extra:
+            if note.line >= 2 and not old_lines[note.line - 2].strip():
+                block.append("\n")
+            block.extend((indent + ln if ln.strip() else "") + "\n" for ln in note.text.split("\n"))
+        kept += len(extra)
+        inserts.append((_text_end(item, lines) + 1, block))
+    for at, block in sorted(inserts, key=lambda x: x[0], reverse=True):
+        lines[at:at] = block
+    # 4. items the template dropped, and earlier upgrade notes, at the end
+    dropped = [i for i in old.items() if i.id not in {p.id for p in matched.values()}]
+    tail = _upgrade_notes(old, old_lines, dropped, rec.template_version, new_version)
+    body = "".join(lines)
+    if tail:
+        body = body.rstrip("\r\n") + "\n\n" + tail
+    if body == old_text:
+        return Upgrade(changed=False, old_version=rec.template_version, new_version=new_version)
+    diff = "".join(difflib.unified_diff(old_text.splitlines(keepends=True), body.splitlines(keepends=True),
+                                        fromfile=f"a/{rec.relpath}", tofile=f"b/{rec.relpath}"))
+    if not dry_run:
+        write_replace(rec.path, body)
+    return Upgrade(changed=True, text=body, diff=diff, old_version=rec.template_version,
+                   new_version=new_version, kept=kept, dropped=dropped)
+
+
+def _upgrade_notes(old: Any, old_lines: list[str], dropped: list[Any], old_v: str, new_v: str) -> str:
+    """The "Upgrade notes" stage: what earlier upgrades kept, plus the items dropped now."""
+    previous = ""
+    for stage in old.stages:
+        if stage.title.strip().lower() == UPGRADE_NOTES.lower():
+            previous = "".join(old_lines[stage.line - 1: stage.end_line]).rstrip("\r\n") + "\n"
+    if not dropped:
+        return previous
+    where = {}
+    for sec, item in old.items_with_sections():
+        where[item.id] = " › ".join(sec.path)
+    out = [previous + "\n" if previous else f"## {UPGRADE_NOTES}\n\n"]
+    out.append(f"Template {old_v or '?'} → {new_v or '?'} ({Date.today().isoformat()}): items the new "
+               "template no longer has, as they were in this run:\n\n")
+    for item in dropped:
+        state = ("skipped" + (f" (n/a: {item.skip_reason})" if item.skip_reason else "")
+                 if item.skipped else "done" if item.checked else "open")
+        text = " ".join(item.text.split())
+        out.append(f"- {state} — {where.get(item.id, '')}: {text}\n")
+        for note in item.notes:
+            out.extend(f"  {ln}\n" if ln.strip() else "\n" for ln in note.text.split("\n"))
+    return "".join(out)

@@ -1,0 +1,156 @@
+"""``tick``: tick, untick or skip items from the terminal, changing as few bytes as possible.
+
+Only the checkbox character changes (or ``~~`` … ``~~ n/a: reason`` is added around the
+item's text), so a tick made here merges with ticks made anywhere else, exactly like an
+edit in GitHub's web editor.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import RunbookgenError
+from .model import Item, Runbook
+from .text import strip_markup
+
+_NEWLINE = re.compile(r"(\r\n|\r|\n)")
+_BOX = re.compile(r"^(?P<lead>[ \t]*(?:[-+*]|[0-9]{1,9}[.)])[ \t]+)\[(?P<mark>[ xX])\](?P<sp>[ \t]+)")
+_STRIKE_TAIL = re.compile(r"~~(?P<rest>[^~]*)$")
+
+
+@dataclass
+class Change:
+    item: Item
+    action: str      # ticked | unticked | skipped | unchanged
+    note: str = ""
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their own line endings (CRLF, CR or LF kept exactly as they were)."""
+    parts = _NEWLINE.split(text)
+    lines = [parts[i] + (parts[i + 1] if i + 1 < len(parts) else "") for i in range(0, len(parts), 2)]
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def _ending(line: str) -> tuple[str, str]:
+    body = line.rstrip("\r\n")
+    return body, line[len(body):]
+
+
+def find_items(model: Runbook, queries: list[str]) -> list[Item]:
+    """Items by exact id, else by a unique (case-insensitive) prefix of their text or id."""
+    items = list(model.items())
+    by_id = {i.id: i for i in items}
+    out: list[Item] = []
+    for q in queries:
+        if q in by_id:
+            out.append(by_id[q])
+            continue
+        needle = " ".join(q.lower().split())
+        matches = [i for i in items if " ".join(strip_markup(i.text).lower().split()).startswith(needle)
+                   or i.id.startswith(q)]
+        if not matches:
+            raise RunbookgenError(f"no item matches {q!r} (give an item id from 'runbookgen parse' "
+                                  "or the start of an item's text)", model.path)
+        if len(matches) > 1:
+            shown = ", ".join(f"{m.id} (line {m.line})" for m in matches[:5])
+            more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
+            raise RunbookgenError(f"{q!r} matches {len(matches)} items: {shown}{more}; use an id",
+                                  model.path)
+        out.append(matches[0])
+    return out
+
+
+def _text_end(item: Item, lines: list[str]) -> int:
+    """0-based index of the last line of the item's own text (before notes and sub-items)."""
+    stops = [c.line for c in item.children] + [n.line for n in item.notes]
+    last = min([item.end_line, *[s - 1 for s in stops]])
+    idx = max(item.line - 1, last - 1)
+    while idx > item.line - 1 and not lines[idx].strip():
+        idx -= 1
+    return idx
+
+
+def apply(text: str, items: list[Item], *, undo: bool = False,
+          skip: str | None = None) -> tuple[str, list[Change]]:
+    """The text with the items ticked (or unticked, or struck through as skipped)."""
+    lines = split_lines(text)
+    changes = []
+    for item in items:
+        idx = item.line - 1
+        body, end = _ending(lines[idx])
+        m = _BOX.match(body)
+        if not m:
+            raise RunbookgenError(f"cannot find the checkbox of '{item.text[:60]}'", None, item.line)
+        mark = m.group("mark")
+        if skip is not None:
+            if item.skipped:
+                changes.append(Change(item, "unchanged", "already skipped"))
+                continue
+            last = _text_end(item, lines)
+            reason = " ".join(skip.split())
+            suffix = f"~~ n/a: {reason}" if reason else "~~ n/a"
+            if last == idx:
+                body = body[: m.start("mark")] + "x" + body[m.end("mark"): m.end()] + "~~" \
+                    + body[m.end():] + suffix
+                lines[idx] = body + end
+            else:
+                lines[idx] = body[: m.start("mark")] + "x" + body[m.end("mark"): m.end()] + "~~" \
+                    + body[m.end():] + end
+                tail, tail_end = _ending(lines[last])
+                lines[last] = tail + suffix + tail_end
+            changes.append(Change(item, "skipped", reason))
+            continue
+        if undo:
+            if item.skipped:
+                lines = _unstrike(lines, item, m)
+                changes.append(Change(item, "unticked", "strike-through removed"))
+                continue
+            if mark == " ":
+                changes.append(Change(item, "unchanged", "already open"))
+                continue
+            lines[idx] = body[: m.start("mark")] + " " + body[m.end("mark"):] + end
+            changes.append(Change(item, "unticked"))
+        else:
+            if mark != " ":
+                changes.append(Change(item, "unchanged", "already ticked"))
+                continue
+            lines[idx] = body[: m.start("mark")] + "x" + body[m.end("mark"):] + end
+            changes.append(Change(item, "ticked"))
+    return "".join(lines), changes
+
+
+def _unstrike(lines: list[str], item: Item, m: re.Match[str]) -> list[str]:
+    """Undo a skip: open box, no ``~~``, no ``n/a: reason``."""
+    idx = item.line - 1
+    body, end = _ending(lines[idx])
+    rest = body[m.end():]
+    if rest.startswith("~~"):
+        rest = rest[2:]
+    body = body[: m.start("mark")] + " " + body[m.end("mark"): m.end()] + rest
+    lines[idx] = body + end
+    last = _text_end(item, lines)
+    tail, tail_end = _ending(lines[last])
+    t = _STRIKE_TAIL.search(tail)
+    if t:
+        tail = tail[: t.start()].rstrip()
+    lines[last] = tail + tail_end
+    return lines
+
+
+def tick_file(path: Path, relpath: str, model: Runbook, queries: list[str], *, undo: bool = False,
+              skip: str | None = None) -> list[Change]:
+    """Apply ``tick`` to a run file on disk, atomically."""
+    from .scaffold import write_replace
+
+    data = path.read_bytes()
+    text = data.decode("utf-8")  # a BOM stays a leading U+FEFF and is written back as it was
+    items = find_items(model, queries)
+    new, changes = apply(text, items, undo=undo, skip=skip)
+    if new != text:
+        write_replace(path, new)
+    return changes
