@@ -65,3 +65,34 @@ def project(start: str | None = None) -> Any:
     from runbookgen.project import Project
 
     return Project.discover(start)
+
+
+# ---------------------------------------------------------------- shell completion
+# Used as ``shell_complete=`` on arguments. They run on every <TAB>, so they must be
+# quick and must never raise: outside a project they simply offer nothing.
+
+def complete_runbook(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Runbook template ids (``content/<id>.md``) for arguments such as ``new-run RUNBOOK``."""
+    from click.shell_completion import CompletionItem
+
+    try:
+        names = project().runbook_names
+    except Exception:  # completion must never crash the shell
+        return []
+    return [CompletionItem(n) for n in names if n.startswith(incomplete)]
+
+
+def complete_run_file(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Run record paths (relative to the working directory) for ``RUN`` arguments."""
+    from click.shell_completion import CompletionItem
+
+    try:
+        files = project().run_files()
+    except Exception:  # completion must never crash the shell
+        return []
+    out = []
+    for path in files:
+        rel = os.path.relpath(path)
+        if rel.startswith(incomplete) or path.name.startswith(incomplete):
+            out.append(CompletionItem(rel))
+    return out
