@@ -1,0 +1,1192 @@
+"""Who ticked what, and when: tick events for every run record, read from git.
+
+GitHub records no name or time when a box is ticked in a file, but every tick arrives in
+a commit. This module turns the commits that touched the runs directory into events
+(ticked, unticked, skipped, unskipped, a sign-off field filled or cleared, the run's
+status changed), each with its author, time, commit and pull request number.
+
+How, and why this way:
+
+* **One git process for every run file** (``git log --reverse --topo-order -M --raw -p
+  -U0 -- runs/``): a process per file costs ~0.7 s each on a large repository, one pass
+  over everything costs about as much as a single one (perf-baseline §5). A second, cheap
+  ``git log`` of the commit graph (no diffs) attributes branch commits to the pull request
+  merge that brought them in.
+* **History as git simplifies it** (no ``--first-parent``, no ``--full-history``): every
+  commit that explains the current files is walked, so a tick made on a pull request branch
+  belongs to the commit that made it, not to the merge (merges show no diff). Squash
+  merges carry the PR number in their title, ``Fix things (#12)``.
+* **Items are matched by id, not by line**: each file version's line → item id map comes
+  from a real parse (:func:`runbookgen.parse.loads`), but parsing costs ~20 ms, so a map is
+  reused while the change is only ticks, skips and field values on existing task lines
+  (the common case), and shared between files whose *skeleton* (structure with the
+  per-run text blanked out) is equal — runs of one template parse once.
+* **Cached by HEAD**: in-process and on disk under ``.cache/runbookgen/`` (JSON, never
+  pickle: the cache directory is inside a repository that may come from a pull request).
+
+Nothing here raises for a missing git, a directory that is not a repository or a file
+that was never committed: the result says history is unavailable and why. A shallow
+clone gives what it has plus a warning with the fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import RunbookgenError
+from .findings import Finding
+from .gitutil import git_env, have_git
+
+if TYPE_CHECKING:
+    from .model import Estimate, Item, Runbook, Section
+    from .project import Project
+    from .runfile import RunRecord
+
+FORMAT_VERSION = 1
+SHALLOW_FIX = ("the repository is a shallow clone, so history is incomplete; fetch the whole "
+               "history (GitHub Actions: 'fetch-depth: 0' under 'with:' of actions/checkout; "
+               "locally: git fetch --unshallow)")
+
+EVENT_KINDS = ("ticked", "unticked", "skipped", "unskipped", "filled", "cleared", "status")
+STATE_KINDS = frozenset({"ticked", "unticked", "skipped", "unskipped"})
+
+_PR_MERGE = re.compile(r"^Merge pull request #(\d+)\b")
+_PR_SQUASH = re.compile(r"\(#(\d+)\)\s*$")
+_TASK = re.compile(r"^(?P<prefix>[ \t]*(?:[-+*]|[0-9]{1,9}[.)])[ \t]+)\[[ xX]\][ \t]+(?P<text>.*)$")
+_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
+_SETEXT = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
+_PLAIN = re.compile(r"^(?P<indent>[ \t]*)(?:\*\*)?[^\W\d_]")
+_BULLET = re.compile(r"^(?P<prefix>[ \t]*[-+*][ \t]+)(?:\*\*)?[^\W\d_]")
+_STATUS_LINE = re.compile(r"^status\s*:\s*(?P<value>.*?)\s*$")
+_WAIT = re.compile(r"\bfor\s+(?:at\s+least\s+)?(?P<n>\d+(?:\.\d+)?)\s*"
+                   r"(?P<unit>minutes?|mins?|hours?|hrs?|h|m)\b", re.I)
+_NAME_FIELD_SKIP = re.compile(r"date|time|when", re.I)
+
+# item state: (checked, skipped, skip reason, ((field, value), ...))
+State = tuple[bool, bool, str | None, tuple[tuple[str, str], ...]]
+
+
+# ---------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    """One commit, as the events refer to it. ``time`` is the author date (when the box was
+    ticked); ``commit_time`` the committer date (when it landed, e.g. a rebase merge)."""
+
+    sha: str
+    author: str
+    email: str
+    time: datetime
+    committer: str
+    committer_email: str
+    commit_time: datetime
+    subject: str
+    pr: int | None = None
+
+    @property
+    def short(self) -> str:
+        return self.sha[:7]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"commit": self.sha, "author": self.author, "email": self.email,
+                "time": self.time.isoformat(), "committer": self.committer,
+                "committer_email": self.committer_email,
+                "commit_time": self.commit_time.isoformat(), "subject": self.subject, "pr": self.pr}
+
+
+@dataclass(frozen=True, slots=True)
+class TickEvent:
+    """One change to one item of a run, made by one commit.
+
+    ``kind`` is one of :data:`EVENT_KINDS`. ``field``/``value`` are set for ``filled`` and
+    ``cleared`` (a sign-off blank) and ``status`` (front matter); ``value`` is the reason
+    for ``skipped``. ``item`` is ``""`` for ``status``. ``path`` is the file's path in
+    that commit (it differs from the run's current path after a rename); ``line`` is the
+    item's line in that version; ``seq`` orders commits parents-first.
+    """
+
+    item: str
+    kind: str
+    commit: Commit
+    path: str
+    line: int = 0
+    field: str | None = None
+    value: str | None = None
+    seq: int = 0
+
+    @property
+    def time(self) -> datetime:
+        return self.commit.time
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"item": self.item, "kind": self.kind}
+        if self.field is not None:
+            out["field"] = self.field
+        if self.value is not None:
+            out["value"] = self.value
+        out.update(self.commit.to_dict())
+        out["path"] = self.path
+        out["line"] = self.line
+        return out
+
+
+@dataclass(slots=True)
+class RunHistory:
+    """The events of one run record (current path ``path``), oldest first."""
+
+    path: str
+    available: bool
+    reason: str | None = None
+    events: list[TickEvent] = field(default_factory=list)
+    uncommitted: bool = False     # the working copy has changes git has not recorded yet
+    incomplete: bool = False      # shallow clone: the oldest events are missing
+
+    def by_item(self) -> dict[str, list[TickEvent]]:
+        """Every event per item id, oldest first."""
+        out: dict[str, list[TickEvent]] = {}
+        for ev in self.events:
+            if ev.item:
+                out.setdefault(ev.item, []).append(ev)
+        return out
+
+    def latest(self) -> dict[str, TickEvent]:
+        """Per item, the last event that set its state (ticked, unticked, skipped, unskipped).
+
+        For a ticked item this is who ticked it and when; for a skipped one, who skipped it.
+        """
+        out: dict[str, TickEvent] = {}
+        for ev in self.events:
+            if ev.kind in STATE_KINDS:
+                out[ev.item] = ev
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "available": self.available, "reason": self.reason,
+                "uncommitted": self.uncommitted, "incomplete": self.incomplete,
+                "events": [e.to_dict() for e in self.events]}
+
+
+@dataclass(slots=True)
+class History:
+    """History of every run record in a project (``runs`` keyed by current relative path)."""
+
+    available: bool
+    reason: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    shallow: bool = False
+    head: str | None = None
+    runs: dict[str, RunHistory] = field(default_factory=dict)
+
+    def for_run(self, relpath: str) -> RunHistory:
+        """The history of one run; unavailable (with the reason) when there is none."""
+        if not self.available:
+            return RunHistory(relpath, False, self.reason)
+        found = self.runs.get(relpath)
+        if found is not None:
+            return found
+        return RunHistory(relpath, False, "not committed yet: history starts with its first commit")
+
+
+# ---------------------------------------------------------------------- entry point
+
+_MEMORY: dict[str, History] = {}
+
+
+def load_history(project: Project, *, use_cache: bool = True,
+                 progress: Callable[[int], None] | None = None) -> History:
+    """History of every run record of ``project``; never raises for git trouble.
+
+    ``progress`` is called with the number of commits processed so far (for a bar).
+    Results are cached by HEAD commit, in memory and under ``.cache/runbookgen/``.
+    """
+    root = Path(project.root)
+    if not have_git():
+        return History(False, "git is not installed or not on PATH")
+    info = _repo_info(root)
+    if info is None:
+        return History(False, "not a git repository")
+    git_dir, shallow, head = info
+    if head is None:
+        return History(False, "the repository has no commits yet")
+    warnings = [SHALLOW_FIX] if shallow else []
+    labels = project.field_labels
+    key = _cache_key(head, shallow, project.runs_dir, labels)
+    hist = _MEMORY.get(key) if use_cache else None
+    if hist is None and use_cache:
+        hist = _read_disk_cache(root, key)
+    if hist is None:
+        try:
+            hist = _Builder(root, project.runs_dir, labels, git_dir, shallow, progress).run()
+        except (OSError, RunbookgenError) as exc:
+            return History(False, f"cannot read git history: {exc}")
+        hist.head = head
+        if use_cache:
+            _write_disk_cache(root, key, hist)
+    if use_cache:
+        _MEMORY[key] = hist
+        while len(_MEMORY) > 4:
+            _MEMORY.pop(next(iter(_MEMORY)))
+    # the working tree is not part of the cache key: look at it every time
+    out = History(True, None, list(warnings), shallow, head, dict(hist.runs))
+    for path in _uncommitted(root, project.runs_dir):
+        if path in out.runs:
+            rh = out.runs[path]
+            out.runs[path] = RunHistory(rh.path, rh.available, rh.reason, rh.events, True, rh.incomplete)
+    return out
+
+
+def run_history(record: RunRecord, project: Project, history: History | None = None) -> RunHistory:
+    """The history of one run record (loading the project's history when not given)."""
+    history = history if history is not None else load_history(project)
+    return history.for_run(record.relpath)
+
+
+# ---------------------------------------------------------------------- git plumbing
+
+
+def _run_git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, env=git_env(), check=False)
+
+
+def _repo_info(root: Path) -> tuple[Path, bool, str | None] | None:
+    """(git dir, shallow?, HEAD sha or None) or None when ``root`` is not in a repository."""
+    proc = _run_git(root, "rev-parse", "--absolute-git-dir", "--is-shallow-repository")
+    if proc.returncode != 0:
+        return None
+    lines = proc.stdout.decode("utf-8", "replace").split("\n")
+    git_dir = Path(lines[0].strip())
+    shallow = len(lines) > 1 and lines[1].strip() == "true"
+    head = _run_git(root, "rev-parse", "--verify", "-q", "HEAD^{commit}")
+    sha = head.stdout.decode().strip() if head.returncode == 0 else None
+    return git_dir, shallow, sha or None
+
+
+def _uncommitted(root: Path, runs_dir: str) -> list[str]:
+    """Run files (relative to ``root``) with changes not yet committed."""
+    proc = _run_git(root, "-c", "core.quotePath=false", "status", "--porcelain=v1", "-z",
+                    "--untracked-files=no", "--", runs_dir)
+    if proc.returncode != 0:
+        return []
+    prefix = _run_git(root, "rev-parse", "--show-prefix").stdout.decode().strip()
+    out = []
+    for entry in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        if len(entry) > 3 and entry[2] == " ":
+            path = entry[3:]
+            out.append(path[len(prefix):] if prefix and path.startswith(prefix) else path)
+    return out
+
+
+_LOG_FORMAT = "%x00C%H%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%s"
+
+
+def log_command(runs_dir: str) -> list[str]:
+    """The one git invocation that reads every run file's history (printed by the benchmark)."""
+    return ["git", "-c", "core.quotePath=false", "-c", "diff.noprefix=false",
+            "-c", "log.showSignature=false", "log", "--reverse", "--topo-order", "-M", "--raw",
+            "-p", "-U0", "--no-abbrev", "--no-color", "--no-ext-diff", "--no-textconv",
+            "--src-prefix=a/", "--dst-prefix=b/", "--relative", f"--format={_LOG_FORMAT}",
+            "HEAD", "--", runs_dir]
+
+
+def _unquote(path: str) -> str:
+    """git's C-style quoting of unusual paths (``"a\\tb.md"``)."""
+    if not (path.startswith('"') and path.endswith('"')):
+        return path
+    raw = path[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape")
+    return raw.encode("latin-1", "replace").decode("utf-8", "replace")
+
+
+def _pr_of(subject: str) -> int | None:
+    m = _PR_MERGE.match(subject) or _PR_SQUASH.search(subject)
+    return int(m.group(1)) if m else None
+
+
+def _merge_prs(root: Path) -> dict[str, int]:
+    """Commit sha → number of the pull request whose merge brought it into the main line.
+
+    Walks HEAD's first-parent chain from the root; for each merge, every commit reachable
+    from its other parents and not yet seen arrived with that merge.
+    """
+    proc = _run_git(root, "log", "--format=%H%x00%P%x00%s", "HEAD")
+    if proc.returncode != 0:
+        return {}
+    parents: dict[str, list[str]] = {}
+    subjects: dict[str, str] = {}
+    for line in proc.stdout.decode("utf-8", "replace").split("\n"):
+        if not line:
+            continue
+        sha, ps, subject = line.split("\0", 2)
+        parents[sha] = ps.split()
+        subjects[sha] = subject
+    if not any(len(p) > 1 for p in parents.values()):
+        return {}
+    head = _run_git(root, "rev-parse", "HEAD").stdout.decode().strip()
+    chain = []
+    sha: str | None = head
+    while sha and sha in parents:
+        chain.append(sha)
+        sha = parents[sha][0] if parents[sha] else None
+    seen: set[str] = set()
+    out: dict[str, int] = {}
+    for main in reversed(chain):
+        seen.add(main)
+        ps = parents[main]
+        if len(ps) < 2:
+            continue
+        pr = _pr_of(subjects[main])
+        stack = [p for p in ps[1:] if p not in seen]
+        while stack:
+            c = stack.pop()
+            if c in seen or c not in parents:
+                continue
+            seen.add(c)
+            if pr is not None:
+                out[c] = pr
+            stack.extend(p for p in parents[c] if p not in seen)
+    return out
+
+
+class _Blobs:
+    """``git cat-file --batch``, started only when a version is not in memory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def get(self, sha: str) -> list[str] | None:
+        if self.proc is None:
+            self.proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.root, env=git_env(),
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(sha.encode() + b"\n")
+        self.proc.stdin.flush()
+        header = self.proc.stdout.readline().split()
+        if len(header) < 3 or header[1] != b"blob":
+            return None
+        data = self.proc.stdout.read(int(header[2]) + 1)[:-1]
+        return _split(data.decode("utf-8", "surrogateescape"))
+
+    def close(self) -> None:
+        if self.proc is not None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            self.proc.wait()
+
+
+def _split(text: str) -> list[str]:
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+# ---------------------------------------------------------------------- item states
+
+
+@dataclass(slots=True)
+class _LineMap:
+    """Where the items of one file version are: line → id, multi-line item texts, and the
+    last front matter line (0 without front matter)."""
+
+    ids: dict[int, str]
+    multi: dict[int, int]   # first line → number of text lines, for items spanning lines
+    fm_end: int
+
+
+@dataclass(slots=True)
+class _Version:
+    lines: list[str]
+    map: _LineMap
+    states: dict[str, State]
+
+
+class _States:
+    """Item state from a task line, mirroring :mod:`runbookgen.parse` for one item."""
+
+    def __init__(self, labels: frozenset[str]) -> None:
+        from . import parse
+
+        self.parse = parse
+        self.label_re = parse._label_regex(labels)
+        self.strike = parse._STRIKE
+        self.na = parse._NA_PREFIX
+
+    def of_text(self, line: str, text: str) -> tuple[str, State]:
+        """(identity key, state) of the item whose first line is ``line`` and text ``text``."""
+        from .text import first_line, strip_markup
+
+        text = text.strip()
+        skipped, reason = False, None
+        m = self.strike.match(text)
+        if m:
+            skipped = True
+            text = m.group("text").strip()
+            reason = self.na.sub("", m.group("rest").strip()).strip() or None
+        fields, key = self.parse.parse_fields(text, self.label_re)
+        if not fields:
+            key = strip_markup(first_line(text))
+        checked = "[x]" in line or "[X]" in line
+        return key, (checked, skipped, reason, tuple((f.name, f.value) for f in fields))
+
+    def of_lines(self, lines: list[str], lineno: int, count: int = 1) -> tuple[str, State] | None:
+        line = lines[lineno - 1]
+        m = _TASK.match(line)
+        if m is None:
+            return None
+        text = m.group("text")
+        if count > 1:
+            text = "\n".join([text, *(x.strip() for x in lines[lineno:lineno + count - 1])])
+        return self.of_text(line, text)
+
+
+_EMPTY: State = (False, False, None, ())
+
+
+def _transitions(old: State, new: State) -> Iterator[tuple[str, str | None, str | None]]:
+    """Events that take an item from ``old`` to ``new``: (kind, field, value)."""
+    o_checked, o_skipped, o_reason, o_fields = old
+    n_checked, n_skipped, n_reason, n_fields = new
+    if o_skipped and not n_skipped:
+        yield "unskipped", None, None
+    if n_skipped and (not o_skipped or o_reason != n_reason):
+        yield "skipped", None, n_reason
+    o_done = o_checked and not o_skipped
+    n_done = n_checked and not n_skipped
+    if n_done and not o_done:
+        yield "ticked", None, None
+    elif o_done and not n_done and not n_skipped:
+        yield "unticked", None, None
+    if n_fields != o_fields:
+        before = dict(o_fields)
+        for name, value in n_fields:
+            if before.get(name, "") != value:
+                yield ("filled" if value else "cleared"), name, value
+
+
+# ---------------------------------------------------------------------- the builder
+
+
+@dataclass(slots=True)
+class _Change:
+    status: str
+    old_sha: str
+    new_sha: str
+    old_path: str
+    new_path: str
+    hunks: list[tuple[int, int, int, int, list[str]]] = field(default_factory=list)
+    binary: bool = False
+
+
+class _Builder:
+    """Reads the ``git log`` stream once and turns it into events per run file."""
+
+    VERSIONS_KEPT = 512
+
+    def __init__(self, root: Path, runs_dir: str, labels: frozenset[str], git_dir: Path,
+                 shallow: bool, progress: Callable[[int], None] | None) -> None:
+        self.root = root
+        self.runs_dir = runs_dir
+        self.labels = labels
+        self.states = _States(labels)
+        self.progress = progress
+        self.boundary: set[str] = set()
+        if shallow:
+            try:
+                self.boundary = set((git_dir / "shallow").read_text().split())
+            except OSError:
+                self.boundary = set()
+        self.versions: OrderedDict[str, _Version] = OrderedDict()
+        self.skeletons: dict[str, _LineMap] = {}
+        self.events: dict[str, list[TickEvent]] = {}
+        self.blobs = _Blobs(root)
+        self.seq = 0
+        self.parses = 0
+
+    # -------------------------------------------------------------- stream
+    def run(self) -> History:
+        prs = _merge_prs(self.root)
+        proc = subprocess.Popen(log_command(self.runs_dir), cwd=self.root, env=git_env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout is not None
+        try:
+            self._consume(proc.stdout, prs)
+        finally:
+            proc.stdout.close()
+            err = proc.stderr.read() if proc.stderr else b""
+            proc.wait()
+            self.blobs.close()
+        if proc.returncode != 0:
+            detail = err.decode("utf-8", "replace").strip().splitlines()
+            raise RunbookgenError("git log failed: " + (detail[-1] if detail else f"exit {proc.returncode}"))
+        runs = {}
+        for path, events in self.events.items():
+            events.sort(key=lambda e: (e.commit.time, e.seq))
+            runs[path] = RunHistory(path, True, None, events, False, bool(self.boundary))
+        return History(True, None, [SHALLOW_FIX] if self.boundary else [], bool(self.boundary), None, runs)
+
+    def _consume(self, stream: Any, prs: dict[str, int]) -> None:
+        import io
+
+        text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="\n")
+        commit: Commit | None = None
+        changes: list[_Change] = []
+        current: _Change | None = None
+        index = -1
+        hunk: list[str] | None = None
+        for raw in text:
+            line = raw[:-1] if raw.endswith("\n") else raw
+            c = line[:1]
+            if hunk is not None and (c == "+" or c == "-" or c == "\\"):
+                if c != "\\":  # "\ No newline at end of file"
+                    hunk.append(line)
+                continue
+            if c == "@":
+                m = _HUNK.match(line)
+                if m and current is not None:
+                    hunk = []
+                    current.hunks.append((int(m.group(1)), int(m.group(2) or 1),
+                                          int(m.group(3)), int(m.group(4) or 1), hunk))
+                continue
+            hunk = None
+            if c == "\0":
+                if commit is not None:
+                    self._commit(commit, changes)
+                commit = self._header(line, prs)
+                changes, current, index = [], None, -1
+            elif c == ":":
+                meta, _, paths = line.partition("\t")
+                parts = meta.split()
+                names = [_unquote(p) for p in paths.split("\t")]
+                changes.append(_Change(parts[4][0], parts[2], parts[3], names[0], names[-1]))
+            elif line.startswith("diff --git "):
+                index += 1
+                current = changes[index] if index < len(changes) else None
+            elif line.startswith("Binary files ") and current is not None:
+                current.binary = True
+        if commit is not None:
+            self._commit(commit, changes)
+
+    def _header(self, line: str, prs: dict[str, int]) -> Commit:
+        parts = line[2:].split("\0")
+        sha, _parents, an, ae, ad, cn, ce, cd = parts[:8]
+        subject = parts[8] if len(parts) > 8 else ""
+        pr = _pr_of(subject)
+        if pr is None:
+            pr = prs.get(sha)
+        return Commit(sha, an, ae, datetime.fromisoformat(ad), cn, ce, datetime.fromisoformat(cd),
+                      subject, pr)
+
+    # -------------------------------------------------------------- one commit
+    def _commit(self, commit: Commit, changes: list[_Change]) -> None:
+        self.seq += 1
+        if self.progress is not None:
+            self.progress(self.seq)
+        baseline = commit.sha in self.boundary
+        for ch in changes:
+            if not ch.new_path.endswith(".md") and not ch.old_path.endswith(".md"):
+                continue
+            if ch.status == "D":
+                continue
+            if ch.status == "R" and ch.old_path in self.events:
+                self.events.setdefault(ch.new_path, []).extend(self.events.pop(ch.old_path))
+            if Path(ch.new_path).name.lower() == "readme.md":
+                continue
+            self._change(commit, ch, baseline)
+
+    def _change(self, commit: Commit, ch: _Change, baseline: bool) -> None:
+        old: _Version | None = None
+        if ch.status not in ("A", "C") and set(ch.old_sha) != {"0"}:
+            old = self._version(ch.old_sha)
+        new_lines: list[str] | None = None
+        if ch.binary:
+            new_lines = None
+        elif old is None and ch.status in ("A", "C"):
+            new_lines = [h[1:] for *_, lines in ch.hunks for h in lines if h[:1] == "+"]
+        elif old is not None:
+            new_lines = _apply(old.lines, ch.hunks)
+        if new_lines is None:
+            new_lines = self.blobs.get(ch.new_sha) or []
+        events = self.events.setdefault(ch.new_path, [])
+        quick = self._quick(old, ch, new_lines) if old is not None and not ch.binary else None
+        if quick is not None:
+            version, changed = quick
+        else:
+            version = self._full(new_lines)
+            changed = [(i, n) for n, i in version.map.ids.items() if i in version.states]
+        self._remember(ch.new_sha, version)
+        if baseline:
+            return
+        old_states = old.states if old is not None else {}
+        for ident, line in changed:
+            new_state = version.states[ident]
+            old_state = old_states.get(ident, _EMPTY)
+            if new_state == old_state:
+                continue
+            for kind, fname, value in _transitions(old_state, new_state):
+                events.append(TickEvent(ident, kind, commit, ch.new_path, line, fname, value, self.seq))
+        old_status = _status(old.lines, old.map.fm_end) if old is not None else None
+        new_status = _status(new_lines, version.map.fm_end)
+        if new_status is not None and new_status != old_status:
+            events.append(TickEvent("", "status", commit, ch.new_path, 0, "status", new_status, self.seq))
+
+    def _version(self, sha: str) -> _Version | None:
+        v = self.versions.get(sha)
+        if v is not None:
+            self.versions.move_to_end(sha)
+            return v
+        lines = self.blobs.get(sha)
+        if lines is None:
+            return None
+        v = self._full(lines)
+        self._remember(sha, v)
+        return v
+
+    def _remember(self, sha: str, v: _Version) -> None:
+        self.versions[sha] = v
+        self.versions.move_to_end(sha)
+        if len(self.versions) > self.VERSIONS_KEPT:
+            self.versions.popitem(last=False)
+
+    # -------------------------------------------------------------- versions
+    def _quick(self, old: _Version, ch: _Change, new_lines: list[str]
+               ) -> tuple[_Version, list[tuple[str, int]]] | None:
+        """The new version when the change only touched the state of existing task lines
+        (or front matter values): same line → id map, states updated line by line."""
+        lm = old.map
+        states = None
+        changed = []
+        for a, b, c, d, _lines in ch.hunks:
+            if b != d or a != c:
+                return None
+            for k in range(b):
+                n = a + k
+                if 1 < n < lm.fm_end:
+                    if new_lines[n - 1].lstrip().startswith("title:") or \
+                            old.lines[n - 1].lstrip().startswith("title:"):
+                        return None
+                    continue
+                ident = lm.ids.get(n)
+                if ident is None or n in lm.multi:
+                    return None
+                before, after = _TASK.match(old.lines[n - 1]), _TASK.match(new_lines[n - 1])
+                if before is None or after is None or before.group("prefix") != after.group("prefix"):
+                    return None
+                got = self.states.of_text(new_lines[n - 1], after.group("text"))
+                key_old = self.states.of_text(old.lines[n - 1], before.group("text"))[0]
+                if got[0] != key_old:
+                    return None
+                if states is None:
+                    states = dict(old.states)
+                states[ident] = got[1]
+                changed.append((ident, n))
+        return _Version(new_lines, lm, states if states is not None else old.states), changed
+
+    def _full(self, lines: list[str]) -> _Version:
+        """Map items by parsing (once per skeleton), then read each item's state from its lines."""
+        skel = _skeleton(lines)
+        lm = self.skeletons.get(skel)
+        if lm is None:
+            lm = self._parse(lines)
+            self.skeletons[skel] = lm
+        states: dict[str, State] = {}
+        for n, ident in lm.ids.items():
+            if n > len(lines):
+                continue
+            got = self.states.of_lines(lines, n, lm.multi.get(n, 1))
+            if got is not None:
+                states[ident] = got[1]
+        return _Version(lines, lm, states)
+
+    def _parse(self, lines: list[str]) -> _LineMap:
+        from .parse import loads
+
+        self.parses += 1
+        text = "\n".join(lines) + "\n"
+        try:
+            model = loads(text, field_labels=self.labels)
+        except RunbookgenError:
+            end = _front_matter_end(lines)
+            if not end:
+                return _LineMap({}, {}, 0)
+            try:  # broken front matter: the body still has its items, at the same lines
+                model = loads("\n" * end + "\n".join(lines[end:]) + "\n", field_labels=self.labels)
+            except RunbookgenError:
+                return _LineMap({}, {}, end)
+        ids = {}
+        multi = {}
+        for item in model.items():
+            ids[item.line] = item.id
+            if "\n" in item.text:
+                multi[item.line] = item.text.count("\n") + 1
+        fm_end = model.body_line - 1 if model.front_matter or _front_matter_end(lines) else 0
+        return _LineMap(ids, multi, fm_end)
+
+
+_HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+
+
+def _apply(old: list[str], hunks: list[tuple[int, int, int, int, list[str]]]) -> list[str]:
+    """Apply zero-context hunks to the old lines."""
+    out: list[str] = []
+    pos = 0  # 0-based index into old
+    for a, b, _c, _d, lines in hunks:
+        start = a - 1 if b else a  # with b == 0, ``a`` is the line *after which* to insert
+        out.extend(old[pos:start])
+        out.extend(x[1:] for x in lines if x[:1] == "+")
+        pos = start + b
+    out.extend(old[pos:])
+    return out
+
+
+def _front_matter_end(lines: list[str]) -> int:
+    """1-based line of the closing ``---`` of front matter, 0 without front matter."""
+    if not lines or lines[0].rstrip() != "---":
+        return 0
+    for n in range(1, len(lines)):
+        if lines[n].rstrip() in ("---", "..."):
+            return n + 1
+    return 0
+
+
+def _status(lines: list[str], fm_end: int) -> str | None:
+    for n in range(1, max(fm_end - 1, 0)):
+        m = _STATUS_LINE.match(lines[n])
+        if m:
+            return m.group("value").strip("'\"") or None
+    return None
+
+
+def _skeleton(lines: list[str]) -> str:
+    """The file with per-run text blanked: two versions with equal skeletons have the same
+    items at the same lines, so one parse serves both.
+
+    Kept verbatim: headings, ordered-list lines (step titles), lines right after a task line
+    (continuations), anything that could start or end a block. Blanked: front matter values,
+    task text (reduced to its identity key), plain prose lines and childless bullet items.
+    """
+    out = []
+    fm_end = _front_matter_end(lines)
+    n = len(lines)
+    after_task = False
+    for i, line in enumerate(lines):
+        if i < fm_end:
+            out.append(line if i in (0, fm_end - 1) or line.lstrip().startswith("title:") else "fm")
+            continue
+        if not line.strip():
+            out.append("")
+            after_task = False
+            continue
+        m = _TASK.match(line)
+        if m:  # the text itself, not its key: cheaper, and only ever a finer skeleton
+            out.append(f"{m.group('prefix')}[ ] {m.group('text')}")
+            after_task = True
+            continue
+        if after_task or "|" in line or _HEADING.match(line):
+            out.append(line)
+            continue
+        nxt = lines[i + 1] if i + 1 < n else ""
+        if _SETEXT.match(nxt):
+            out.append(line)
+            continue
+        m = _BULLET.match(line)
+        if m:
+            indent = len(m.group("prefix").expandtabs(4)) - len(m.group("prefix").lstrip().expandtabs(4))
+            j = i + 1
+            while j < n and not lines[j].strip():
+                j += 1
+            nxt_indent = len(lines[j].expandtabs(4)) - len(lines[j].lstrip().expandtabs(4)) if j < n else 0
+            out.append(line if j < n and nxt_indent > indent else m.group("prefix") + "¶")
+            continue
+        m = _PLAIN.match(line)
+        out.append(m.group("indent") + "¶" if m and not line.lstrip().startswith(("- ", "* ", "+ "))
+                   else line)
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------- disk cache
+
+
+def _cache_key(head: str, shallow: bool, runs_dir: str, labels: frozenset[str]) -> str:
+    raw = json.dumps([FORMAT_VERSION, head, shallow, runs_dir, sorted(labels)])
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def _cache_path(root: Path) -> Path:
+    return root / ".cache" / "runbookgen" / "history.json"
+
+
+def _write_disk_cache(root: Path, key: str, hist: History) -> None:
+    commits: dict[str, int] = {}
+    table: list[list[Any]] = []
+    runs: dict[str, list[list[Any]]] = {}
+    for path, rh in hist.runs.items():
+        rows = []
+        for e in rh.events:
+            c = e.commit
+            if c.sha not in commits:
+                commits[c.sha] = len(table)
+                table.append([c.sha, c.author, c.email, c.time.isoformat(), c.committer,
+                              c.committer_email, c.commit_time.isoformat(), c.subject, c.pr])
+            rows.append([e.item, e.kind, commits[c.sha], e.path, e.line, e.field, e.value, e.seq])
+        runs[path] = rows
+    data = {"key": key, "version": FORMAT_VERSION, "shallow": hist.shallow, "head": hist.head,
+            "commits": table, "runs": runs}
+    path = _cache_path(root)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only checkout still builds, just without the cache
+
+
+def _read_disk_cache(root: Path, key: str) -> History | None:
+    try:
+        data = json.loads(_cache_path(root).read_text(encoding="utf-8"))
+        if data.get("key") != key:
+            return None
+        commits = [Commit(r[0], r[1], r[2], datetime.fromisoformat(r[3]), r[4], r[5],
+                          datetime.fromisoformat(r[6]), r[7], r[8]) for r in data["commits"]]
+        runs = {}
+        for path, rows in data["runs"].items():
+            events = [TickEvent(r[0], r[1], commits[r[2]], r[3], r[4], r[5], r[6], r[7]) for r in rows]
+            runs[path] = RunHistory(path, True, None, events, False, bool(data["shallow"]))
+        return History(True, None, [], bool(data["shallow"]), data.get("head"), runs)
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
+def clear_cache() -> None:
+    """Forget the in-process cache (tests, long-running servers after a reset)."""
+    _MEMORY.clear()
+
+
+# ---------------------------------------------------------------------- derived: timeline
+
+
+@dataclass(slots=True)
+class SectionTiming:
+    """First and last tick in a stage or section, against its time estimate."""
+
+    id: str
+    title: str
+    depth: int
+    first: datetime | None
+    last: datetime | None
+    estimate: Estimate | None
+
+    @property
+    def duration(self) -> timedelta | None:
+        if self.first is None or self.last is None:
+            return None
+        return self.last - self.first
+
+    @property
+    def over(self) -> bool:
+        """Took longer than the estimate's upper bound."""
+        d = self.duration
+        return bool(self.estimate and d is not None and d > timedelta(minutes=self.estimate.max))
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.duration
+        return {"id": self.id, "title": self.title, "depth": self.depth,
+                "first": self.first.isoformat() if self.first else None,
+                "last": self.last.isoformat() if self.last else None,
+                "minutes": round(d.total_seconds() / 60, 1) if d is not None else None,
+                "estimate": self.estimate.to_dict() if self.estimate else None, "over": self.over}
+
+
+@dataclass(slots=True)
+class WaitCheck:
+    """A wait step ("Monitor for 10 minutes"): how long passed between the step before it
+    and the step after it, flagged ``short`` when less than the wait."""
+
+    item: str
+    text: str
+    minutes: float
+    start: TickEvent | None     # the step before the wait (or the wait itself when first)
+    end: TickEvent | None       # the next step after the wait
+
+    @property
+    def waited(self) -> timedelta | None:
+        if self.start is None or self.end is None:
+            return None
+        return self.end.time - self.start.time
+
+    @property
+    def short(self) -> bool:
+        w = self.waited
+        return w is not None and w < timedelta(minutes=self.minutes)
+
+    def to_dict(self) -> dict[str, Any]:
+        w = self.waited
+        return {"item": self.item, "text": self.text, "minutes": self.minutes,
+                "start_item": self.start.item if self.start else None,
+                "end_item": self.end.item if self.end else None,
+                "waited_minutes": round(w.total_seconds() / 60, 1) if w is not None else None,
+                "short": self.short}
+
+
+@dataclass(slots=True)
+class SignOff:
+    """A sign-off item: its field values now, who ticked it and when, who filled each field."""
+
+    item: str
+    text: str
+    line: int
+    done: bool
+    fields: dict[str, str]
+    ticked: TickEvent | None
+    filled: dict[str, TickEvent]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"item": self.item, "text": self.text, "done": self.done, "fields": self.fields,
+                "ticked": self.ticked.to_dict() if self.ticked else None,
+                "filled": {k: v.to_dict() for k, v in self.filled.items()}}
+
+
+@dataclass(slots=True)
+class Timeline:
+    """What a run page shows next to the checklist: per item, per section, waits, sign-offs."""
+
+    path: str
+    available: bool
+    reason: str | None
+    items: dict[str, TickEvent]            # latest state change per item (who ticked it)
+    sections: list[SectionTiming]
+    waits: list[WaitCheck]
+    signoffs: list[SignOff]
+    start: datetime | None
+    end: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "available": self.available, "reason": self.reason,
+                "start": self.start.isoformat() if self.start else None,
+                "end": self.end.isoformat() if self.end else None,
+                "items": {k: v.to_dict() for k, v in self.items.items()},
+                "sections": [s.to_dict() for s in self.sections],
+                "waits": [w.to_dict() for w in self.waits],
+                "signoffs": [s.to_dict() for s in self.signoffs]}
+
+
+def wait_minutes(text: str) -> float | None:
+    """``Monitor for 10 minutes`` → 10; ``Monitor for 1 hour`` → 60; None when not a wait."""
+    m = _WAIT.search(text)
+    if not m:
+        return None
+    n = float(m.group("n"))
+    return n * 60 if m.group("unit").lower().startswith("h") else n
+
+
+def timeline(record: RunRecord, history: RunHistory) -> Timeline:
+    """Derived timing of one run: the data a run page needs, from its events and model."""
+    model = record.model
+    latest = history.latest() if history.available else {}
+    ticks: dict[str, list[datetime]] = {}
+    for ev in history.events:
+        if ev.kind in ("ticked", "skipped"):
+            ticks.setdefault(ev.item, []).append(ev.time)
+    sections = []
+    for sec, depth in _sections_with_depth(model):
+        times = [t for item in sec.all_items() for t in ticks.get(item.id, ())]
+        est = sec.estimate or _template_estimate(record, sec)
+        sections.append(SectionTiming(sec.id, sec.title, depth, min(times, default=None),
+                                      max(times, default=None), est))
+    all_times = [ev.time for ev in history.events if ev.item]
+    signoffs = _signoffs(model, history)
+    return Timeline(record.relpath, history.available, history.reason, latest, sections,
+                    _waits(model, latest), signoffs, min(all_times, default=None),
+                    max(all_times, default=None))
+
+
+def _sections_with_depth(model: Runbook) -> Iterator[tuple[Section, int]]:
+    def walk(secs: list[Section], depth: int) -> Iterator[tuple[Section, int]]:
+        for s in secs:
+            if any(True for _ in s.all_items()):
+                yield s, depth
+            yield from walk(s.sections, depth + 1)
+    yield from walk(model.stages, 0)
+
+
+def _template_estimate(record: RunRecord, sec: Section) -> Estimate | None:
+    if record.template is None:
+        return None
+    for s in record.template.sections():
+        if s.id == sec.id:
+            return s.estimate
+    return None
+
+
+def _waits(model: Runbook, latest: dict[str, TickEvent]) -> list[WaitCheck]:
+    """Wait steps and the ticks around them. The wait runs from the step before it to the
+    step after it (siblings in document order), so it is right whether people tick the
+    wait when it starts or when it ends."""
+    out = []
+    for sec in model.sections():
+        siblings_lists = [sec.items] + [i.children for i in sec.own_items() if i.children]
+        for siblings in siblings_lists:
+            for k, item in enumerate(siblings):
+                minutes = wait_minutes(item.text)
+                if minutes is None:
+                    continue
+                before = _done_event(siblings[k - 1], latest) if k > 0 else None
+                if before is None:
+                    before = _done_event(item, latest)
+                after = _done_event(siblings[k + 1], latest) if k + 1 < len(siblings) else None
+                out.append(WaitCheck(item.id, item.text, minutes, before, after))
+    return out
+
+
+def _done_event(item: Item, latest: dict[str, TickEvent]) -> TickEvent | None:
+    ev = latest.get(item.id)
+    return ev if ev is not None and ev.kind == "ticked" else None
+
+
+def _signoffs(model: Runbook, history: RunHistory) -> list[SignOff]:
+    by_item = history.by_item() if history.available else {}
+    out = []
+    for sec, item in model.items_with_sections():
+        if sec.kind != "sign-off" and not item.fields:
+            continue
+        events = by_item.get(item.id, [])
+        ticked = None
+        filled: dict[str, TickEvent] = {}
+        for ev in events:
+            if ev.kind == "ticked":
+                ticked = ev
+            elif ev.kind in ("unticked", "skipped"):
+                ticked = None
+            elif ev.kind == "filled" and ev.field:
+                filled[ev.field] = ev
+            elif ev.kind == "cleared" and ev.field:
+                filled.pop(ev.field, None)
+        out.append(SignOff(item.id, item.text, item.line, item.done,
+                           {f.name: f.value for f in item.fields}, ticked if item.done else None, filled))
+    return out
+
+
+# ---------------------------------------------------------------------- sign-off integrity
+
+
+def signers(project: Project, template: Runbook | None) -> dict[str, list[str]]:
+    """Names → git identities (emails or names) allowed to sign as them.
+
+    From ``signers:`` in the template's front matter and in the ``runbookgen`` plugin
+    options of ``mkdocs.yml``; the template wins for a name in both.
+    """
+    out: dict[str, list[str]] = {}
+    sources = [project.settings.get("signers")]
+    if template is not None:
+        sources.append(template.front_matter.get("signers"))
+    for raw in sources:
+        if not isinstance(raw, dict):
+            continue
+        for name, ids in raw.items():
+            if isinstance(ids, str):
+                ids = [ids]
+            if isinstance(ids, list):
+                out[_norm(str(name))] = [_norm(str(i)) for i in ids]
+    return out
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w@.+-]+", " ", text.casefold()).split()).lstrip("@")
+
+
+def _signer_name(signoff: SignOff) -> tuple[str, str] | None:
+    """(field label, value) of the field naming the signer: the first non-date field."""
+    for name, value in signoff.fields.items():
+        if value and not _NAME_FIELD_SKIP.search(name):
+            return name, value
+    return None
+
+
+def _identity_matches(value: str, ev: TickEvent, mapping: dict[str, list[str]]) -> bool:
+    c = ev.commit
+    ours = {_norm(c.author), _norm(c.email), _norm(c.committer), _norm(c.committer_email)}
+    ours |= {e.split("@", 1)[0] for e in (_norm(c.email), _norm(c.committer_email)) if "@" in e}
+    allowed = mapping.get(_norm(value))
+    if allowed is not None:
+        return bool(ours & set(allowed))
+    return _norm(value) in ours
+
+
+def signoff_findings(records: Iterable[RunRecord], project: Project,
+                     history: History | None = None) -> list[Finding]:
+    """Warnings about sign-offs git contradicts; empty when history is unavailable.
+
+    * ``signoff-stale``: a task item that was already done or skipped when the sign-off was
+      ticked changed afterwards (unticked, unskipped, re-skipped, a field edited), so the
+      sign-off no longer covers what it signed.
+    * ``signoff-identity``: the person named in the sign-off is not the author or committer
+      of the commit that ticked it (names map to git identities with ``signers:`` in the
+      runbook's front matter or the plugin options in ``mkdocs.yml``).
+    """
+    records = list(records)
+    if not records:
+        return []
+    history = history if history is not None else load_history(project)
+    if not history.available:
+        return []
+    out: list[Finding] = []
+    for record in records:
+        rh = history.for_run(record.relpath)
+        if not rh.available:
+            continue
+        mapping = signers(project, record.template)
+        kinds = {item.id: sec.kind for sec, item in record.model.items_with_sections()}
+        texts = {item.id: item.text for item in record.model.items()}
+        for so in _signoffs(record.model, rh):
+            if so.ticked is None:
+                continue
+            out.extend(_stale(record, so, rh, kinds, texts))
+            named = _signer_name(so)
+            if named is not None and not _identity_matches(named[1], so.ticked, mapping):
+                c = so.ticked.commit
+                hint = ("" if _norm(named[1]) in mapping else
+                        "; if that is the same person, map the name to their git identity "
+                        "under 'signers:' in the runbook's front matter")
+                out.append(Finding(record.relpath, so.line, "warning", "signoff-identity",
+                                   f"sign-off '{named[0]}' names {named[1]}, but it was ticked in "
+                                   f"commit {c.short} by {c.author} <{c.email}>{hint}"))
+    return out
+
+
+def _stale(record: RunRecord, so: SignOff, rh: RunHistory, kinds: dict[str, str],
+           texts: dict[str, str]) -> list[Finding]:
+    assert so.ticked is not None
+    signed = so.ticked
+    settled: set[str] = set()
+    state: dict[str, str] = {}
+    for ev in rh.events:
+        if (ev.commit.time, ev.seq) > (signed.time, signed.seq):
+            break
+        if ev.kind in ("ticked", "skipped"):
+            state[ev.item] = ev.kind
+        elif ev.kind in ("unticked", "unskipped"):
+            state.pop(ev.item, None)
+    settled = set(state)
+    for ev in rh.events:
+        if (ev.commit.time, ev.seq) <= (signed.time, signed.seq) or ev.commit.sha == signed.commit.sha:
+            continue
+        if ev.item in settled and kinds.get(ev.item) in ("tasks", "conditional") and ev.kind != "ticked":
+            what = texts.get(ev.item, ev.item)
+            return [Finding(record.relpath, so.line, "warning", "signoff-stale",
+                            f"sign-off '{so.text}' is stale: '{what}' was {ev.kind} after it was signed "
+                            f"(commit {ev.commit.short} by {ev.commit.author}, "
+                            f"{ev.time:%Y-%m-%d %H:%M}, after {signed.commit.short})")]
+    return []
