@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from markupsafe import Markup
-
 from . import badges
 from .errors import RunbookgenError
 from .model import Choice, Field, Item, Prose, Runbook, Section
@@ -368,8 +366,8 @@ class Site:
         out.append(f'<h1>{esc(entry.release or entry.slug)} '
                    f'<small>{esc(entry.runbook_title)}</small></h1>')
         badge = self.run_badge(entry)
-        out.append('<p class="rbg-badges">' + self._badge_img(links, entry.badge_path, f"{badge.label}: {badge.message}")
-                   + f' {status_chip(entry.status, entry.state)}</p>')
+        img = self._badge_img(links, entry.badge_path, f"{badge.label}: {badge.message}")
+        out.append(f'<p class="rbg-badges">{img} {status_chip(entry.status, entry.state)}</p>')
         if entry.errors:
             out.append('<div class="admonition failure rbg-broken"><p class="admonition-title">'
                        "This run record has problems</p>"
@@ -417,8 +415,8 @@ class Site:
         model = rb.model
         out = [f"<h1>{inline(model.title)}</h1>"]
         badge = self.runbook_badge(rb)
-        out.append('<p class="rbg-badges">' + self._badge_img(links, rb.name, f"{badge.label}: {badge.message}")
-                   + "</p>")
+        img = self._badge_img(links, rb.name, f"{badge.label}: {badge.message}")
+        out.append(f'<p class="rbg-badges">{img}</p>')
         if model.description:
             out.append(block(model.description))
         meta = {k: v for k, v in model.metadata.items() if isinstance(v, (str, int, float))}
@@ -775,7 +773,7 @@ class _Checklist:
                 for o in c.options)
             rows.append(f"<dt>{inline(c.name)}</dt><dd>{opts}</dd>")
         for f in fields:
-            value = inline(f.value) if f.filled else Markup('<span class="rbg-blank">—</span>')
+            value = inline(f.value) if f.filled else '<span class="rbg-blank">—</span>'
             rows.append(f"<dt>{inline(f.name)}</dt><dd>{value}</dd>")
         self.out.append('<dl class="rbg-fields">' + "".join(rows) + "</dl>")
 

@@ -16,7 +16,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import escape
 
 ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
 # Characters that can make inline Markdown produce markup; text without them is escaped only.
@@ -48,23 +48,26 @@ def _md() -> Any:
     return _md_instance
 
 
-def text(value: object) -> Markup:
-    """A plain value (front matter, file names) as escaped HTML text."""
-    return escape("" if value is None else str(value))
+def text(value: object) -> str:
+    """A plain value (front matter, file names) as escaped HTML text.
+
+    Returns ``str``, not ``Markup``: ``"<p>" + Markup(...)`` would escape the literal.
+    """
+    return str(escape("" if value is None else str(value)))
 
 
 @lru_cache(maxsize=8192)
-def inline(source: str) -> Markup:
+def inline(source: str) -> str:
     """Inline Markdown (item text, titles) → safe HTML. Cached: runs repeat the template's text."""
     if not _MARKDOWN_CHARS.search(source):
-        return escape(source)
-    return Markup(_md().renderInline(source).strip())
+        return str(escape(source))
+    return str(_md().renderInline(source).strip())
 
 
 @lru_cache(maxsize=2048)
-def block(source: str) -> Markup:
+def block(source: str) -> str:
     """Block Markdown (notes, prose, tables) → safe HTML."""
-    return Markup(_md().render(source))
+    return str(_md().render(source))
 
 
 def plain(source: str) -> str:

@@ -1,0 +1,227 @@
+"""The site, built for real with ``mkdocs build``: pages, GitHub nesting, badges, search, safety."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runbookgen.badges import ENDPOINT_KEYS, Badge, run_badge
+from test_site_support import (
+    front_matter,
+    make_repo,
+    mkdocs_build,
+    parse_html,
+    seed_body,
+    tick,
+    write_run,
+)
+
+RUN = "runs/production-deployment/2026-12-01-v2.4.0"
+ROLLED = "runs/production-deployment/2026-11-01-v2.3.0"
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = make_repo(tmp_path_factory.mktemp("site") / "repo")
+    body = tick(seed_body(), "All code reviewed and approved", "Error rate < 0.1%",
+                "Deploy backend to green environment")
+    body = body.replace("- [ ] Secrets rotated (if needed)",
+                        "- [x] ~~Secrets rotated (if needed)~~ n/a: nothing changed")
+    body = body.replace("- [ ] Run database migrations",
+                        "- [x] Run database migrations\n  Took 4 minutes; see ticket OPS-12.")
+    body = body.replace("- [ ] DevOps Lead: _________________ Date: _______",
+                        "- [x] DevOps Lead: Dana Ops Date: 2026-12-01")
+    write_run(root, "2026-12-01-v2.4.0.md", front_matter("v2.4.0", "2026-12-01", lead="'@alice'"), body)
+    rolled = tick(seed_body(), "Error rate exceeds 1%", "Announce rollback decision to team")
+    write_run(root, "2026-11-01-v2.3.0.md",
+              front_matter("v2.3.0", "2026-11-01", status="rolled-back", lead="'@bob'"), rolled)
+    write_run(root, "2026-10-01-broken.md", "---\nrunbook: [unclosed\n---\n", "# x\n")
+    outside = root.parent / "secret.md"
+    outside.write_text(front_matter("vSECRET", "2026-01-01") + "TOPSECRET-CONTENT\n", encoding="utf-8")
+    (root / "runs" / "production-deployment" / "2026-09-01-link.md").symlink_to(outside)
+    return root
+
+
+@pytest.fixture(scope="module")
+def built(repo: Path) -> tuple[Path, str]:
+    proc = mkdocs_build(repo)
+    assert proc.returncode == 0, proc.stderr
+    return repo / "site", proc.stderr
+
+
+def page(site: Path, url: str) -> str:
+    return (site / url / "index.html").read_text(encoding="utf-8")
+
+
+def item_states(tree: Any) -> dict[str, str]:
+    """Item text → data-state (done/open/skipped/triggered/criterion) of every checklist item."""
+    out = {}
+    for li in tree.all:
+        if li.tag == "li" and "data-state" in li.attrs:
+            span = [c for c in li.elements("span") if "rbg-text" in c.attrs.get("class", "")]
+            out.setdefault(span[0].text.strip(), li.attrs["data-state"])
+    return out
+
+
+def test_pages_exist(built: tuple[Path, str]) -> None:
+    site, _ = built
+    for url in ("", "history", "production-deployment", RUN, ROLLED):
+        assert (site / url / "index.html").is_file(), url
+    home = page(site, "")
+    assert "Runs in progress" in home and "v2.4.0" in home and "Recent outcomes" in home
+    assert "v2.3.0" in home  # finished (rolled back) → recent outcomes
+
+
+def test_runbook_page_nests_like_github(built: tuple[Path, str]) -> None:
+    site, _ = built
+    for url in ("production-deployment", RUN):
+        tree = parse_html(page(site, url))
+        monitors = tree.root.find_all(lambda n: n.tag == "li" and "rbg-item" in n.attrs.get("class", "")
+                                      and n.own_text().strip() == "Monitor for 10 minutes")
+        assert len(monitors) == 3
+        nested = [li.own_text().strip() for ul in monitors[0].elements("ul") for li in ul.elements("li")]
+        assert nested == ["Error rate < 0.1%", "Response time < 500ms", "No critical errors"]
+        assert not monitors[1].elements("ul")
+        steps = tree.root.find_all(lambda n: n.tag == "ol" and "rbg-steps" in n.attrs.get("class", ""))
+        assert len(steps) == 1
+        lis = steps[0].elements("li")
+        assert len(lis) == 5
+        for li in lis:
+            tasks = [t for ul in li.elements("ul") for t in ul.elements("li")]
+            assert len(tasks) == 4, li.text[:60]
+        assert "Immediate Actions" in lis[0].text and "Announce rollback decision" in lis[0].text
+
+
+def test_run_page_states_banner_signoff_and_edit_link(built: tuple[Path, str]) -> None:
+    site, _ = built
+    tree = parse_html(page(site, RUN))
+    states = item_states(tree)
+    assert states["All code reviewed and approved"] == "done"
+    assert states["All tests passing (unit, integration, e2e)"] == "open"
+    assert states["Secrets rotated (if needed)"] == "skipped"
+    assert states["Error rate exceeds 1%"] == "criterion"
+    html = page(site, RUN)
+    assert "Took 4 minutes; see ticket OPS-12." in html  # notes are kept
+    assert "Dana Ops" in html and "2026-12-01" in html  # sign-off name and date
+    edit = [a.attrs["href"] for a in tree.all if a.tag == "a" and "Edit the run file" in a.text]
+    assert edit == ["https://github.com/example/ops/edit/main/runs/production-deployment/2026-12-01-v2.4.0.md"]
+    bar = next(n for n in tree.all if n.attrs.get("role") == "progressbar")
+    assert bar.attrs["aria-valuenow"] == "3"  # 5 of 171 done (one skipped, triggers/rollback not counted)
+    assert "5 of 171 done, 1 skipped (3%)" in html
+    assert "rbg-rollback" not in html
+
+    rolled = parse_html(page(site, ROLLED))
+    assert any("rbg-rollback" in n.attrs.get("class", "") for n in rolled.all)
+    states = item_states(rolled)
+    assert states["Error rate exceeds 1%"] == "triggered"
+
+
+def test_runs_are_out_of_the_navigation(built: tuple[Path, str]) -> None:
+    site, _ = built
+    html = page(site, RUN)
+    assert "2026-11-01-v2.3.0" not in html  # no other run is linked from a run page
+    assert "history/" in html
+    assert len(page(site, "production-deployment").encode()) < 400_000
+
+
+def test_history_page_lists_every_run_sortable_with_chart(built: tuple[Path, str]) -> None:
+    site, _ = built
+    tree = parse_html(page(site, "history"))
+    table = next(n for n in tree.all if n.tag == "table" and "rbg-sortable" in n.attrs.get("class", ""))
+    rows = [r for b in table.elements("tbody") for r in b.elements("tr")]
+    assert len(rows) == 4  # two good runs, the broken file and the refused symlink
+    assert [n for n in tree.all if n.tag == "svg" and "rbg-chart" in n.attrs.get("class", "")]
+    heads = [th.text for th in table.find_all(lambda n: n.tag == "th")]
+    assert heads == ["Date", "Release", "Runbook", "Status", "Progress", "Lead"]
+
+
+def test_badges_and_endpoint_json(built: tuple[Path, str]) -> None:
+    site, _ = built
+    for stem in ("badges/production-deployment", f"badges/{RUN}", f"badges/{ROLLED}"):
+        svg = (site / f"{stem}.svg").read_text()
+        assert svg.startswith(("<?xml", "<svg"))
+        data = json.loads((site / f"{stem}.json").read_text())
+        assert set(data) <= ENDPOINT_KEYS and data["schemaVersion"] == 1
+        assert data["label"] and data["message"]
+    assert json.loads((site / f"badges/{RUN}.json").read_text())["message"] == "3%"
+    assert json.loads((site / "badges/production-deployment.json").read_text())["message"] == "in-progress"
+    assert 'src="../../../badges/runs/production-deployment/2026-12-01-v2.4.0.svg"' in page(site, RUN)
+
+
+def test_badge_svg_is_byte_stable() -> None:
+    a = run_badge(45.0, "in-progress").svg()
+    Badge("x", "y", "success").svg()
+    assert run_badge(45.0, "in-progress").svg() == a
+    assert "anybadge_1" in a
+
+
+def test_broken_run_warns_and_strict_fails(repo: Path, built: tuple[Path, str]) -> None:
+    site, log = built
+    assert "2026-10-01-broken.md" in log and "invalid front matter YAML" in log
+    html = page(site, "runs/production-deployment/2026-10-01-broken")
+    assert "could not be read" in html and "invalid front matter YAML" in html
+    proc = mkdocs_build(repo, "--strict", "-d", str(repo / "site-strict"))
+    assert proc.returncode != 0
+    assert "strict" in proc.stderr.lower()
+
+
+def test_symlink_outside_repository_is_refused(built: tuple[Path, str]) -> None:
+    site, log = built
+    html = page(site, "runs/production-deployment/2026-09-01-link")
+    assert "refused" in html
+    assert "2026-09-01-link.md" in log
+    for path in site.rglob("*"):
+        if path.is_file() and path.suffix in {".html", ".json", ".svg"}:
+            assert "TOPSECRET" not in path.read_text(encoding="utf-8", errors="replace"), path
+
+
+def test_search_finds_items_and_runs_by_release_lead_status(built: tuple[Path, str]) -> None:
+    site, _ = built
+    index = json.loads((site / "search/search_index.json").read_text())
+    docs = index["docs"]
+    def texts(prefix: str) -> str:
+        return " ".join(d["title"] + " " + d["text"] for d in docs if d["location"].startswith(prefix))
+    assert "Deploy backend to green environment" in texts("production-deployment/")
+    run = texts(RUN + "/")
+    for needle in ("v2.4.0", "@alice", "in-progress"):
+        assert needle in run
+    assert "Deploy backend to green environment" not in run  # compact: no checklist in the index
+    assert len([d for d in docs if d["location"].startswith(RUN + "/")]) <= 2
+
+
+def test_serve_watches_runs_dir(repo: Path) -> None:
+    from mkdocs.config import load_config
+
+    cfg = load_config(str(repo / "mkdocs.yml"))
+    plugin = cfg.plugins["runbookgen"]
+    plugin.on_config(cfg)
+    watched: list[str] = []
+
+    class Server:
+        def watch(self, path: str) -> None:
+            watched.append(path)
+
+    plugin.on_serve(Server(), config=cfg, builder=None)
+    assert watched == [str(repo / "runs")]
+
+
+def test_home_page_without_runs_says_how_to_start(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "empty")
+    proc = mkdocs_build(root, "--strict")
+    assert proc.returncode == 0, proc.stderr
+    html = page(root / "site", "")
+    assert "No runs yet" in html and "runbookgen new-run production-deployment --release" in html
+
+
+def test_cli_build_and_strict(repo: Path) -> None:
+    from conftest import run_cli
+
+    proc = run_cli("build", "-d", str(repo / "site-cli"), cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert (repo / "site-cli" / RUN / "index.html").is_file()
+    assert "run record runs/production-deployment/2026-10-01-broken.md" in proc.stderr
+    proc = run_cli("build", "--strict", "-d", str(repo / "site-cli2"), cwd=repo)
+    assert proc.returncode == 1 and "strict" in proc.stderr.lower()
