@@ -7,13 +7,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from runs_support import RUN, make_repo, tick_lines
 
 from conftest import run_cli
 from runbookgen.check import check_paths, escape_data, escape_property, format_github
 from runbookgen.findings import Finding
 from runbookgen.project import Project
 from runbookgen.scaffold import render_run
+from runs_support import RUN, make_repo, tick_lines
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from runs_support import RUN, git, make_repo, new_run
 
 from conftest import run_cli
 from runbookgen.errors import RunbookgenError
@@ -14,6 +13,7 @@ from runbookgen.parse import load
 from runbookgen.project import Project
 from runbookgen.runfile import digest, load_run
 from runbookgen.scaffold import check_release, compare_url, render_run
+from runs_support import RUN, git, make_repo, new_run
 
 
 def test_new_run_file_branch_and_commit(tmp_path: Path) -> None:

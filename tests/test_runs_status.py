@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from runs_support import RUN, git, make_repo, new_run, status_json, tick_lines
-
 from conftest import run_cli
 from runbookgen.parse import loads
 from runbookgen.progress import compute
+from runs_support import RUN, git, make_repo, new_run, status_json, tick_lines
 
 
 def test_done_when_scenario(tmp_path: Path) -> None:
@@ -41,7 +40,8 @@ def test_done_when_scenario(tmp_path: Path) -> None:
     assert summary.returncode == 0, summary.stderr
     for text in ("All code reviewed and approved", "Linting passes with no errors", "DNS records verified"):
         assert f"ticked: {text}" in summary.stdout
-    assert "skipped: Put application in maintenance mode (if needed) — n/a: online migration" in summary.stdout
+    skipped = "skipped: Put application in maintenance mode (if needed) — n/a: online migration"
+    assert skipped in summary.stdout
     # deleting a task line: check exits 1 naming the item
     text = path.read_text()
     path.write_text(text.replace("- [ ] Rollback tested on staging\n", ""))

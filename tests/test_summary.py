@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runs_support import RUN, git, make_repo, new_run, tick_lines
-
 from conftest import run_cli
 from runbookgen.project import Project
 from runbookgen.summary import collect, render
+from runs_support import RUN, git, make_repo, new_run, tick_lines
 
 
 def _merged_run(tmp_path: Path) -> tuple[Path, Path]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from runs_support import RUN, make_repo, new_run
 
 from conftest import run_cli
 from runbookgen.errors import RunbookgenError
 from runbookgen.parse import loads
 from runbookgen.tick import apply, find_items
+from runs_support import RUN, make_repo, new_run
 
 
 def _diff_bytes(a: bytes, b: bytes) -> list[tuple[int, bytes, bytes]]:

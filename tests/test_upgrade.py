@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runs_support import make_repo
-
 from conftest import run_cli
 from runbookgen.check import check_paths
 from runbookgen.project import Project
 from runbookgen.runfile import load_run
+from runs_support import make_repo
 
 V1 = """# Deploy
 
@@ -47,7 +46,8 @@ def _setup(tmp_path: Path) -> tuple[Path, Path]:
     assert res.returncode == 0, res.stderr
     path = repo / RUN
     text = path.read_text()
-    text = text.replace("lead: '@al'", "lead: '@al'  # who runs it").replace("status: planned", "status: partial")
+    text = text.replace("lead: '@al'", "lead: '@al'  # who runs it")
+    text = text.replace("status: planned", "status: partial")
     text = text.replace("- [ ] Freeze merges", "- [x] Freeze merges\n\n  Frozen at 09:00 by @al.")
     text = text.replace("- [ ] Email the old list", "- [x] Email the old list\n  - sent to ops@")
     text = text.replace("  - [ ] Verify backup", "  - [X] Verify backup")
