@@ -390,7 +390,10 @@ class Site:
                    f"{f', {entry.skipped} skipped' if entry.skipped else ''} ({entry.percent:.0f}%)</dd>"
                    "</dl>")
         out.append(self._edit_link(entry.relpath))
-        out.append('<div class="rbg-stagebars" data-search-exclude>'
+        # Material's search parser matches excluded elements by tag name only, so an
+        # excluded <div> is re-included at the first nested </div> (and can crash the
+        # build). Excluded wrappers therefore use tags that never occur inside them.
+        out.append('<aside class="rbg-stagebars" data-search-exclude>'
                    '<h2 id="progress" data-search-exclude>Progress</h2>')
         out.append(progress_bar(entry.percent, "Overall", f"{entry.done}/{entry.total}", entry.state,
                                 main=True))
@@ -400,10 +403,10 @@ class Site:
             label = f"{bar.done}/{bar.total}" if bar.counted else "not counted"
             out.append(progress_bar(bar.percent, bar.title, label, "stage" if bar.counted else "off",
                                     depth=bar.depth, anchor=anchor_id(bar.id)))
-        out.append("</div>")
-        out.append('<div class="rbg-checklist" data-search-exclude>')
+        out.append("</aside>")
+        out.append('<article class="rbg-checklist" data-search-exclude>')
         out.append(render_checklist(model, run=True, exclude_headings=True, history=history))
-        out.append("</div>")
+        out.append("</article>")
         out.append(f'<p class="rbg-back"><a href="{esc(links.page(self.options.history_page))}">'
                    "All runs</a></p>")
         return "\n".join(out)

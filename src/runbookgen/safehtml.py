@@ -12,6 +12,7 @@ Plain strings (front matter values) go through :func:`text`, i.e. ``markupsafe.e
 
 from __future__ import annotations
 
+import html
 import re
 from functools import lru_cache
 from typing import Any
@@ -29,7 +30,7 @@ _md_instance: Any = None
 
 def safe_url(url: str) -> bool:
     """Whether a (decoded) link target may appear in an ``href``/``src``."""
-    cleaned = _CONTROL.sub("", url)
+    cleaned = _CONTROL.sub("", html.unescape(url))  # belt and braces: markdown-it decoded already
     m = _SCHEME.match(cleaned)
     if m is None:
         return True  # relative: path, query or fragment
