@@ -137,3 +137,13 @@ def test_generator_check_mode_reports_stale_files(tmp_path: Path, monkeypatch: p
     assert gen.main([]) == 0
     assert gen.main(["--check"]) == 0
     assert stale.read_text() == gen.render_cli()
+
+
+def test_every_registered_command_loads_and_is_in_the_reference() -> None:
+    """A command registered in cli/__init__.py whose module is missing would vanish from --help."""
+    from runbookgen.cli import COMMANDS
+
+    assert sorted(COMMANDS) == [name for name, _ in COMMANDS_LISTED]
+
+
+COMMANDS_LISTED = COMMANDS

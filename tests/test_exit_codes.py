@@ -1,0 +1,221 @@
+"""Exit codes, streams and colour: the conventions every command shares.
+
+0 ok; 1 findings or failure (one ``Error:`` line on stderr); 2 usage; 130 on Ctrl-C.
+Data on stdout, messages on stderr; ``NO_COLOR`` turns colour off even on a terminal.
+Each test runs real processes, because exit codes and signals are process properties.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import GIT_ENV, run_cli
+from runbookgen import __version__, starter
+
+HEAVY = ("mkdocs", "material", "markdown_it", "ruamel", "jinja2", "anybadge", "mdit_py_plugins")
+
+
+# ---------------------------------------------------------------- 0 and 2
+def test_version_is_data_on_stdout() -> None:
+    for flag in ("--version", "-V"):
+        result = run_cli(flag)
+        assert (result.returncode, result.stdout, result.stderr) == (
+            0, f"runbookgen, version {__version__}\n", "")
+
+
+def test_help_exits_zero() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0 and result.stderr == ""
+    assert "Usage: runbookgen" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ((), "Usage: runbookgen"),                                 # a group without a command
+    (("nope",), "No such command 'nope'"),
+    (("inti",), "Did you mean 'init'?"),
+    (("parse", "--bogus", "x"), "No such option '--bogus'"),
+    (("new-runbook",), "Missing argument 'NAME'"),
+    (("parse", "x.md", "--format", "xml"), "Invalid value for '--format'"),
+    (("tick", "RUN", "ITEM", "--undo", "--skip", "why"), "use --undo or --skip, not both"),
+])
+def test_usage_errors_exit_2_on_stderr(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    starter.init_project(tmp_path)
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+# ---------------------------------------------------------------- 1
+@pytest.mark.parametrize(("args", "needle"), [
+    (("parse", "missing.md"), "missing.md: no such file"),
+    (("status",), "not inside a runbook repository"),
+    (("check",), "not inside a runbook repository"),
+    (("new-runbook", "x"), "runbookgen init"),
+    (("new-run", "x", "--release", "v1"), "not inside a runbook repository"),
+])
+def test_failures_are_one_error_line_and_exit_1(tmp_path: Path, args: tuple[str, ...], needle: str) -> None:
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert needle in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def _project_with_run(root: Path) -> Path:
+    starter.init_project(root)
+    made = run_cli("new-run", "example-deployment", "--release", "v1.0.0", "--date", "2026-12-01",
+                   "--lead", "@alice", "--no-git", cwd=root)
+    assert made.returncode == 0, made.stderr
+    (run,) = (root / "runs").rglob("2026-12-01-*.md")
+    return run
+
+
+def test_check_findings_exit_1_and_annotate_for_github(tmp_path: Path) -> None:
+    run = _project_with_run(tmp_path)
+    clean = run_cli("check", "--format", "text", cwd=tmp_path)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    text = run.read_text()
+    run.write_text(text.replace("status: planned", "status: finished", 1))
+    line = next(i for i, s in enumerate(run.read_text().splitlines(), 1) if s.startswith("status:"))
+    rel = run.relative_to(tmp_path).as_posix()
+    result = run_cli("check", "--format", "github", cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"::error file={rel},line={line}" in result.stdout
+    assert all(s.startswith("::") for s in result.stdout.splitlines() if s)
+    # auto picks the github format under GitHub Actions
+    auto = run_cli("check", cwd=tmp_path, env={"GITHUB_ACTIONS": "true"})
+    assert auto.returncode == 1 and f"::error file={rel},line={line}" in auto.stdout
+
+
+def test_json_is_clean_on_stdout_with_messages_on_stderr(tmp_path: Path) -> None:
+    _project_with_run(tmp_path)
+    result = run_cli("check", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0
+    data = json.loads(result.stdout)
+    assert data["errors"] == 0
+    status = run_cli("status", "--format", "json", cwd=tmp_path)
+    assert status.returncode == 0
+    assert json.loads(status.stdout)[0]["release"] == "v1.0.0"
+
+
+# ---------------------------------------------------------------- 130
+def test_ctrl_c_during_a_command_exits_130(tmp_path: Path) -> None:
+    """A real SIGINT while `parse` waits on a slow input (a FIFO whose writer never writes)."""
+    fifo = tmp_path / "slow.md"
+    os.mkfifo(fifo)
+    env = {**os.environ, **GIT_ENV}
+    proc = subprocess.Popen([sys.executable, "-m", "runbookgen", "parse", str(fifo)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    writer = None
+    try:
+        deadline = time.monotonic() + 60
+        while writer is None:  # opening succeeds only once the command has the FIFO open
+            try:
+                writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:
+                assert proc.poll() is None, proc.communicate()
+                assert time.monotonic() < deadline, "the command never opened its input"
+                time.sleep(0.02)
+        time.sleep(0.1)  # now blocked in read()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if writer is not None:
+            os.close(writer)
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert out == ""
+    assert err.strip() == "Interrupted."
+
+
+def test_ctrl_c_before_the_command_starts_exits_130() -> None:
+    """SIGINT while Python is still importing (e.g. a slow disk) is not a traceback either."""
+    code = ("import signal, os, runbookgen.cli as c\n"
+            "import click\n"
+            "orig = c.cli.main\n"
+            "def main(*a, **k):\n"
+            "    os.kill(os.getpid(), signal.SIGINT)\n"
+            "    return orig(*a, **k)\n"
+            "c.cli.main = main\n"
+            "c.main()\n")
+    proc = subprocess.run([sys.executable, "-c", code, "--version"], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 130
+    assert "Traceback" not in proc.stderr
+
+
+# ---------------------------------------------------------------- colour
+def _run_on_a_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> bytes:
+    """Run with stdout and stderr on a pseudo-terminal, so click keeps colour unless told not to."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "runbookgen", *args], cwd=cwd, stdin=subprocess.DEVNULL,
+                            stdout=slave, stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([master], [], [], 60)
+        if not ready:
+            proc.kill()
+            break
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=60)
+    os.close(master)
+    return b"".join(chunks)
+
+
+def test_no_color_turns_colour_off_on_a_terminal(tmp_path: Path) -> None:
+    _project_with_run(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | GIT_ENV | {"TERM": "xterm"}
+    coloured = _run_on_a_terminal(["status"], tmp_path, env)
+    assert b"example-deployment" in coloured
+    assert b"\x1b[" in coloured, "expected colour on a terminal"
+    plain = _run_on_a_terminal(["status"], tmp_path, {**env, "NO_COLOR": "1"})
+    assert b"example-deployment" in plain
+    assert b"\x1b[" not in plain
+
+
+def test_no_colour_when_piped(tmp_path: Path) -> None:
+    _project_with_run(tmp_path)
+    result = run_cli("status", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "\x1b[" not in result.stdout + result.stderr
+
+
+# ---------------------------------------------------------------- start-up
+def _modules_after(args: list[str]) -> set[str]:
+    code = ("import sys\nfrom runbookgen.cli import cli\n"
+            f"try:\n    cli.main({args!r}, prog_name='runbookgen')\nexcept SystemExit:\n    pass\n"
+            "sys.stderr.write('\\n'.join(sys.modules))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    return set(proc.stderr.split())
+
+
+def test_help_and_version_do_not_import_heavy_libraries() -> None:
+    """What keeps `runbookgen --help` within 2x of `import click` (benchmarks/bench_startup.py)."""
+    from runbookgen.cli import COMMANDS
+
+    cases = [["--help"], ["--version"]] + [[name, "--help"] for name in COMMANDS]
+    for args in cases:
+        loaded = _modules_after(args)
+        heavy = sorted(m for m in loaded if m.split(".")[0] in HEAVY)
+        assert heavy == [], f"runbookgen {' '.join(args)} imports {heavy}"
