@@ -380,14 +380,15 @@ class Site:
         # The compact summary: the only part of a run page that goes into the search index.
         runbook_link = (f'<a href="{esc(links.page(rb.src_uri))}">{esc(rb.title)}</a>' if rb
                         else esc(entry.runbook))
-        out.append('<dl class="rbg-summary">'
-                   f"<dt>Release</dt><dd>{esc(entry.release)}</dd>"
-                   f"<dt>Runbook</dt><dd>{runbook_link}</dd>"
-                   f"<dt>Date</dt><dd>{esc(entry.date)}</dd>"
-                   f"<dt>Lead</dt><dd>{esc(entry.lead)}</dd>"
-                   f"<dt>Status</dt><dd>{esc(entry.status)}</dd>"
-                   f"<dt>Progress</dt><dd>{entry.done} of {entry.total} done"
-                   f"{f', {entry.skipped} skipped' if entry.skipped else ''} ({entry.percent:.0f}%)</dd>"
+        # (Whitespace between the cells keeps words apart in the search index.)
+        out.append('<dl class="rbg-summary">\n'
+                   f"<dt>Release</dt> <dd>{esc(entry.release)}</dd>\n"
+                   f"<dt>Runbook</dt> <dd>{runbook_link} ({esc(entry.runbook)})</dd>\n"
+                   f"<dt>Date</dt> <dd>{esc(entry.date)}</dd>\n"
+                   f"<dt>Lead</dt> <dd>{esc(entry.lead)}</dd>\n"
+                   f"<dt>Status</dt> <dd>{esc(entry.status)}</dd>\n"
+                   f"<dt>Progress</dt> <dd>{entry.done} of {entry.total} done"
+                   f"{f', {entry.skipped} skipped' if entry.skipped else ''} ({entry.percent:.0f}%)</dd>\n"
                    "</dl>")
         out.append(self._edit_link(entry.relpath))
         # Material's search parser matches excluded elements by tag name only, so an

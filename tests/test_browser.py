@@ -1,0 +1,198 @@
+"""The built site in a real browser: Debian's Chromium driven by Playwright for Python.
+
+No browser is downloaded: the tests use ``/usr/bin/chromium`` (``.ci/run`` installs the
+Debian package). Without it they skip with the reason — unless
+``RUNBOOKGEN_REQUIRE_BROWSER=1`` (set by ``.ci/run``), where a missing browser fails.
+A screenshot of a run page is kept under ``artifacts/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from test_site_support import (
+    MKDOCS_YML,
+    ROOT,
+    front_matter,
+    make_repo,
+    mkdocs_build,
+    seed_body,
+    tick,
+    write_run,
+)
+from test_xss import PAYLOADS, payload_run
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path(os.environ.get("RUNBOOKGEN_CHROMIUM", "/usr/bin/chromium"))
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+RUN = "runs/production-deployment/2026-12-01-v2.4.0/"
+ARTIFACTS = ROOT / "artifacts"
+# Offline: no repo_url (Material would fetch repository facts from api.github.com and log a
+# console error without network); edit links come from the plugin's edit_base instead.
+OFFLINE_YML = (MKDOCS_YML.replace("repo_url: https://github.com/example/ops\n", "")
+               .replace("  - runbookgen\n", "  - runbookgen:\n      edit_base: https://github.com/example/ops/edit/main/\n"))
+
+
+def _unavailable() -> str | None:
+    if not CHROMIUM.exists():
+        return f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright for Python is not installed (pip install -e '.[test]')"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    reason = _unavailable()
+    if reason:
+        if os.environ.get("RUNBOOKGEN_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"browser tests are required here (RUNBOOKGEN_REQUIRE_BROWSER=1): {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = make_repo(tmp_path_factory.mktemp("browser") / "repo", OFFLINE_YML)
+    body = tick(seed_body(), "All code reviewed and approved", "All tests passing (unit, integration, e2e)",
+                "Error rate < 0.1%")
+    write_run(root, "2026-12-01-v2.4.0.md", front_matter("v2.4.0", "2026-12-01", lead="'@alice'"), body)
+    done = tick(seed_body(), "Linting passes with no errors")
+    write_run(root, "2026-11-01-v2.3.0.md",
+              front_matter("v2.3.0", "2026-11-01", status="success", lead="'@bob'"), done)
+    for n, p in enumerate(PAYLOADS, 1):
+        name, text = payload_run(n, p)
+        (root / "runs" / "production-deployment" / name).write_text(text, encoding="utf-8")
+    proc = mkdocs_build(root)
+    assert proc.returncode == 0, proc.stderr
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0),
+                                 functools.partial(Quiet, directory=str(root / "site")))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+class Watch:
+    """Console errors, uncaught exceptions and dialogs of one page."""
+
+    def __init__(self, page: Any) -> None:
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("dialog", self._dialog)
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.watch = Watch(pg)
+    yield pg
+    context.close()
+
+
+def search(page: Any, query: str, result: str) -> Any:
+    """Type into Material's search box until a matching result shows.
+
+    The search worker loads the index asynchronously; keystrokes typed before it is ready
+    are not searched again, so the query is retyped a few times.
+    """
+    box = page.locator("input.md-search__input")
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    for _ in range(6):
+        box.fill("")
+        box.press_sequentially(query, delay=40)
+        hit = page.locator(result).first
+        try:
+            hit.wait_for(timeout=3000)
+            return hit
+        except Exception:  # not ready yet: retype
+            continue
+    raise AssertionError(f"no search result {result!r} for {query!r}")
+
+
+def test_run_page_progress_badge_and_screenshot(page: Any, base_url: str) -> None:
+    page.goto(base_url + RUN)
+    bar = page.locator(".rbg-bar-main [role=progressbar]")
+    assert bar.get_attribute("aria-valuenow") == "2"  # 3 of 172
+    fill = page.locator(".rbg-bar-main .rbg-bar-fill").evaluate("e => e.getBoundingClientRect().width")
+    assert fill > 0
+    badge = page.locator("img.rbg-badge").first
+    badge.wait_for()
+    assert badge.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert page.locator("li[data-state=done]").count() == 3
+    edit = page.locator("a", has_text="Edit the run file").get_attribute("href")
+    assert edit == "https://github.com/example/ops/edit/main/runs/production-deployment/2026-12-01-v2.4.0.md"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "run-page.png"), full_page=False)
+    assert page.watch.errors == []
+
+
+def test_search_by_release_reaches_the_run_page(page: Any, base_url: str) -> None:
+    page.goto(base_url)
+    result = search(page, "v2.4.0", f".md-search-result__item a[href*='{RUN}']")
+    result.click()
+    page.wait_for_url(re.compile(re.escape(RUN)))
+    assert "v2.4.0" in page.locator("h1").first.inner_text()
+    page.goto(base_url)
+    search(page, "@alice", f".md-search-result__item a[href*='{RUN}']")  # by lead
+    assert page.watch.errors == []
+
+
+def test_history_page_sorts_and_draws_chart(page: Any, base_url: str) -> None:
+    page.goto(base_url + "history/")
+    rows = page.locator("table.rbg-sortable tbody tr")
+    assert rows.count() == 2 + len(PAYLOADS)
+    assert page.locator("svg.rbg-chart rect").count() >= 1
+    header = page.locator("table.rbg-sortable th", has_text="Release")
+    header.click()
+    assert header.get_attribute("aria-sort") == "ascending"
+    first = rows.first.locator("td").nth(1).inner_text()
+    header.click()
+    assert header.get_attribute("aria-sort") == "descending"
+    assert rows.first.locator("td").nth(1).inner_text() != first
+    assert page.watch.errors == []
+
+
+def test_no_dialog_on_payload_pages(page: Any, base_url: str) -> None:
+    urls = ["", "history/", "production-deployment/"]
+    urls += [f"runs/production-deployment/2026-01-{n:02d}-payload/" for n in range(1, len(PAYLOADS) + 1)]
+    for url in urls:
+        page.goto(base_url + url)
+        page.wait_for_load_state("load")
+        page.mouse.move(300, 300)
+        page.mouse.move(600, 500)
+    page.goto(base_url)
+    search(page, "alert", ".md-search-result__item a")
+    page.wait_for_timeout(500)
+    assert page.watch.dialogs == []
+    assert [e for e in page.watch.errors if "alert" in e] == []
