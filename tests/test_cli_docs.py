@@ -147,3 +147,18 @@ def test_every_registered_command_loads_and_is_in_the_reference() -> None:
 
 
 COMMANDS_LISTED = COMMANDS
+
+
+@pytest.mark.slow
+def test_docs_pages_build_strictly(tmp_path: Path) -> None:
+    """The repository's own site builds with --strict (no broken links) and has every docs page."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
+                          cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    for page in DOCS.glob("*.md"):
+        out = tmp_path / "site" / "docs" / ("" if page.stem == "index" else page.stem) / "index.html"
+        assert out.is_file(), f"{page.name} was not built"
+    cli_html = (tmp_path / "site" / "docs" / "cli" / "index.html").read_text(encoding="utf-8")
+    for name, _ in COMMANDS:
+        assert f'id="runbookgen-{name}"' in cli_html, name

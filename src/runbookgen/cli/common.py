@@ -83,16 +83,20 @@ def complete_runbook(ctx: click.Context, param: click.Parameter, incomplete: str
 
 
 def complete_run_file(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
-    """Run record paths (relative to the working directory) for ``RUN`` arguments."""
+    """Run record paths (relative to the working directory) for ``RUN`` arguments.
+
+    When no run record matches, the shell's own file completion takes over, so any
+    path can still be completed.
+    """
     from click.shell_completion import CompletionItem
 
     try:
         files = project().run_files()
     except Exception:  # completion must never crash the shell
-        return []
+        files = []
     out = []
     for path in files:
         rel = os.path.relpath(path)
         if rel.startswith(incomplete) or path.name.startswith(incomplete):
             out.append(CompletionItem(rel))
-    return out
+    return out or [CompletionItem(incomplete, type="file")]
