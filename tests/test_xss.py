@@ -14,9 +14,9 @@ import re
 from pathlib import Path
 
 import pytest
-from test_site_support import Tree, make_repo, mkdocs_build, parse_html, seed_body, write_run
 
 from runbookgen.safehtml import block, inline, safe_url, title_text
+from test_site_support import Tree, make_repo, mkdocs_build, parse_html, seed_body, write_run
 
 PAYLOADS = [
     "<script>alert(101)</script>",
@@ -140,7 +140,8 @@ def test_no_live_markup_anywhere_in_the_site(payload_site: Path) -> None:
     pages = sorted(payload_site.rglob("*.html"))
     assert len(pages) > len(PAYLOADS)
     for path in pages:
-        problems += live_markup(parse_html(path.read_text(encoding="utf-8")), str(path.relative_to(payload_site)))
+        where = str(path.relative_to(payload_site))
+        problems += live_markup(parse_html(path.read_text(encoding="utf-8")), where)
     assert problems == []
 
 

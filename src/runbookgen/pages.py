@@ -43,6 +43,9 @@ KIND_LABELS = {
     "reference": ("Reference", "information, no boxes"),
 }
 REQUIRED_KEYS = ("runbook", "release", "date", "status")
+# Ends the part of a run page that is its summary (what search indexes); an HTML comment,
+# which escaped run-file text can never produce.
+SUMMARY_END = "<!-- /runbookgen:summary -->"
 
 
 # ---------------------------------------------------------------------------- options and links
@@ -229,8 +232,12 @@ class Site:
     @classmethod
     def load(cls, project: Any, options: SiteOptions,
              on_progress: Callable[[int, int], None] | None = None,
-             history_for: HistoryFor | None = None) -> Site:
-        """Parse templates and every run record; a bad run file becomes a broken entry."""
+             history_for: HistoryFor | None = None, workers: int = 1) -> Site:
+        """Parse templates and every run record; a bad run file becomes a broken entry.
+
+        Parsing is most of a large build, so with ``workers`` > 1 run files are read by
+        forked worker processes (only where ``fork`` exists; results keep file order).
+        """
         site = cls(project, options)
         for name in project.runbook_names:
             try:
@@ -240,8 +247,8 @@ class Site:
             if model is not None:
                 site.runbooks[name] = RunbookEntry(name, f"{name}.md", model)
         files = project.run_files()
-        for n, path in enumerate(files, 1):
-            site.runs.append(site._load_run(path, history_for))
+        for n, entry in enumerate(site._load_runs(files, history_for, workers), 1):
+            site.runs.append(entry)
             if on_progress is not None:
                 on_progress(n, len(files))
         site.runs.sort(key=lambda r: (r.date, r.release, r.relpath), reverse=True)
@@ -249,6 +256,23 @@ class Site:
             if run.runbook in site.runbooks:
                 site.runbooks[run.runbook].runs.append(run)
         return site
+
+    def _load_runs(self, files: list[Path], history_for: HistoryFor | None,
+                   workers: int) -> Iterable[RunEntry]:
+        import multiprocessing
+
+        if workers <= 1 or len(files) < 4 * PARALLEL_CHUNK or \
+                "fork" not in multiprocessing.get_all_start_methods():
+            for path in files:
+                yield self._load_run(path, history_for)
+            return
+        global _WORKER_STATE
+        _WORKER_STATE = (self, history_for)  # inherited by the forked workers
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                yield from pool.imap(_load_in_worker, files, chunksize=PARALLEL_CHUNK)
+        finally:
+            _WORKER_STATE = None
 
     def _src_uri(self, path: Path) -> str:
         runs_root = self.project.runs_path
@@ -391,6 +415,7 @@ class Site:
                    f"{f', {entry.skipped} skipped' if entry.skipped else ''} ({entry.percent:.0f}%)</dd>\n"
                    "</dl>")
         out.append(self._edit_link(entry.relpath))
+        out.append(SUMMARY_END)
         # Material's search parser matches excluded elements by tag name only, so an
         # excluded <div> is re-included at the first nested </div> (and can crash the
         # build). Excluded wrappers therefore use tags that never occur inside them.
@@ -520,6 +545,27 @@ class Site:
         else:
             out.append("<p>No runs yet.</p>")
         return "\n".join(out)
+
+
+PARALLEL_CHUNK = 8
+_WORKER_STATE: tuple[Site, HistoryFor | None] | None = None
+
+
+def _load_in_worker(path: Path) -> RunEntry:
+    assert _WORKER_STATE is not None
+    site, history_for = _WORKER_STATE
+    return site._load_run(path, history_for)
+
+
+def default_workers() -> int:
+    """Worker processes for reading run files: the usable CPUs, at most 4."""
+    import os
+
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(4, cpus))
 
 
 # ---------------------------------------------------------------------------- small pieces

@@ -24,3 +24,5 @@ class RunbookgenConfig(Config):
     """URL prefix for "edit" links to run files; default: derived from ``repo_url``/``edit_uri``."""
     recent_runs = c.Type(int, default=10)
     """How many runs the home and runbook pages list before linking to the history page."""
+    workers = c.Type(int, default=0)
+    """Processes that read run files in ``mkdocs build``: 0 = one per CPU (at most 4), 1 = none."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import posixpath
+import secrets
 from collections.abc import Callable
 from importlib.resources import files as package_files
 from pathlib import Path
@@ -31,7 +32,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
-from ..pages import Links, Site, SiteOptions, edit_base
+from ..pages import SUMMARY_END, Links, Site, SiteOptions, default_workers, edit_base
 from ..safehtml import plain, title_text
 from .config import RunbookgenConfig
 
@@ -57,6 +58,8 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         self.pages: dict[str, str] = {}     # src_uri -> "run" | "runbook" | "history" | "home"
         self.runs: dict[str, Any] = {}      # src_uri -> RunEntry
         self._rendered = 0
+        self._deferred: dict[str, str] = {}
+        self._marker = ""
 
     # Keeping on_startup defined keeps one plugin instance across `mkdocs serve` rebuilds.
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -95,9 +98,16 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
             site_name=config.site_name,
         )
         hook = type(self).progress_hook
-        self.site = site = Site.load(self.project, opts,
+        # Worker processes only for one-off builds: `serve` runs a server thread, and
+        # forking a threaded process is unsafe.
+        workers = 1 if getattr(self, "command", "build") != "build" else (
+            self.config.workers or default_workers())
+        self.site = site = Site.load(self.project, opts, workers=workers,
                                      on_progress=(lambda n, t: hook("runs", n, t)) if hook else None)
-        self.pages, self.runs, self._rendered = {}, {}, 0
+        self.pages, self.runs, self._rendered, self._deferred = {}, {}, 0, {}
+        # The placeholder for deferred run-page content; random per build, and a comment,
+        # which escaped run-file text can never contain.
+        self._marker = f"<!-- runbookgen:{secrets.token_hex(8)} -->"
         for name, rb in site.runbooks.items():
             if files.get_file_from_path(rb.src_uri) is not None:
                 self.pages[rb.src_uri] = "runbook"
@@ -159,7 +169,13 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         toc: list[dict[str, Any]] = []
         if kind == "run":
             run = self.runs[page.file.src_uri]
-            out, toc = run.body, run.toc
+            # Only the summary is the page's content for the theme and the search index;
+            # the rest (progress bars, the checklist) is spliced into the finished page in
+            # on_post_page. The search plugin then neither indexes nor parses 1,000
+            # checklists: that parse was the largest cost of a big build.
+            head, sep, rest = run.body.partition(SUMMARY_END)
+            out, toc = head + sep + self._marker, run.toc
+            self._deferred[page.file.src_uri] = rest
             run.body = ""  # free memory: 1,000 rendered checklists add up
         elif kind == "runbook":
             name = Path(page.file.src_uri).stem
@@ -186,7 +202,10 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         if hook is not None and self.site is not None:
             self._rendered += 1
             hook("pages", self._rendered, 0)
-        return None
+        rest = self._deferred.pop(page.file.src_uri, None)
+        if rest is None:
+            return None
+        return output.replace(self._marker, rest, 1)
 
     # ------------------------------------------------------------------ output
     def on_post_build(self, *, config: MkDocsConfig) -> None:
