@@ -90,6 +90,8 @@ def test_push_to_bare_remote(tmp_path: Path) -> None:
     assert git(remote, "rev-parse", branch) == git(repo, "rev-parse", "HEAD")
     assert git(repo, "rev-parse", "--abbrev-ref", f"{branch}@{{upstream}}").strip() == f"origin/{branch}"
     assert "Pushed to origin" in res.stdout
+    assert f"commit {git(repo, 'rev-parse', '--short', 'HEAD').strip()}." in res.stdout
+    assert list(repo.rglob("*runbookgen-tmp")) == []
 
 
 def test_push_without_remote_writes_nothing(tmp_path: Path) -> None:
@@ -202,3 +204,14 @@ def test_placeholders_filled_only_where_they_mean_the_run(tmp_path: Path) -> Non
     model = load(path)
     kinds = {s.title: s.kind for s in model.sections()}
     assert kinds["Go/No-Go"] == "triggers"
+
+
+def test_write_new_never_replaces(tmp_path: Path) -> None:
+    from runbookgen.scaffold import write_new
+
+    target = tmp_path / "runs" / "a.md"
+    write_new(target, "first\n")
+    with pytest.raises(RunbookgenError, match="never overwrites"):
+        write_new(target, "second\n")
+    assert target.read_text() == "first\n"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["a.md"]

@@ -7,12 +7,8 @@ into place, so a crash or a refusal never leaves a half-written run record behin
 
 from __future__ import annotations
 
-import difflib
-import io
 import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date as Date
 from pathlib import Path
@@ -86,6 +82,8 @@ def parse_date(value: str | None) -> Date:
 
 def check_runbook(project: Project, runbook: str) -> None:
     """Refuse unknown runbooks, suggesting close names (typos are the usual cause)."""
+    import difflib
+
     names = project.runbook_names
     if runbook in names:
         return
@@ -163,6 +161,8 @@ _BOX = re.compile(r"^(\s*(?:>\s*)*(?:[-*+]|\d{1,9}[.)])\s+)\[[xX]\]")
 
 def front_matter_text(data: dict[str, Any], comments: dict[str, str] | None = None) -> str:
     """YAML for a new run's front matter, written by ruamel.yaml (round-trip types)."""
+    import io
+
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap
 
@@ -208,43 +208,52 @@ def render_run(project: Project, runbook: str, release: str, day: Date, lead: st
 
 
 # ---------------------------------------------------------------------------- files
+def _temp_beside(path: Path) -> tuple[int, Path]:
+    """An exclusively created temporary file next to ``path`` (same file system: atomic moves)."""
+    for n in range(100):
+        tmp = path.parent / f".{path.name}.{os.getpid()}-{n}.runbookgen-tmp"
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), tmp
+        except FileExistsError:
+            continue
+    raise RunbookgenError("cannot create a temporary file", path.parent)
+
+
 def write_new(path: Path, text: str) -> None:
     """Create ``path`` with ``text`` atomically; refuse (untouched) when it already exists."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".runbookgen-", suffix=".tmp")
+    fd, tmp = _temp_beside(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        Path(tmp).chmod(0o644)
         try:
             os.link(tmp, path)  # atomic and never replaces an existing file
         except FileExistsError:
             raise RunbookgenError("run record already exists; new-run never overwrites",
                                   path) from None
         except OSError:
-            # File systems without hard links: exclusive create, then copy in.
-            with open(path, "x", encoding="utf-8", newline="") as out, \
-                    open(tmp, encoding="utf-8", newline="") as src:
-                shutil.copyfileobj(src, out)
+            # File systems without hard links: exclusive create, then write.
+            with open(path, "x", encoding="utf-8", newline="") as out:
+                out.write(text)
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
 
 
 def write_replace(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` atomically, keeping its permissions."""
     mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".runbookgen-", suffix=".tmp")
+    fd, tmp = _temp_beside(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        Path(tmp).chmod(mode)
-        Path(tmp).replace(path)
+        tmp.chmod(mode)
+        tmp.replace(path)
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
 
 
 def run_path(project: Project, runbook: str, release: str, day: Date) -> Path:
@@ -329,8 +338,8 @@ def new_run(project: Project, runbook: str, release: str, *, day: Date | None = 
     try:
         git("add", "--", gitpath, cwd=root)
         # --only commits this path alone: other staged or unstaged work stays as it was.
-        git("commit", "--quiet", "--no-verify", "--only", "-m",
-            f"Start run: {runbook} {release} ({day.isoformat()})", "--", gitpath, cwd=root)
+        out = git("commit", "--no-verify", "--only", "-m",
+                  f"Start run: {runbook} {release} ({day.isoformat()})", "--", gitpath, cwd=root)
     except GitError:
         git("reset", "--quiet", "--", gitpath, cwd=root, check=False)
         path.unlink(missing_ok=True)
@@ -339,7 +348,9 @@ def new_run(project: Project, runbook: str, release: str, *, day: Date | None = 
             git("branch", "-D", branch, cwd=root, check=False)
         raise
     result.branch = branch
-    result.commit = git("rev-parse", "--short", "HEAD", cwd=root).strip()
+    # "[branch abc1234] message" (or "[branch (root-commit) abc1234]"): saves a git process
+    m = re.match(r"\[\S+ (?:\(root-commit\) )?([0-9a-f]{4,})\]", out)
+    result.commit = m.group(1) if m else git("rev-parse", "--short", "HEAD", cwd=root).strip()
     if push and remote is not None:
         git("push", "--quiet", "-u", remote, f"{branch}:{branch}", cwd=root)
         result.pushed_to = remote
@@ -383,6 +394,8 @@ class Upgrade:
 
 def _update_front_matter(fm_text: str, updates: dict[str, Any], remove: tuple[str, ...] = ()) -> str:
     """Change some keys of YAML front matter, keeping comments, order and quoting (round trip)."""
+    import io
+
     from ruamel.yaml import YAML
 
     yaml = YAML()
@@ -427,6 +440,8 @@ def _fill_blank(line: str, label: str, value: str) -> str:
 
 def upgrade(rec: Any, project: Project, dry_run: bool = False) -> Upgrade:
     """Rebuild a run from the current template, carrying every state over by item id."""
+    import difflib
+
     from .parse import decode, loads
     from .runfile import digest
     from .tick import _BOX, _text_end, split_lines
