@@ -31,6 +31,7 @@ clone gives what it has plus a warning with the fix.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -105,7 +106,7 @@ class Commit:
                 "commit_time": self.commit_time.isoformat(), "subject": self.subject, "pr": self.pr}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TickEvent:
     """One change to one item of a run, made by one commit.
 
@@ -287,7 +288,7 @@ def _uncommitted(root: Path, runs_dir: str) -> list[str]:
     return out
 
 
-_LOG_FORMAT = "%x00C%H%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%s"
+_LOG_FORMAT = "%x00%x01%H%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%s"
 
 
 def log_command(runs_dir: str) -> list[str]:
@@ -414,32 +415,46 @@ class _Version:
 
 
 class _States:
-    """Item state from a task line, mirroring :mod:`runbookgen.parse` for one item."""
+    """Item state from a task line, mirroring :mod:`runbookgen.parse` for one item.
+
+    Memoised by text: runs of one template repeat the same item texts thousands of times.
+    """
 
     def __init__(self, labels: frozenset[str]) -> None:
         from . import parse
+        from .text import first_line, strip_markup
 
-        self.parse = parse
+        self.parse_fields = parse.parse_fields
         self.label_re = parse._label_regex(labels)
         self.strike = parse._STRIKE
         self.na = parse._NA_PREFIX
+        self.first_line = first_line
+        self.strip_markup = strip_markup
+        self.memo: dict[str, tuple[str, bool, str | None, tuple[tuple[str, str], ...]]] = {}
+
+    def _text(self, text: str) -> tuple[str, bool, str | None, tuple[tuple[str, str], ...]]:
+        got = self.memo.get(text)
+        if got is not None:
+            return got
+        body = text.strip()
+        skipped, reason = False, None
+        m = self.strike.match(body)
+        if m:
+            skipped = True
+            body = m.group("text").strip()
+            reason = self.na.sub("", m.group("rest").strip()).strip() or None
+        fields, key = self.parse_fields(body, self.label_re)
+        if not fields:
+            key = self.strip_markup(self.first_line(body))
+        got = (key, skipped, reason, tuple((f.name, f.value) for f in fields))
+        if len(self.memo) < 200_000:
+            self.memo[text] = got
+        return got
 
     def of_text(self, line: str, text: str) -> tuple[str, State]:
         """(identity key, state) of the item whose first line is ``line`` and text ``text``."""
-        from .text import first_line, strip_markup
-
-        text = text.strip()
-        skipped, reason = False, None
-        m = self.strike.match(text)
-        if m:
-            skipped = True
-            text = m.group("text").strip()
-            reason = self.na.sub("", m.group("rest").strip()).strip() or None
-        fields, key = self.parse.parse_fields(text, self.label_re)
-        if not fields:
-            key = strip_markup(first_line(text))
-        checked = "[x]" in line or "[X]" in line
-        return key, (checked, skipped, reason, tuple((f.name, f.value) for f in fields))
+        key, skipped, reason, fields = self._text(text)
+        return key, ("[x]" in line or "[X]" in line, skipped, reason, fields)
 
     def of_lines(self, lines: list[str], lineno: int, count: int = 1) -> tuple[str, State] | None:
         line = lines[lineno - 1]
@@ -453,9 +468,12 @@ class _States:
 
 
 _EMPTY: State = (False, False, None, ())
+_Transition = tuple[str, "str | None", "str | None"]
+_Spec = tuple[str, int, tuple[_Transition, ...]]   # item id, line, transitions
+_NOT_QUICK: Any = ("not quick",)
 
 
-def _transitions(old: State, new: State) -> Iterator[tuple[str, str | None, str | None]]:
+def _transitions(old: State, new: State) -> Iterator[_Transition]:
     """Events that take an item from ``old`` to ``new``: (kind, field, value)."""
     o_checked, o_skipped, o_reason, o_fields = old
     n_checked, n_skipped, n_reason, n_fields = new
@@ -510,6 +528,8 @@ class _Builder:
                 self.boundary = set()
         self.versions: OrderedDict[str, _Version] = OrderedDict()
         self.skeletons: dict[str, _LineMap] = {}
+        self.pairs: dict[tuple[str, str], Any] = {}
+        self.fulls: dict[tuple[str, str], tuple[dict[str, State], dict[str, int], list[_Spec]]] = {}
         self.events: dict[str, list[TickEvent]] = {}
         self.blobs = _Blobs(root)
         self.seq = 0
@@ -521,9 +541,15 @@ class _Builder:
         proc = subprocess.Popen(log_command(self.runs_dir), cwd=self.root, env=git_env(),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert proc.stdout is not None
+        # hundreds of thousands of small, long-lived objects and no cycles: the cyclic
+        # collector would re-scan them over and over (a third of the time, measured)
+        gc_was = gc.isenabled()
+        gc.disable()
         try:
             self._consume(proc.stdout, prs)
         finally:
+            if gc_was:
+                gc.enable()
             proc.stdout.close()
             err = proc.stderr.read() if proc.stderr else b""
             proc.wait()
@@ -538,49 +564,59 @@ class _Builder:
         return History(True, None, [SHALLOW_FIX] if self.boundary else [], bool(self.boundary), None, runs)
 
     def _consume(self, stream: Any, prs: dict[str, int]) -> None:
-        import io
+        """Split the stream into commits (each starts with NUL, SOH) as it arrives, so
+        Python works while git is still writing; within a commit, split with ``str`` methods
+        rather than looping over lines in Python (the stream is ~1M lines for 1,000 runs)."""
+        buf = b""
+        while True:
+            block = stream.read(1 << 20)
+            if not block:
+                break
+            start = max(0, len(buf) - 1)
+            buf += block
+            cut = buf.rfind(b"\x00\x01", start)
+            if cut <= 0:
+                continue
+            for piece in buf[:cut].split(b"\x00\x01"):
+                if piece:
+                    self._commit_text(piece.decode("utf-8", "surrogateescape"), prs)
+            buf = buf[cut:]
+        for piece in buf.split(b"\x00\x01"):
+            if piece:
+                self._commit_text(piece.decode("utf-8", "surrogateescape"), prs)
 
-        text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="\n")
-        commit: Commit | None = None
-        changes: list[_Change] = []
-        current: _Change | None = None
-        index = -1
-        hunk: list[str] | None = None
-        for raw in text:
-            line = raw[:-1] if raw.endswith("\n") else raw
-            c = line[:1]
-            if hunk is not None and (c == "+" or c == "-" or c == "\\"):
-                if c != "\\":  # "\ No newline at end of file"
-                    hunk.append(line)
-                continue
-            if c == "@":
-                m = _HUNK.match(line)
-                if m and current is not None:
-                    hunk = []
-                    current.hunks.append((int(m.group(1)), int(m.group(2) or 1),
-                                          int(m.group(3)), int(m.group(4) or 1), hunk))
-                continue
-            hunk = None
-            if c == "\0":
-                if commit is not None:
-                    self._commit(commit, changes)
-                commit = self._header(line, prs)
-                changes, current, index = [], None, -1
-            elif c == ":":
+    def _commit_text(self, text: str, prs: dict[str, int]) -> None:
+        header, _, rest = text.partition("\n")
+        commit = self._header(header, prs)
+        parts = rest.split("\ndiff --git ")
+        changes = []
+        for line in parts[0].split("\n"):
+            if line[:1] == ":":
                 meta, _, paths = line.partition("\t")
-                parts = meta.split()
+                fields = meta.split()
                 names = [_unquote(p) for p in paths.split("\t")]
-                changes.append(_Change(parts[4][0], parts[2], parts[3], names[0], names[-1]))
-            elif line.startswith("diff --git "):
-                index += 1
-                current = changes[index] if index < len(changes) else None
-            elif line.startswith("Binary files ") and current is not None:
-                current.binary = True
-        if commit is not None:
-            self._commit(commit, changes)
+                changes.append(_Change(fields[4][0], fields[2], fields[3], names[0], names[-1]))
+        for ch, part in zip(changes, parts[1:], strict=False):
+            at = part.find("\n@@ -")
+            if at < 0:
+                ch.binary = "\nBinary files " in part
+                continue
+            for hunk in part[at:].split("\n@@ -")[1:]:
+                lines = hunk.split("\n")
+                m = _HUNK.match(lines[0])
+                if m is None:
+                    continue
+                body = lines[1:]
+                if "\n\\" in hunk:  # "\ No newline at end of file"
+                    body = [x for x in body if x[:1] in ("+", "-")]
+                while body and body[-1][:1] not in ("+", "-"):
+                    body.pop()
+                ch.hunks.append((int(m.group(1)), int(m.group(2) or 1),
+                                 int(m.group(3)), int(m.group(4) or 1), body))
+        self._commit(commit, changes)
 
     def _header(self, line: str, prs: dict[str, int]) -> Commit:
-        parts = line[2:].split("\0")
+        parts = line.split("\0")
         sha, _parents, an, ae, ad, cn, ce, cd = parts[:8]
         subject = parts[8] if len(parts) > 8 else ""
         pr = _pr_of(subject)
@@ -596,51 +632,48 @@ class _Builder:
             self.progress(self.seq)
         baseline = commit.sha in self.boundary
         for ch in changes:
-            if not ch.new_path.endswith(".md") and not ch.old_path.endswith(".md"):
-                continue
-            if ch.status == "D":
+            if not ch.new_path.endswith(".md") or ch.status == "D":
                 continue
             if ch.status == "R" and ch.old_path in self.events:
                 self.events.setdefault(ch.new_path, []).extend(self.events.pop(ch.old_path))
-            if Path(ch.new_path).name.lower() == "readme.md":
+            if ch.new_path.rsplit("/", 1)[-1].lower() == "readme.md":
                 continue
             self._change(commit, ch, baseline)
 
     def _change(self, commit: Commit, ch: _Change, baseline: bool) -> None:
         old: _Version | None = None
-        if ch.status not in ("A", "C") and set(ch.old_sha) != {"0"}:
+        if ch.status not in ("A", "C") and ch.old_sha.strip("0"):
             old = self._version(ch.old_sha)
-        new_lines: list[str] | None = None
-        if ch.binary:
-            new_lines = None
-        elif old is None and ch.status in ("A", "C"):
-            new_lines = [h[1:] for *_, lines in ch.hunks for h in lines if h[:1] == "+"]
-        elif old is not None:
-            new_lines = _apply(old.lines, ch.hunks)
-        if new_lines is None:
-            new_lines = self.blobs.get(ch.new_sha) or []
-        events = self.events.setdefault(ch.new_path, [])
-        quick = self._quick(old, ch, new_lines) if old is not None and not ch.binary else None
+        quick = self._quick(old, ch) if old is not None and not ch.binary else None
         if quick is not None:
-            version, changed = quick
+            version, specs, fm_touched = quick
         else:
-            version = self._full(new_lines)
-            changed = [(i, n) for n, i in version.map.ids.items() if i in version.states]
+            new_lines: list[str] | None = None
+            if ch.binary:
+                new_lines = None
+            elif old is None and ch.status in ("A", "C"):
+                new_lines = [x[1:] for hunk in ch.hunks for x in hunk[4]]
+            elif old is not None:
+                new_lines = _apply(old.lines, ch.hunks)
+            if new_lines is None:
+                new_lines = self.blobs.get(ch.new_sha) or []
+            version, specs = self._full(new_lines, old)
+            fm_touched = True
         self._remember(ch.new_sha, version)
         if baseline:
             return
-        old_states = old.states if old is not None else {}
-        for ident, line in changed:
-            new_state = version.states[ident]
-            old_state = old_states.get(ident, _EMPTY)
-            if new_state == old_state:
-                continue
-            for kind, fname, value in _transitions(old_state, new_state):
-                events.append(TickEvent(ident, kind, commit, ch.new_path, line, fname, value, self.seq))
-        old_status = _status(old.lines, old.map.fm_end) if old is not None else None
-        new_status = _status(new_lines, version.map.fm_end)
-        if new_status is not None and new_status != old_status:
-            events.append(TickEvent("", "status", commit, ch.new_path, 0, "status", new_status, self.seq))
+        events = self.events.get(ch.new_path)
+        if events is None:
+            events = self.events[ch.new_path] = []
+        path, seq = ch.new_path, self.seq
+        for ident, line, transitions in specs:
+            for kind, fname, value in transitions:
+                events.append(TickEvent(ident, kind, commit, path, line, fname, value, seq))
+        if fm_touched:
+            old_status = _status(old.lines, old.map.fm_end) if old is not None else None
+            new_status = _status(version.lines, version.map.fm_end)
+            if new_status is not None and new_status != old_status:
+                events.append(TickEvent("", "status", commit, path, 0, "status", new_status, seq))
 
     def _version(self, sha: str) -> _Version | None:
         v = self.versions.get(sha)
@@ -650,7 +683,7 @@ class _Builder:
         lines = self.blobs.get(sha)
         if lines is None:
             return None
-        v = self._full(lines)
+        v = self._full(lines, None)[0]
         self._remember(sha, v)
         return v
 
@@ -661,54 +694,99 @@ class _Builder:
             self.versions.popitem(last=False)
 
     # -------------------------------------------------------------- versions
-    def _quick(self, old: _Version, ch: _Change, new_lines: list[str]
-               ) -> tuple[_Version, list[tuple[str, int]]] | None:
+    def _quick(self, old: _Version, ch: _Change) -> tuple[_Version, list[_Spec], bool] | None:
         """The new version when the change only touched the state of existing task lines
-        (or front matter values): same line → id map, states updated line by line."""
+        (or front matter values): same line → id map, states updated line by line.
+
+        Returns (version, events to emit, front matter touched) or None for the full path.
+        """
         lm = old.map
-        states = None
-        changed = []
-        for a, b, c, d, _lines in ch.hunks:
-            if b != d or a != c:
+        fm_end = lm.fm_end
+        ids = lm.ids
+        pairs = self.pairs
+        new_lines = old.lines.copy()
+        states: dict[str, State] | None = None
+        specs: list[_Spec] = []
+        fm_touched = False
+        for a, b, _c, d, body in ch.hunks:
+            if b != d or not b or len(body) != 2 * b:
                 return None
+            new_lines[a - 1:a - 1 + b] = [x[1:] for x in body[b:]]
             for k in range(b):
                 n = a + k
-                if 1 < n < lm.fm_end:
-                    if new_lines[n - 1].lstrip().startswith("title:") or \
-                            old.lines[n - 1].lstrip().startswith("title:"):
+                old_line, new_line = body[k][1:], body[b + k][1:]
+                if n < fm_end:
+                    if n == 1 or "title:" in old_line or "title:" in new_line:
                         return None
+                    fm_touched = True
                     continue
-                ident = lm.ids.get(n)
+                ident = ids.get(n)
                 if ident is None or n in lm.multi:
                     return None
-                before, after = _TASK.match(old.lines[n - 1]), _TASK.match(new_lines[n - 1])
-                if before is None or after is None or before.group("prefix") != after.group("prefix"):
-                    return None
-                got = self.states.of_text(new_lines[n - 1], after.group("text"))
-                key_old = self.states.of_text(old.lines[n - 1], before.group("text"))[0]
-                if got[0] != key_old:
+                got = pairs.get((old_line, new_line))
+                if got is None:
+                    got = pairs[(old_line, new_line)] = self._pair(old_line, new_line)
+                if got is _NOT_QUICK:
                     return None
                 if states is None:
                     states = dict(old.states)
-                states[ident] = got[1]
-                changed.append((ident, n))
-        return _Version(new_lines, lm, states if states is not None else old.states), changed
+                states[ident] = got[0]
+                if got[1]:
+                    specs.append((ident, n, got[1]))
+        return _Version(new_lines, lm, states if states is not None else old.states), specs, fm_touched
 
-    def _full(self, lines: list[str]) -> _Version:
-        """Map items by parsing (once per skeleton), then read each item's state from its lines."""
+    def _pair(self, old_line: str, new_line: str) -> tuple[State, tuple[_Transition, ...]]:
+        """(new state, transitions) for one changed task line; _NOT_QUICK when the change
+        could move ids (prefix or identity key changed)."""
+        before, after = _TASK.match(old_line), _TASK.match(new_line)
+        if before is None or after is None or before.group("prefix") != after.group("prefix"):
+            return _NOT_QUICK
+        key_new, new = self.states.of_text(new_line, after.group("text"))
+        key_old, old = self.states.of_text(old_line, before.group("text"))
+        if key_new != key_old:
+            return _NOT_QUICK
+        return new, tuple(_transitions(old, new))
+
+    def _full(self, lines: list[str], old: _Version | None) -> tuple[_Version, list[_Spec]]:
+        """Map items by parsing (once per skeleton), read each item's state from its lines,
+        and diff against the old version by id (memoised for new files of one template)."""
         skel = _skeleton(lines)
         lm = self.skeletons.get(skel)
         if lm is None:
             lm = self._parse(lines)
             self.skeletons[skel] = lm
-        states: dict[str, State] = {}
-        for n, ident in lm.ids.items():
-            if n > len(lines):
-                continue
-            got = self.states.of_lines(lines, n, lm.multi.get(n, 1))
-            if got is not None:
-                states[ident] = got[1]
-        return _Version(lines, lm, states)
+        nlines = len(lines)
+        sig = "\n".join([lines[n - 1] for n in lm.ids if n <= nlines])
+        memo_key = (skel, sig)
+        hit = self.fulls.get(memo_key)
+        if hit is None:
+            states: dict[str, State] = {}
+            lines_of: dict[str, int] = {}
+            for n, ident in lm.ids.items():
+                if n > nlines:
+                    continue
+                got = self.states.of_lines(lines, n, lm.multi.get(n, 1))
+                if got is not None:
+                    states[ident] = got[1]
+                    lines_of[ident] = n
+            created = [(i, lines_of[i], t) for i, st in states.items()
+                       if (t := tuple(_transitions(_EMPTY, st)))]
+            hit = (states, lines_of, created)
+            if len(self.fulls) < 4096:
+                self.fulls[memo_key] = hit
+        states, lines_of, created = hit
+        version = _Version(lines, lm, states)
+        if old is None:
+            return version, created
+        specs = []
+        old_states = old.states
+        for ident, st in states.items():
+            before = old_states.get(ident, _EMPTY)
+            if before != st:
+                t = tuple(_transitions(before, st))
+                if t:
+                    specs.append((ident, lines_of[ident], t))
+        return version, specs
 
     def _parse(self, lines: list[str]) -> _LineMap:
         from .parse import loads
@@ -735,7 +813,7 @@ class _Builder:
         return _LineMap(ids, multi, fm_end)
 
 
-_HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_HUNK = re.compile(r"(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
 def _apply(old: list[str], hunks: list[tuple[int, int, int, int, list[str]]]) -> list[str]:
@@ -781,38 +859,42 @@ def _skeleton(lines: list[str]) -> str:
     fm_end = _front_matter_end(lines)
     n = len(lines)
     after_task = False
+    task = _TASK.match
     for i, line in enumerate(lines):
         if i < fm_end:
             out.append(line if i in (0, fm_end - 1) or line.lstrip().startswith("title:") else "fm")
             continue
-        if not line.strip():
+        if not line or line.isspace():
             out.append("")
             after_task = False
             continue
-        m = _TASK.match(line)
-        if m:  # the text itself, not its key: cheaper, and only ever a finer skeleton
-            out.append(f"{m.group('prefix')}[ ] {m.group('text')}")
-            after_task = True
-            continue
-        if after_task or "|" in line or _HEADING.match(line):
+        c = line[0]
+        if c == "#" or "|" in line:
             out.append(line)
             continue
-        nxt = lines[i + 1] if i + 1 < n else ""
-        if _SETEXT.match(nxt):
+        if "[" in line and task(line):
+            # the text itself, not its key: cheaper, and only ever a finer skeleton
+            out.append(line.replace("[x]", "[ ]", 1).replace("[X]", "[ ]", 1))
+            after_task = True
+            continue
+        if after_task or _HEADING.match(line):
+            out.append(line)
+            continue
+        if i + 1 < n and _SETEXT.match(lines[i + 1]):
             out.append(line)
             continue
         m = _BULLET.match(line)
         if m:
-            indent = len(m.group("prefix").expandtabs(4)) - len(m.group("prefix").lstrip().expandtabs(4))
+            prefix = m.group("prefix")
+            indent = len(prefix) - len(prefix.lstrip())
             j = i + 1
             while j < n and not lines[j].strip():
                 j += 1
-            nxt_indent = len(lines[j].expandtabs(4)) - len(lines[j].lstrip().expandtabs(4)) if j < n else 0
-            out.append(line if j < n and nxt_indent > indent else m.group("prefix") + "¶")
+            nxt_indent = len(lines[j]) - len(lines[j].lstrip()) if j < n else 0
+            out.append(line if j < n and nxt_indent > indent else prefix + "¶")
             continue
         m = _PLAIN.match(line)
-        out.append(m.group("indent") + "¶" if m and not line.lstrip().startswith(("- ", "* ", "+ "))
-                   else line)
+        out.append(m.group("indent") + "¶" if m else line)
     return "\n".join(out)
 
 

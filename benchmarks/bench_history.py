@@ -1,0 +1,174 @@
+"""Benchmark: history of every run file vs one plain ``git log -p`` over ``runs/``.
+
+Builds (once, cached under ``benchmarks/out/``) a repository with ``git fast-import``:
+the seed runbook as template, FILES run records with real front matter, each created in
+one commit and then ticked in EDITS commits of 10-11 boxes (perf-baseline Appendix D,
+with run-record front matter, several authors, squash-style ``(#N)`` titles and the
+status set to ``success`` in the last commit). Then times, in interleaved rounds:
+
+* ``baseline``: ``git log --format=... -p -- runs/ > /dev/null`` (one process);
+* ``history``:  :func:`runbookgen.history.load_history` without its cache, in process
+  (both git processes, parsing, events for every file).
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_history.py [--files 1000] [--edits 20] [--rounds 5]
+
+Prints medians and the ratio (target: history <= 1.5x baseline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SEED = ROOT / "content" / "production-deployment.md"
+PEOPLE = [("Alice Ops", "alice@example.com"), ("Bob Dev", "bob@example.com"),
+          ("Carol SRE", "carol@example.com"), ("Dan QA", "dan@example.com"),
+          ("Eve Lead", "eve@example.com")]
+BASELINE_FORMAT = "--format=%H%x09%an%x09%ae%x09%at%x09%s"
+
+
+def generate(out: Path, nfiles: int, edits: int) -> None:
+    """Write the fast-import stream for the benchmark repository into ``git fast-import``."""
+    template = SEED.read_text(encoding="utf-8")
+    ts = 1764576000  # 2025-12-01T08:00:00Z
+    proc = subprocess.Popen(["git", "fast-import", "--quiet"], cwd=out, stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    w = proc.stdin.write
+
+    def commit(files: dict[str, str], who: tuple[str, str], msg: str) -> None:
+        nonlocal ts
+        ts += 97
+        m = msg.encode()
+        w(b"commit refs/heads/main\n")
+        w(f"author {who[0]} <{who[1]}> {ts} +0000\n".encode())
+        w(f"committer {who[0]} <{who[1]}> {ts} +0000\n".encode())
+        w(b"data %d\n%s\n" % (len(m), m))
+        for path, content in files.items():
+            data = content.encode()
+            w(b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(data), data))
+
+    commit({"content/production-deployment.md": template,
+            "mkdocs.yml": "site_name: bench\ndocs_dir: content\nplugins:\n  - search\n"},
+           PEOPLE[0], "Add the production deployment runbook")
+    pr = 100
+    for i in range(1, nfiles + 1):
+        release = f"v{i // 100}.{i % 100}.0"
+        day = f"2026-{(i // 28) % 12 + 1:02d}-{i % 28 + 1:02d}"
+        path = f"runs/production-deployment/{day}-{release}-{i:04d}.md"
+        front = (f"---\nrunbook: production-deployment\ntemplate_version: 2.0.0\n"
+                 f"template_digest: sha256:{'0' * 64}\nrelease: {release}\ndate: {day}\n"
+                 f"lead: \"@{PEOPLE[i % 5][1].split('@')[0]}\"\nstatus: in-progress\n---\n")
+        lines = (front + template.replace("**Last Updated**: [Date]", f"**Last Updated**: {day}")).split("\n")
+        boxes = [j for j, line in enumerate(lines) if re.match(r"^\s*- \[ \] ", line)]
+        pr += 1
+        commit({path: "\n".join(lines)}, PEOPLE[i % 5], f"New run {release} (#{pr})")
+        for k in range(edits):
+            chunk = boxes[len(boxes) * k // edits:len(boxes) * (k + 1) // edits]
+            for j in chunk:
+                lines[j] = lines[j].replace("- [ ] ", "- [x] ", 1)
+            if k == edits - 1:
+                lines = [("status: success" if x == "status: in-progress" else x) for x in lines]
+            pr += 1
+            commit({path: "\n".join(lines)}, PEOPLE[(i + k) % 5],
+                   f"{path}: tick {len(chunk)} items (step {k + 1}/{edits}) (#{pr})")
+    proc.stdin.close()
+    if proc.wait() != 0:
+        raise SystemExit("git fast-import failed")
+
+
+def build_repo(nfiles: int, edits: int) -> Path:
+    out = HERE / "out" / f"history-{nfiles}x{edits}"
+    if (out / ".done").exists():
+        return out
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    env_run = {"cwd": out, "check": True}
+    subprocess.run(["git", "init", "-q", "-b", "main"], **env_run)
+    t0 = time.perf_counter()
+    generate(out, nfiles, edits)
+    subprocess.run(["git", "reset", "-q", "--hard", "main"], **env_run)
+    subprocess.run(["git", "gc", "-q"], **env_run)
+    (out / ".done").write_text("ok\n")
+    print(f"generated {out} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    return out
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (robust to a busy machine)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def time_baseline(repo: Path) -> tuple[float, float]:
+    t0, c0 = time.perf_counter(), _cpu()
+    with open(os.devnull, "wb") as null:
+        subprocess.run(["git", "log", BASELINE_FORMAT, "-p", "--", "runs/"], cwd=repo, stdout=null,
+                       check=True)
+    return time.perf_counter() - t0, _cpu() - c0
+
+
+def time_history(repo: Path) -> tuple[float, float, int, int]:
+    from runbookgen.history import clear_cache, load_history
+    from runbookgen.project import Project
+
+    clear_cache()
+    project = Project.from_root(repo)
+    _ = project.field_labels  # template parse: part of any build, not of history
+    t0, c0 = time.perf_counter(), _cpu()
+    hist = load_history(project, use_cache=False)
+    dt, dc = time.perf_counter() - t0, _cpu() - c0
+    assert hist.available, hist.reason
+    return dt, dc, len(hist.runs), sum(len(r.events) for r in hist.runs.values())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--files", type=int, default=1000)
+    ap.add_argument("--edits", type=int, default=20)
+    ap.add_argument("--rounds", type=int, default=5)
+    args = ap.parse_args()
+    repo = build_repo(args.files, args.edits)
+    time_baseline(repo)  # warm the page cache
+    time_history(repo)
+    base, hist, base_cpu, hist_cpu = [], [], [], []
+    runs = events = 0
+    for r in range(args.rounds):
+        order = ["b", "h"] if r % 2 == 0 else ["h", "b"]
+        for what in order:
+            if what == "b":
+                dt, dc = time_baseline(repo)
+                base.append(dt)
+                base_cpu.append(dc)
+            else:
+                dt, dc, runs, events = time_history(repo)
+                hist.append(dt)
+                hist_cpu.append(dc)
+    med = statistics.median
+    ratio = med(h / b for h, b in zip(hist, base, strict=True))
+    ratio_cpu = med(h / b for h, b in zip(hist_cpu, base_cpu, strict=True))
+    print(f"repo: {repo} ({args.files} run files x {args.edits} tick commits; {runs} runs, "
+          f"{events} events); {args.rounds} interleaved rounds; load average before: "
+          f"{os.getloadavg()[0]:.1f}")
+    print(f"baseline git log -p -- runs/: wall median {med(base):.2f} s (min {min(base):.2f}, "
+          f"max {max(base):.2f}); cpu median {med(base_cpu):.2f} s")
+    print(f"history, all run files:       wall median {med(hist):.2f} s (min {min(hist):.2f}, "
+          f"max {max(hist):.2f}); cpu median {med(hist_cpu):.2f} s")
+    print(f"ratio wall (median of per-round ratios): {ratio:.2f}x  (target <= 1.5x); "
+          f"ratio cpu: {ratio_cpu:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""``runbookgen history``: who ticked what, and when, from git."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+EPILOG = """\b
+JSON output: a list with one object per run:
+  {"path", "available", "reason", "uncommitted", "incomplete", "events": [...]}
+each event:
+  {"item": item id ("" for status), "text": item text, "section": section title,
+   "kind": ticked|unticked|skipped|unskipped|filled|cleared|status,
+   "field"/"value": for filled, cleared and status (value: reason for skipped),
+   "commit", "author", "email", "time" (author date, ISO 8601 with offset),
+   "committer", "committer_email", "commit_time", "subject", "pr" (number or null),
+   "path" (the file's path in that commit), "line"}
+"""
+
+
+@click.command("history", epilog=EPILOG)
+@click.argument("runs", nargs=-1, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text: a readable timeline; json: every event (see below).")
+@click.option("--no-cache", is_flag=True, help="Recompute instead of using .cache/runbookgen/.")
+def history_cmd(runs: tuple[str, ...], fmt: str, no_cache: bool) -> None:
+    """Show who ticked, unticked, skipped or signed each item of a run, and when.
+
+    Reads git history: every tick arrives in a commit, with its author, time and pull
+    request number (from "Merge pull request #12" or a squash title ending "(#12)").
+    Without RUNS, shows every run record. A shallow clone gives a warning and what it
+    has; outside a git repository history is unavailable.
+
+    \b
+    Examples:
+      runbookgen history runs/production-deployment/2026-12-01-v2.4.0.md
+      runbookgen history --format json runs/production-deployment/*.md | jq '.[].events[]'
+      runbookgen history --format json RUN | jq '.[0].events[] | select(.kind=="ticked") | .author'
+    """
+    import json
+
+    from runbookgen.cli.common import project as find_project
+    from runbookgen.cli.common import warn
+    from runbookgen.runfile import load_run
+
+    proj = find_project(runs[0] if runs else None)
+    files = [proj.inside(r, "run record") for r in runs] if runs else proj.run_files()
+    records = [load_run(f, proj) for f in files]
+    history = _load_with_bar(proj, no_cache)
+    if not history.available:
+        warn(f"history unavailable: {history.reason}")
+    for message in history.warnings:
+        warn(message)
+    out = []
+    for record in records:
+        rh = history.for_run(record.relpath)
+        out.append(_run_dict(record, rh))
+    if fmt == "json":
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    for n, run in enumerate(out):
+        if n:
+            click.echo("")
+        _print_text(run)
+
+
+def _load_with_bar(proj: Any, no_cache: bool) -> Any:
+    """Load history, with a progress bar over commits when it takes a while on a terminal."""
+    import sys
+
+    from runbookgen.cli.common import no_color
+    from runbookgen.history import load_history
+
+    if not sys.stderr.isatty():
+        return load_history(proj, use_cache=not no_cache)
+    bar: Any = None
+    seen = [0]
+
+    def tick(n: int) -> None:
+        nonlocal bar
+        if n % 500:
+            return
+        if bar is None:
+            bar = click.progressbar(length=None, label="Reading git history", file=sys.stderr,
+                                    color=not no_color())
+            bar.__enter__()
+        bar.update(n - seen[0])
+        seen[0] = n
+
+    try:
+        return load_history(proj, use_cache=not no_cache, progress=tick)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+def _run_dict(record: Any, rh: Any) -> dict[str, Any]:
+    where = {}
+    for sec, item in record.model.items_with_sections():
+        where[item.id] = (item.text, sec.title)
+    events = []
+    for ev in rh.events:
+        d = ev.to_dict()
+        text, section = where.get(ev.item, ("", ""))
+        events.append({"item": d.pop("item"), "text": text, "section": section, **d})
+    return {"path": record.relpath, "available": rh.available, "reason": rh.reason,
+            "uncommitted": rh.uncommitted, "incomplete": rh.incomplete, "events": events}
+
+
+def _print_text(run: dict[str, Any]) -> None:
+    from runbookgen.cli.common import style
+
+    click.echo(style(run["path"], bold=True))
+    if not run["available"]:
+        click.echo(f"  history unavailable: {run['reason']}")
+        return
+    if run["incomplete"]:
+        click.echo("  (shallow clone: older events are missing)")
+    if not run["events"]:
+        click.echo("  no ticks recorded yet")
+    for ev in run["events"]:
+        when = ev["time"][:16].replace("T", " ")
+        what = _describe(ev)
+        pr = f" #{ev['pr']}" if ev["pr"] is not None else ""
+        click.echo(f"  {when}  {ev['author']:<16} {style(ev['kind'], fg=_COLOURS.get(ev['kind']))}"
+                   f" {what}  ({ev['commit'][:7]}{pr})")
+    if run["uncommitted"]:
+        click.echo("  (the file has uncommitted changes, not shown)")
+
+
+_COLOURS = {"ticked": "green", "unticked": "red", "skipped": "yellow", "unskipped": "yellow",
+            "filled": "cyan", "cleared": "red", "status": "magenta"}
+
+
+def _describe(ev: dict[str, Any]) -> str:
+    text = " ".join(str(ev["text"]).split()) or ev["item"]
+    if len(text) > 60:
+        text = text[:57] + "..."
+    if ev["kind"] == "status":
+        return f"status → {ev['value']}"
+    if ev["kind"] in ("filled", "cleared"):
+        return f"{ev['field']} = {ev['value']!r} in {ev['section']} › {text}"
+    reason = f" (n/a: {ev['value']})" if ev["kind"] == "skipped" and ev.get("value") else ""
+    return f"{ev['section']} › {text}{reason}"
