@@ -131,3 +131,18 @@ def test_status_with_no_runs(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", use_git=False)
     res = run_cli("status", cwd=repo)
     assert res.returncode == 0 and "No run records" in res.stdout
+
+
+def test_done_when_in_a_clone_of_this_repository(tmp_path: Path) -> None:
+    from conftest import ROOT
+
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(ROOT), str(clone))
+    res = run_cli("new-run", "production-deployment", "--release", "v2.4.0", "--date", "2026-12-01",
+                  cwd=clone)
+    assert res.returncode == 0, res.stderr
+    assert "\nlead: Test Author\n" in (clone / RUN).read_text()  # git's author name by default
+    assert git(clone, "branch", "--show-current").strip() == "run/production-deployment/2026-12-01-v2.4.0"
+    [run] = [r for r in status_json(clone) if r["path"] == RUN]
+    assert (run["done"], run["total"]) == (0, 172)
+    assert run_cli("check", RUN, "--format", "text", cwd=clone).returncode == 0

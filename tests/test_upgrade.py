@@ -49,6 +49,7 @@ def _setup(tmp_path: Path) -> tuple[Path, Path]:
     text = text.replace("lead: '@al'", "lead: '@al'  # who runs it")
     text = text.replace("status: planned", "status: partial")
     text = text.replace("- [ ] Freeze merges", "- [x] Freeze merges\n\n  Frozen at 09:00 by @al.")
+    text = text.replace("- [ ] Roll out\n", "- [x] Roll out\n  Took 25 minutes: index rebuild.\n")
     text = text.replace("- [ ] Email the old list", "- [x] Email the old list\n  - sent to ops@")
     text = text.replace("  - [ ] Verify backup", "  - [X] Verify backup")
     text = text.replace("- [ ] Put site in maintenance (if needed)",
@@ -79,7 +80,7 @@ def test_upgrade_keeps_every_state(tmp_path: Path) -> None:
     assert "- [x] Release Manager: @al Date: 2026-12-01" in text
     assert "[ ] Success [x] Partial [ ] Rolled Back" in text
     assert "**Completion Time**: 11:42" in text
-    assert "- [ ] Watch dashboards" in text
+    assert "- [x] Roll out\n  Took 25 minutes: index rebuild.\n- [ ] Watch dashboards" in text
     # the dropped item, with its state and note, is kept as a note
     notes = text[text.index("## Upgrade notes"):]
     assert "- done — Prepare: Email the old list" in notes and "- sent to ops@" in notes

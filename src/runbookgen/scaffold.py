@@ -282,11 +282,12 @@ def _is_date(text: str) -> bool:
 
 # ---------------------------------------------------------------------------- new-run
 def default_lead(root: Path) -> str:
-    """The git user name, else the login name: someone has to lead."""
+    """Git's author name (config or GIT_AUTHOR_NAME), else the login name: someone leads."""
     try:
-        name = git("config", "user.name", cwd=root, check=False).strip()
+        ident = git("var", "GIT_AUTHOR_IDENT", cwd=root, check=False).strip()
     except GitError:
-        name = ""
+        ident = ""
+    name = ident.split(" <", 1)[0].strip() if " <" in ident else ""
     return name or os.environ.get("USER") or os.environ.get("USERNAME") or ""
 
 
@@ -303,6 +304,8 @@ def new_run(project: Project, runbook: str, release: str, *, day: Date | None = 
     root = repo_root(project.root) if use_git else None
     if lead is None:
         lead = default_lead(root or project.root)
+        if not lead:
+            raise RunbookgenError("who leads this release? pass --lead NAME (git has no user.name)")
     if any(ord(c) < 32 for c in lead):
         raise RunbookgenError("lead contains control characters")
     path = run_path(project, runbook, release, day)
@@ -520,20 +523,24 @@ def upgrade(rec: Any, project: Project, dry_run: bool = False) -> Upgrade:
     inserts: list[tuple[int, list[str]]] = []
     for item in new.items():
         prev = matched.get(item.id)
-        if prev is None or not prev.notes:
+        if prev is None:
             continue
+        # Lines written straight under an item (no blank line) continue its text in
+        # GitHub's Markdown; the template's text has fewer lines, so carry the rest.
+        old_text_lines = prev.text.split("\n")
+        continued = old_text_lines[len(item.text.split("\n")):] if not prev.skipped else []
         template_notes = {n.text for n in item.notes}
         extra = [n for n in prev.notes if n.text not in template_notes]
-        if not extra:
+        if not extra and not continued:
             continue
         m = _BOX.match(lines[item.line - 1])
         indent = " " * (len(m.group("lead")) if m else 2)
-        block: list[str] = []
+        block: list[str] = [indent + ln.strip() + "\n" for ln in continued]
         for note in extra:
             if note.line >= 2 and not old_lines[note.line - 2].strip():
                 block.append("\n")
             block.extend((indent + ln if ln.strip() else "") + "\n" for ln in note.text.split("\n"))
-        kept += len(extra)
+        kept += len(extra) + bool(continued)
         inserts.append((_text_end(item, lines) + 1, block))
     for at, block in sorted(inserts, key=lambda x: x[0], reverse=True):
         lines[at:at] = block
