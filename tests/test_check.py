@@ -286,3 +286,15 @@ def test_extra_findings_join_the_report(repo: Path) -> None:
     extra = [Finding(RUN, 3, "warning", "stale-signoff", "stale")]
     assert check_runs(load_runs(None, project), project, extra=extra) == extra
     assert check_runs(load_runs(None, project), project, strict=True, extra=extra)[0].severity == "error"
+
+
+def test_placeholders_filled_in_tasks_are_not_drift(tmp_path: Path) -> None:
+    template = "# Small\n\n## Prepare\n- [ ] Tag [Release] in git\n- [ ] Announce [Release]\n"
+    repo = make_repo(tmp_path / "small", template=template, name="small", use_git=False)
+    res = run_cli("new-run", "small", "-r", "v9", "-d", "2026-12-01", "--lead", "x", cwd=repo)
+    assert res.returncode == 0, res.stderr
+    path = repo / "runs/small/2026-12-01-v9.md"
+    assert "- [ ] Tag v9 in git" in path.read_text()
+    assert _check(repo) == []
+    path.write_text(path.read_text().replace("Announce v9", "Announce v10"))
+    assert _codes(_check(repo)) == [("error", "task-reworded")]

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from .errors import RunbookgenError
 from .findings import Finding
@@ -64,6 +65,8 @@ def rule_front_matter(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
         if key not in fm:
             yield _f(rec, 1, "error", "front-matter-key", f"front matter lacks '{key}'")
         elif fm[key] is None or (isinstance(fm[key], str) and not fm[key].strip()):
+            if key == "template_version" and ctx.template is not None and not ctx.template.version:
+                continue  # the template has no version to record
             yield _f(rec, rec.key_line(key), "error", "front-matter-key", f"front matter '{key}' is empty")
     for key in ("runbook", "release", "lead", "template_digest"):
         if key in fm and fm[key] is not None and not isinstance(fm[key], str):
@@ -330,15 +333,17 @@ RULES: list[Rule] = [rule_front_matter, rule_drift, rule_gating, rule_status, ru
 
 # ---------------------------------------------------------------------------- entry points
 def check_record(rec: RunRecord, project: Project, strict: bool = False,
-                 template_texts: dict[str, str] | None = None) -> list[Finding]:
-    """Findings for one loaded run record."""
+                 cache: dict[Any, Any] | None = None) -> list[Finding]:
+    """Findings for one loaded run record; ``cache`` shares template work across runs."""
+    cache = cache if cache is not None else {}
     tpl_text = None
+    expected = rec.template
     if rec.template is not None:
-        cache = template_texts if template_texts is not None else {}
-        if rec.runbook not in cache:
-            cache[rec.runbook] = project.template_text(rec.runbook)
-        tpl_text = cache[rec.runbook]
-    ctx = Context(project=project, progress=compute(rec.model, rec.status), template=rec.template,
+        if ("text", rec.runbook) not in cache:
+            cache[("text", rec.runbook)] = project.template_text(rec.runbook)
+        tpl_text = cache[("text", rec.runbook)]
+        expected = _expected_template(rec, project, tpl_text, cache)
+    ctx = Context(project=project, progress=compute(rec.model, rec.status), template=expected,
                   template_text=tpl_text, strict=strict)
     out: list[Finding] = []
     for rule in RULES:
@@ -346,11 +351,39 @@ def check_record(rec: RunRecord, project: Project, strict: bool = False,
     return out
 
 
+def _expected_template(rec: RunRecord, project: Project, tpl_text: str,
+                       cache: dict[Any, Any]) -> Runbook | None:
+    """The template as ``new-run`` rendered it for this run: placeholders in tasks
+    ("Tag [Release]") are filled in the run, so drift compares against the filled text."""
+    from .scaffold import render_body, split_front_matter
+
+    fillable = cache.get(("fillable", rec.runbook))
+    if fillable is None:
+        _fm, body = split_front_matter(tpl_text)
+        probe = {"release": "\0r", "date": "\0d", "lead": "\0l"}
+        fillable = cache[("fillable", rec.runbook)] = render_body(body, probe) != body
+    if not fillable:
+        return rec.template
+    key = ("expected", rec.runbook, rec.release, rec.date, rec.lead)
+    if key not in cache:
+        from .parse import loads
+
+        _fm, body = split_front_matter(tpl_text)
+        rendered = tpl_text[: len(tpl_text) - len(body)] + render_body(
+            body, {"release": rec.release, "date": rec.date, "lead": rec.lead})
+        model = loads(rendered, path=rec.template.path if rec.template else None,
+                      field_labels=project.field_labels)
+        if rec.template is not None:
+            model.path = rec.template.path
+        cache[key] = model
+    return cache[key]
+
+
 def check_paths(paths: list[Path], project: Project, strict: bool = False,
                 extra: Iterable[Finding] = ()) -> list[Finding]:
     """Load and check run files; a file that cannot be read is a finding, not a crash."""
     findings: list[Finding] = []
-    texts: dict[str, str] = {}
+    cache: dict[Any, Any] = {}
     for p in paths:
         try:
             rec = load_run(p, project)
@@ -358,7 +391,7 @@ def check_paths(paths: list[Path], project: Project, strict: bool = False,
             findings.append(Finding(exc.path or project.rel(p), exc.line, "error", "unreadable",
                                     exc.message))
             continue
-        findings.extend(check_record(rec, project, strict, texts))
+        findings.extend(check_record(rec, project, strict, cache))
     findings.extend(extra)
     return finalize(findings, strict)
 
@@ -366,8 +399,8 @@ def check_paths(paths: list[Path], project: Project, strict: bool = False,
 def check_runs(records: Iterable[RunRecord], project: Project, strict: bool = False,
                extra: Iterable[Finding] = ()) -> list[Finding]:
     """Findings for already-loaded records plus ``extra`` ones (e.g. from history)."""
-    texts: dict[str, str] = {}
-    findings = [f for rec in records for f in check_record(rec, project, strict, texts)]
+    cache: dict[Any, Any] = {}
+    findings = [f for rec in records for f in check_record(rec, project, strict, cache)]
     findings.extend(extra)
     return finalize(findings, strict)
 
