@@ -340,7 +340,9 @@ def check_record(rec: RunRecord, project: Project, strict: bool = False,
     expected = rec.template
     if rec.template is not None:
         if ("text", rec.runbook) not in cache:
-            cache[("text", rec.runbook)] = project.template_text(rec.runbook)
+            from .scaffold import template_text
+
+            cache[("text", rec.runbook)] = template_text(project, rec.runbook)
         tpl_text = cache[("text", rec.runbook)]
         expected = _expected_template(rec, project, tpl_text, cache)
     ctx = Context(project=project, progress=compute(rec.model, rec.status), template=expected,

@@ -179,10 +179,22 @@ def front_matter_text(data: dict[str, Any], comments: dict[str, str] | None = No
     return buf.getvalue()
 
 
+def template_text(project: Project, runbook: str) -> str:
+    """The template's text; a file that is not UTF-8 is a one-line error, not a traceback."""
+    from .parse import decode
+
+    path = project.template_path(runbook)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RunbookgenError(exc.strerror or str(exc), project.rel(path)) from None
+    return decode(data, project.rel(path))
+
+
 def render_run(project: Project, runbook: str, release: str, day: Date, lead: str,
                status: str = "planned") -> str:
     """The complete text of a fresh run record."""
-    text = project.template_text(runbook)
+    text = template_text(project, runbook)
     from .runfile import digest
 
     fm_text, body = split_front_matter(text)
@@ -453,7 +465,7 @@ def upgrade(rec: Any, project: Project, dry_run: bool = False) -> Upgrade:
     if rec.template is None:
         raise RunbookgenError(f"runbook {rec.runbook!r} has no template in {project.content_dir}/",
                               rec.relpath, rec.key_line("runbook"))
-    tpl_text = project.template_text(rec.runbook)
+    tpl_text = template_text(project, rec.runbook)
     new_digest = digest(tpl_text)
     new_version = template_version(tpl_text)
     if rec.template_digest == new_digest:
