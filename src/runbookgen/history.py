@@ -64,10 +64,6 @@ STATE_KINDS = frozenset({"ticked", "unticked", "skipped", "unskipped"})
 _PR_MERGE = re.compile(r"^Merge pull request #(\d+)\b")
 _PR_SQUASH = re.compile(r"\(#(\d+)\)\s*$")
 _TASK = re.compile(r"^(?P<prefix>[ \t]*(?:[-+*]|[0-9]{1,9}[.)])[ \t]+)\[[ xX]\][ \t]+(?P<text>.*)$")
-_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
-_SETEXT = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
-_PLAIN = re.compile(r"^(?P<indent>[ \t]*)(?:\*\*)?[^\W\d_]")
-_BULLET = re.compile(r"^(?P<prefix>[ \t]*[-+*][ \t]+)(?:\*\*)?[^\W\d_]")
 _STATUS_LINE = re.compile(r"^status\s*:\s*(?P<value>.*?)\s*$")
 _WAIT = re.compile(r"\bfor\s+(?:at\s+least\s+)?(?P<n>\d+(?:\.\d+)?)\s*"
                    r"(?P<unit>minutes?|mins?|hours?|hrs?|h|m)\b", re.I)
@@ -317,27 +313,32 @@ def _merge_prs(root: Path) -> dict[str, int]:
     """Commit sha → number of the pull request whose merge brought it into the main line.
 
     Walks HEAD's first-parent chain from the root; for each merge, every commit reachable
-    from its other parents and not yet seen arrived with that merge.
+    from its other parents and not yet seen arrived with that merge. Costs one cheap
+    ``git log --first-parent --merges`` when the main line has no merges.
     """
-    proc = _run_git(root, "log", "--format=%H%x00%P%x00%s", "HEAD")
+    proc = _run_git(root, "log", "--first-parent", "--merges", "--format=%H%x00%s", "HEAD")
+    if proc.returncode != 0:
+        return {}
+    merge_pr: dict[str, int | None] = {}
+    for line in proc.stdout.decode("utf-8", "replace").split("\n"):
+        if line:
+            sha, _, subject = line.partition("\0")
+            merge_pr[sha] = _pr_of(subject)
+    if not any(pr is not None for pr in merge_pr.values()):
+        return {}
+    proc = _run_git(root, "rev-list", "--parents", "HEAD")
     if proc.returncode != 0:
         return {}
     parents: dict[str, list[str]] = {}
-    subjects: dict[str, str] = {}
-    for line in proc.stdout.decode("utf-8", "replace").split("\n"):
-        if not line:
-            continue
-        sha, ps, subject = line.split("\0", 2)
-        parents[sha] = ps.split()
-        subjects[sha] = subject
-    if not any(len(p) > 1 for p in parents.values()):
-        return {}
-    head = _run_git(root, "rev-parse", "HEAD").stdout.decode().strip()
+    for line in proc.stdout.decode().split("\n"):
+        if line:
+            sha, *ps = line.split()
+            parents[sha] = ps
     chain = []
-    sha: str | None = head
-    while sha and sha in parents:
-        chain.append(sha)
-        sha = parents[sha][0] if parents[sha] else None
+    cur: str | None = _run_git(root, "rev-parse", "HEAD").stdout.decode().strip()
+    while cur and cur in parents:
+        chain.append(cur)
+        cur = parents[cur][0] if parents[cur] else None
     seen: set[str] = set()
     out: dict[str, int] = {}
     for main in reversed(chain):
@@ -345,7 +346,7 @@ def _merge_prs(root: Path) -> dict[str, int]:
         ps = parents[main]
         if len(ps) < 2:
             continue
-        pr = _pr_of(subjects[main])
+        pr = merge_pr.get(main)
         stack = [p for p in ps[1:] if p not in seen]
         while stack:
             c = stack.pop()
@@ -847,55 +848,45 @@ def _status(lines: list[str], fm_end: int) -> str | None:
     return None
 
 
+# Blocks of column-0 prose lines, or of childless column-0 bullets, between blank lines:
+# their text cannot change which items exist or how they nest, so a skeleton blanks it.
+_PROSE_ONLY = re.compile(r"(?:(?:\*\*)?[^\W\d_][^\n|]*(?:\n|\Z))+")
+_BULLETS_ONLY = re.compile(r"(?:[-+*][ \t]+(?!\[[ xX]\])(?:\*\*)?[^\W\d_][^\n|]*(?:\n|\Z))+")
+_MARK = re.compile(r"(?m)^([ \t]*(?:[-+*]|[0-9]{1,9}[.)])[ \t]+)\[[xX]\]")
+
+
 def _skeleton(lines: list[str]) -> str:
     """The file with per-run text blanked: two versions with equal skeletons have the same
     items at the same lines, so one parse serves both.
 
-    Kept verbatim: headings, ordered-list lines (step titles), lines right after a task line
-    (continuations), anything that could start or end a block. Blanked: front matter values,
-    task text (reduced to its identity key), plain prose lines and childless bullet items.
+    Blanked: front matter values (``title`` kept), the box's mark, and blocks (between
+    blank lines, after a heading) made only of column-0 paragraph lines or of childless
+    column-0 bullets without boxes. Everything else — headings, task text, indented lines —
+    is kept, which only ever makes the skeleton finer (more parses), never wrong. Works on
+    blocks, not lines: this runs for every new run file.
     """
-    out = []
     fm_end = _front_matter_end(lines)
-    n = len(lines)
-    after_task = False
-    task = _TASK.match
-    for i, line in enumerate(lines):
-        if i < fm_end:
-            out.append(line if i in (0, fm_end - 1) or line.lstrip().startswith("title:") else "fm")
-            continue
-        if not line or line.isspace():
-            out.append("")
-            after_task = False
-            continue
-        c = line[0]
-        if c == "#" or "|" in line:
-            out.append(line)
-            continue
-        if "[" in line and task(line):
-            # the text itself, not its key: cheaper, and only ever a finer skeleton
-            out.append(line.replace("[x]", "[ ]", 1).replace("[X]", "[ ]", 1))
-            after_task = True
-            continue
-        if after_task or _HEADING.match(line):
-            out.append(line)
-            continue
-        if i + 1 < n and _SETEXT.match(lines[i + 1]):
-            out.append(line)
-            continue
-        m = _BULLET.match(line)
-        if m:
-            prefix = m.group("prefix")
-            indent = len(prefix) - len(prefix.lstrip())
-            j = i + 1
-            while j < n and not lines[j].strip():
-                j += 1
-            nxt_indent = len(lines[j]) - len(lines[j].lstrip()) if j < n else 0
-            out.append(line if j < n and nxt_indent > indent else prefix + "¶")
-            continue
-        m = _PLAIN.match(line)
-        out.append(m.group("indent") + "¶" if m else line)
-    return "\n".join(out)
+    head = [line if n in (0, fm_end - 1) or line.lstrip().startswith("title:") else "fm"
+            for n, line in enumerate(lines[:fm_end])]
+    body = "\n".join(lines[fm_end:])
+    if "[x]" in body or "[X]" in body:
+        body = _MARK.sub(r"\1[ ]", body)
+    blocks = body.split("\n\n")
+    last = len(blocks) - 1
+    for k, blk in enumerate(blocks):
+        title = ""
+        if blk[:1] == "#":
+            nl = blk.find("\n")
+            if nl < 0:
+                continue
+            title, blk = blk[:nl + 1], blk[nl + 1:]
+        c = blk[:1]
+        if (c.isalpha() or blk[:2] == "**") and _PROSE_ONLY.fullmatch(blk):
+            blocks[k] = title + "\n".join(["¶"] * (blk.count("\n") + 1))
+        elif c in ("-", "*", "+") and _BULLETS_ONLY.fullmatch(blk) and \
+                (k == last or blocks[k + 1][:1] not in (" ", "\t")):
+            blocks[k] = title + "\n".join(["- ¶"] * (blk.count("\n") + 1))
+    return "\n".join(head) + "\n" + "\n\n".join(blocks)
 
 
 # ---------------------------------------------------------------------- disk cache
