@@ -214,10 +214,15 @@ def test_signoff_findings_stale_and_identity(repo: Repo, hist: h.History) -> Non
     assert "All code reviewed and approved" in stale.message and "unticked" in stale.message
     ident = next(f for f in found if f.code == "signoff-identity")
     assert "Jane Doe" in ident.message and "Carol SRE" in ident.message
+    # check's variant reads the committed state from the events, without parsing the run
+    fast = h.signoff_findings_for_paths([repo.root / RUN], project, hist)
+    assert [(f.code, f.line) for f in fast] == [(f.code, f.line) for f in found]
     # a mapping of names to git identities in mkdocs.yml settles the identity question
     project.settings["signers"] = {"Jane Doe": ["carol@example.com"]}
     found = h.signoff_findings([record], project, hist)
     assert [f.code for f in found] == ["signoff-stale"]
+    assert [f.code for f in h.signoff_findings_for_paths([repo.root / RUN], project, hist)] == [
+        "signoff-stale"]
 
 
 def test_cache_by_head_on_disk_and_in_memory(repo: Repo, hist: h.History) -> None:

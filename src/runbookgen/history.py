@@ -1204,7 +1204,8 @@ def signoff_findings(records: Iterable[RunRecord], project: Project,
 
     * ``signoff-stale``: a task item that was already done or skipped when the sign-off was
       ticked changed afterwards (unticked, unskipped, re-skipped, a field edited), so the
-      sign-off no longer covers what it signed.
+      sign-off no longer covers what it signed. Ticking items that were still open is
+      progress, not staleness (a pre-deployment approval precedes the deployment's ticks).
     * ``signoff-identity``: the person named in the sign-off is not the author or committer
       of the commit that ticked it (names map to git identities with ``signers:`` in the
       runbook's front matter or the plugin options in ``mkdocs.yml``).
@@ -1218,32 +1219,102 @@ def signoff_findings(records: Iterable[RunRecord], project: Project,
     out: list[Finding] = []
     for record in records:
         rh = history.for_run(record.relpath)
-        if not rh.available:
-            continue
-        mapping = signers(project, record.template)
-        kinds = {item.id: sec.kind for sec, item in record.model.items_with_sections()}
-        texts = {item.id: item.text for item in record.model.items()}
-        for so in _signoffs(record.model, rh):
-            if so.ticked is None:
-                continue
-            out.extend(_stale(record, so, rh, kinds, texts))
-            named = _signer_name(so)
-            if named is not None and not _identity_matches(named[1], so.ticked, mapping):
-                c = so.ticked.commit
-                hint = ("" if _norm(named[1]) in mapping else
-                        "; if that is the same person, map the name to their git identity "
-                        "under 'signers:' in the runbook's front matter")
-                out.append(Finding(record.relpath, so.line, "warning", "signoff-identity",
-                                   f"sign-off '{named[0]}' names {named[1]}, but it was ticked in "
-                                   f"commit {c.short} by {c.author} <{c.email}>{hint}"))
+        if rh.available:
+            out.extend(_signoff_checks(record.relpath, record.model, _signoffs(record.model, rh), rh,
+                                       signers(project, record.template)))
     return out
 
 
-def _stale(record: RunRecord, so: SignOff, rh: RunHistory, kinds: dict[str, str],
+_RUNBOOK_KEY = re.compile(r"^runbook\s*:\s*['\"]?(?P<name>[^'\"#\s]+)", re.M)
+
+
+def signoff_findings_for_paths(paths: Iterable[str | os.PathLike[str]], project: Project,
+                               history: History | None = None) -> list[Finding]:
+    """:func:`signoff_findings` without parsing the run files again (for ``check``).
+
+    The committed state comes from the events themselves and the items from the run's
+    template, so checking 1,000 runs does not parse 1,000 files twice. Files that cannot be
+    read, or without a template, are skipped: ``check`` reports those itself.
+    """
+    paths = list(paths)
+    if not paths:
+        return []
+    history = history if history is not None else load_history(project)
+    if not history.available:
+        return []
+    out: list[Finding] = []
+    for p in paths:
+        rel = project.rel(Path(p).resolve() if not Path(p).is_absolute() else p)
+        rh = history.for_run(rel)
+        if not rh.available or not any(e.kind == "ticked" for e in rh.events):
+            continue
+        try:
+            head = Path(project.root, rel).read_text(encoding="utf-8-sig", errors="replace")[:4096]
+        except OSError:
+            continue
+        m = _RUNBOOK_KEY.search(head)
+        template = project.template(m.group("name")) if m else None
+        if template is None:
+            continue
+        out.extend(_signoff_checks(rel, template, _signoffs_from_events(template, rh), rh,
+                                   signers(project, template)))
+    return out
+
+
+def _signoffs_from_events(template: Runbook, rh: RunHistory) -> list[SignOff]:
+    """Sign-offs as the events leave them (the committed state), items from the template."""
+    by_item = rh.by_item()
+    out = []
+    for sec, item in template.items_with_sections():
+        if sec.kind != "sign-off" and not item.fields:
+            continue
+        events = by_item.get(item.id, [])
+        fields = {f.name: "" for f in item.fields}
+        ticked = None
+        filled: dict[str, TickEvent] = {}
+        line = item.line
+        for ev in events:
+            line = ev.line or line
+            if ev.kind == "ticked":
+                ticked = ev
+            elif ev.kind in ("unticked", "skipped"):
+                ticked = None
+            elif ev.kind in ("filled", "cleared") and ev.field:
+                fields[ev.field] = ev.value or ""
+                if ev.kind == "filled":
+                    filled[ev.field] = ev
+                else:
+                    filled.pop(ev.field, None)
+        text = " ".join(f"{k}: {v}" for k, v in fields.items()) if fields else item.text
+        out.append(SignOff(item.id, text, line, ticked is not None, fields, ticked, filled))
+    return out
+
+
+def _signoff_checks(relpath: str, model: Runbook, signoffs: list[SignOff], rh: RunHistory,
+                    mapping: dict[str, list[str]]) -> list[Finding]:
+    kinds = {item.id: sec.kind for sec, item in model.items_with_sections()}
+    texts = {item.id: item.text for item in model.items()}
+    out: list[Finding] = []
+    for so in signoffs:
+        if so.ticked is None:
+            continue
+        out.extend(_stale(relpath, so, rh, kinds, texts))
+        named = _signer_name(so)
+        if named is not None and not _identity_matches(named[1], so.ticked, mapping):
+            c = so.ticked.commit
+            hint = ("" if _norm(named[1]) in mapping else
+                    "; if that is the same person, map the name to their git identity "
+                    "under 'signers:' in the runbook's front matter")
+            out.append(Finding(relpath, so.line, "warning", "signoff-identity",
+                               f"sign-off '{named[0]}' names {named[1]}, but it was ticked in "
+                               f"commit {c.short} by {c.author} <{c.email}>{hint}"))
+    return out
+
+
+def _stale(relpath: str, so: SignOff, rh: RunHistory, kinds: dict[str, str],
            texts: dict[str, str]) -> list[Finding]:
     assert so.ticked is not None
     signed = so.ticked
-    settled: set[str] = set()
     state: dict[str, str] = {}
     for ev in rh.events:
         if (ev.commit.time, ev.seq) > (signed.time, signed.seq):
@@ -1257,8 +1328,8 @@ def _stale(record: RunRecord, so: SignOff, rh: RunHistory, kinds: dict[str, str]
         if (ev.commit.time, ev.seq) <= (signed.time, signed.seq) or ev.commit.sha == signed.commit.sha:
             continue
         if ev.item in settled and kinds.get(ev.item) in ("tasks", "conditional") and ev.kind != "ticked":
-            what = texts.get(ev.item, ev.item)
-            return [Finding(record.relpath, so.line, "warning", "signoff-stale",
+            what = " ".join(texts.get(ev.item, ev.item).split())
+            return [Finding(relpath, so.line, "warning", "signoff-stale",
                             f"sign-off '{so.text}' is stale: '{what}' was {ev.kind} after it was signed "
                             f"(commit {ev.commit.short} by {ev.commit.author}, "
                             f"{ev.time:%Y-%m-%d %H:%M}, after {signed.commit.short})")]
