@@ -322,3 +322,10 @@ def test_cli_text_timeline_and_errors(repo: Repo, tmp_path: Path) -> None:
 def test_utc_helper_is_aware() -> None:
     assert at("09:00").tzinfo is not None and at("09:00").utcoffset() == timedelta(0)
     assert datetime(2026, 12, 1, 9, tzinfo=UTC) == at("09:00")
+
+
+def test_check_warns_about_the_stale_signoff(repo: Repo) -> None:
+    res = run_cli("check", RUN, "--format", "json", cwd=repo.root)
+    codes = {f["code"]: f for f in json.loads(res.stdout)["findings"]}
+    assert codes["signoff-stale"]["severity"] == "warning"
+    assert "signoff-identity" in codes
