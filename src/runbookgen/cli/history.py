@@ -66,33 +66,29 @@ def history_cmd(runs: tuple[str, ...], fmt: str, no_cache: bool) -> None:
 
 
 def _load_with_bar(proj: Any, no_cache: bool) -> Any:
-    """Load history, with a progress bar over commits when it takes a while on a terminal."""
+    """Load history; on a terminal, count commits on stderr while it takes a while.
+
+    A counter rather than a bar: the number of commits is unknown until git has walked
+    them, and asking first would cost a second walk.
+    """
     import sys
 
-    from runbookgen.cli.common import no_color
     from runbookgen.history import load_history
 
     if not sys.stderr.isatty():
         return load_history(proj, use_cache=not no_cache)
-    bar: Any = None
-    seen = [0]
+    shown = [False]
 
     def tick(n: int) -> None:
-        nonlocal bar
-        if n % 500:
-            return
-        if bar is None:
-            bar = click.progressbar(length=None, label="Reading git history", file=sys.stderr,
-                                    color=not no_color())
-            bar.__enter__()
-        bar.update(n - seen[0])
-        seen[0] = n
+        if n % 500 == 0:
+            click.echo(f"\rReading git history: {n} commits", nl=False, err=True)
+            shown[0] = True
 
     try:
         return load_history(proj, use_cache=not no_cache, progress=tick)
     finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
+        if shown[0]:
+            click.echo("\r\033[K" if sys.stderr.isatty() else "", nl=False, err=True)
 
 
 def _run_dict(record: Any, rh: Any) -> dict[str, Any]:
