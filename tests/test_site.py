@@ -225,3 +225,54 @@ def test_cli_build_and_strict(repo: Path) -> None:
     assert "run record runs/production-deployment/2026-10-01-broken.md" in proc.stderr
     proc = run_cli("build", "--strict", "-d", str(repo / "site-cli2"), cwd=repo)
     assert proc.returncode == 1 and "strict" in proc.stderr.lower()
+
+
+def test_done_when_new_run_ticked_and_built(tmp_path: Path) -> None:
+    """The issue's "done when": a run made by new-run, a few boxes ticked, mkdocs build."""
+    import subprocess
+
+    from conftest import run_cli
+
+    root = make_repo(tmp_path / "clone")
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", "init"], cwd=root, check=True)
+    proc = run_cli("new-run", "production-deployment", "--release", "v9.9.9", "--date", "2026-12-24",
+                   "--lead", "@zed", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    [run] = list((root / "runs").rglob("*.md"))
+    text = tick(run.read_text(encoding="utf-8"), "All code reviewed and approved", "Error rate < 0.1%")
+    run.write_text(text, encoding="utf-8")
+    proc = mkdocs_build(root, "--strict")
+    assert proc.returncode == 0, proc.stderr
+    site = root / "site"
+    url = "runs/" + run.relative_to(root / "runs").with_suffix("").as_posix()
+    html = page(site, url)
+    assert "v9.9.9" in html and "@zed" in html and 'data-state="done"' in html
+    assert "v9.9.9" in page(site, "") and "v9.9.9" in page(site, "history")
+    assert (site / "badges" / f"{url}.svg").is_file() and (site / "badges" / f"{url}.json").is_file()
+
+
+def test_cli_progress_reports_large_builds(capsys: pytest.CaptureFixture[str]) -> None:
+    from runbookgen.cli.site import _Progress
+
+    small = _Progress(quiet=False)
+    small("runs", 10, 10)
+    big = _Progress(quiet=False)
+    for n in range(1, 1001):
+        big("runs", n, 1000)
+    big("pages", 1, 0)
+    err = capsys.readouterr().err
+    assert "read 1000/1000 run records" in err and "10/10" not in err
+
+
+def test_own_home_page_with_marker(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "own-home")
+    (root / "content" / "index.md").write_text("# Ops handbook\n\nWelcome.\n\n<!-- runbookgen:home -->\n",
+                                               encoding="utf-8")
+    write_run(root, "2026-12-01-v3.0.0.md", front_matter("v3.0.0", "2026-12-01"), seed_body())
+    proc = mkdocs_build(root, "--strict")
+    assert proc.returncode == 0, proc.stderr
+    html = page(root / "site", "")
+    assert "Ops handbook" in html and "Welcome." in html
+    assert "Runs in progress" in html and "v3.0.0" in html

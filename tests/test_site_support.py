@@ -37,7 +37,7 @@ markdown_extensions:
 """
 
 
-def front_matter(release: str, date: str, status: str = "in-progress", lead: str = "@alice",
+def front_matter(release: str, date: str, status: str = "in-progress", lead: str = "'@alice'",
                  runbook: str = "production-deployment", **extra: str) -> str:
     lines = ["---", f"runbook: {runbook}", "template_version: 2.0.0",
              "template_digest: sha256:0000", f"release: {release}", f"date: {date}",
