@@ -171,6 +171,9 @@ def _status_text(rec: Any, prog: Any) -> None:
             click.echo(f"    {title}  {' ' * 20}  " + style("not counted (no rollback)", dim=True))
         else:
             c = sp.tree
+            if c.total == 0 and c.skipped == 0:
+                click.echo(f"    {title}  {' ' * 20}  " + style("no boxes", dim=True))
+                continue
             extra = f", {c.skipped} skipped" if c.skipped else ""
             click.echo(f"    {title}  {_bar(c.done, c.total)}  {c.done}/{c.total}{extra}")
     click.echo("")
