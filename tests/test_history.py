@@ -96,7 +96,8 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
            ("- [ ] Put application in maintenance mode (if needed)",
             "- [x] ~~Put application in maintenance mode (if needed)~~ n/a: online migration"))
     r.commit("Phase 1 started", BOB, "09:20")
-    r.edit(DRAFT, tick("Run database migrations"))
+    # a tick plus a note: lines move, so this takes the full (parse) path, not the fast one
+    r.edit(DRAFT, ("- [ ] Run database migrations", "- [x] Run database migrations\n  Took 4 minutes."))
     r.commit("Migrations ran", BOB, "09:35")
     # meanwhile on main, Alice unticks a box
     r.git("checkout", "-q", "main")
@@ -223,6 +224,13 @@ def test_signoff_findings_stale_and_identity(repo: Repo, hist: h.History) -> Non
     assert [f.code for f in found] == ["signoff-stale"]
     assert [f.code for f in h.signoff_findings_for_paths([repo.root / RUN], project, hist)] == [
         "signoff-stale"]
+
+
+def test_versions_evicted_from_memory_are_read_back_from_git(
+        repo: Repo, hist: h.History, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(h._Builder, "VERSIONS_KEPT", 1)
+    again = h.load_history(Project.from_root(repo.root), use_cache=False)
+    assert _rows(again.for_run(RUN)) == _rows(hist.for_run(RUN))
 
 
 def test_cache_by_head_on_disk_and_in_memory(repo: Repo, hist: h.History) -> None:

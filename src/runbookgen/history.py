@@ -37,7 +37,6 @@ import json
 import os
 import re
 import subprocess
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -527,7 +526,7 @@ class _Builder:
                 self.boundary = set((git_dir / "shallow").read_text().split())
             except OSError:
                 self.boundary = set()
-        self.versions: OrderedDict[str, _Version] = OrderedDict()
+        self.versions: dict[str, _Version] = {}
         self.skeletons: dict[str, _LineMap] = {}
         self.pairs: dict[tuple[str, str], Any] = {}
         self.fulls: dict[tuple[str, str], tuple[dict[str, State], dict[str, int], list[_Spec]]] = {}
@@ -595,7 +594,9 @@ class _Builder:
             if line[:1] == ":":
                 meta, _, paths = line.partition("\t")
                 fields = meta.split()
-                names = [_unquote(p) for p in paths.split("\t")]
+                names = paths.split("\t")
+                if '"' in paths:
+                    names = [_unquote(p) for p in names]
                 changes.append(_Change(fields[4][0], fields[2], fields[3], names[0], names[-1]))
         for ch, part in zip(changes, parts[1:], strict=False):
             at = part.find("\n@@ -")
@@ -679,7 +680,6 @@ class _Builder:
     def _version(self, sha: str) -> _Version | None:
         v = self.versions.get(sha)
         if v is not None:
-            self.versions.move_to_end(sha)
             return v
         lines = self.blobs.get(sha)
         if lines is None:
@@ -689,10 +689,11 @@ class _Builder:
         return v
 
     def _remember(self, sha: str, v: _Version) -> None:
-        self.versions[sha] = v
-        self.versions.move_to_end(sha)
-        if len(self.versions) > self.VERSIONS_KEPT:
-            self.versions.popitem(last=False)
+        """Keep the last versions seen (first in, first out; a miss costs one cat-file)."""
+        versions = self.versions
+        versions[sha] = v
+        if len(versions) > self.VERSIONS_KEPT:
+            del versions[next(iter(versions))]
 
     # -------------------------------------------------------------- versions
     def _quick(self, old: _Version, ch: _Change) -> tuple[_Version, list[_Spec], bool] | None:
