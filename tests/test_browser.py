@@ -196,3 +196,18 @@ def test_no_dialog_on_payload_pages(page: Any, base_url: str) -> None:
     page.wait_for_timeout(500)
     assert page.watch.dialogs == []
     assert [e for e in page.watch.errors if "alert" in e] == []
+
+
+@pytest.mark.parametrize(("require", "outcome"), [("", "skipped"), ("1", "error")])
+def test_missing_chromium_skips_or_fails_when_required(tmp_path: Path, require: str, outcome: str) -> None:
+    """Without Chromium the browser tests skip with the reason — or fail where required (CI)."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "RUNBOOKGEN_CHROMIUM": str(tmp_path / "no-chromium"),
+           "RUNBOOKGEN_REQUIRE_BROWSER": require}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
+                           f"{__file__}::test_history_page_sorts_and_draws_chart"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert f"1 {outcome}" in proc.stdout, proc.stdout[-2000:]
+    assert "Chromium not found at" in proc.stdout

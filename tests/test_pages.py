@@ -1,0 +1,114 @@
+"""The page core on its own: no MkDocs, links, edit URLs, the history extension point."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from runbookgen.pages import (
+    Links,
+    Site,
+    SiteOptions,
+    Tick,
+    edit_base,
+    page_url,
+    render_checklist,
+    toc_tokens,
+)
+from runbookgen.parse import load
+from runbookgen.project import Project
+from test_site_support import SEED, front_matter, make_repo, parse_html, seed_body, tick, write_run
+
+
+def test_core_and_cli_modules_do_not_import_mkdocs() -> None:
+    code = ("import sys, runbookgen.pages, runbookgen.badges, runbookgen.safehtml, runbookgen.cli.site\n"
+            "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('mkdocs', 'material'))\n"
+            "assert not bad, bad\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize(("src", "directory", "url"), [
+    ("index.md", True, ""), ("history.md", True, "history/"), ("history.md", False, "history.html"),
+    ("runs/pd/2026-01-01-v1.2.md", True, "runs/pd/2026-01-01-v1.2/"), ("a/index.md", True, "a/"),
+])
+def test_page_url_matches_mkdocs(src: str, directory: bool, url: str) -> None:
+    assert page_url(src, directory) == url
+
+
+def test_relative_links() -> None:
+    links = Links("runs/pd/2026-01-01-v1/")
+    assert links.page("history.md") == "../../../history/"
+    assert links.page("index.md") == "../../../"
+    assert Links("").page("index.md") == "./"
+    assert Links("runs/pd/x.html", directory_urls=False).page("history.md") == "../../history.html"
+    assert links.file("badges/a.svg") == "../../../badges/a.svg"
+
+
+@pytest.mark.parametrize(("repo", "edit", "docs", "base"), [
+    ("https://github.com/o/r", "edit/main/content/", "content", "https://github.com/o/r/edit/main/"),
+    ("https://github.com/o/r/", None, "docs", "https://github.com/o/r/edit/master/"),
+    ("https://gitlab.com/o/r", "-/edit/main/docs", "docs", "https://gitlab.com/o/r/-/edit/main/"),
+    ("https://git.example.com/o/r", None, "docs", None),
+    (None, "edit/main/", "docs", None),
+])
+def test_edit_base(repo: str | None, edit: str | None, docs: str, base: str | None) -> None:
+    assert edit_base(repo, edit, docs) == base
+
+
+class FakeHistory:
+    def ticks(self, item_id: str) -> list[Tick]:
+        if item_id.endswith("all-code-reviewed-and-approved"):
+            return [Tick("<b>mallory</b>", "2026-12-01T10:00Z")]
+        return []
+
+    def duration(self, section_id: str) -> float | None:
+        return 12.0 if section_id.endswith("phase-2-backend-deployment") else None
+
+
+def test_history_extension_point_renders_ticks_and_durations() -> None:
+    model = load(SEED)
+    plain = render_checklist(model, run=True)
+    assert "ticked by" not in plain and "actual:" not in plain
+    html = render_checklist(model, run=True, history=FakeHistory())
+    assert "ticked by &lt;b&gt;mallory&lt;/b&gt; at 2026-12-01T10:00Z" in html
+    assert "Estimate: 10–15 min · actual: 12 min" in html
+
+
+def test_template_checklist_shows_kinds_and_no_ticks() -> None:
+    html = render_checklist(load(SEED), run=False)
+    tree = parse_html(html)
+    states = {n.attrs["data-state"] for n in tree.all if "data-state" in n.attrs and n.tag == "li"}
+    assert states == {"template"}
+    kinds = {n.attrs["data-kind"] for n in tree.all if n.tag == "section"}
+    assert kinds == {"tasks", "triggers", "conditional", "sign-off", "reference"}
+    assert "Estimate: 40–50 min" in html
+    assert "support@clerk.dev" in html  # reference prose is kept
+
+
+def test_toc_names_are_plain_text() -> None:
+    toc = toc_tokens(load(SEED))
+    names = [t["name"] for t in toc]
+    assert names[:2] == ["Pre-Deployment (24 Hours Before)", "Deployment Day (2 Hours Before)"]
+    assert toc[2]["children"][0]["name"] == "Phase 1: Database Migration (if required)"
+    rollback = next(t for t in toc if t["name"] == "Rollback Procedure")
+    assert rollback["children"] == []  # ordered-list steps are not headings
+
+
+def test_site_load_parallel_matches_serial(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo")
+    for i in range(40):
+        body = tick(seed_body(), "All code reviewed and approved") if i % 2 else seed_body()
+        date = f"2026-01-{i % 28 + 1:02d}"
+        write_run(root, f"{date}-v{i}.md", front_matter(f"v{i}", date), body)
+    project = Project.from_root(root)
+    serial = Site.load(project, SiteOptions(), workers=1)
+    parallel = Site.load(Project.from_root(root), SiteOptions(), workers=2)
+    def key(site: Site) -> list[tuple[str, int, str]]:
+        return [(r.relpath, r.done, r.body) for r in site.runs]
+    assert key(serial) == key(parallel) and len(serial.runs) == 40
+    dates = [r.date for r in serial.runs]
+    assert dates == sorted(dates, reverse=True)  # newest first
