@@ -27,6 +27,17 @@ How, and why this way:
 Nothing here raises for a missing git, a directory that is not a repository or a file
 that was never committed: the result says history is unavailable and why. A shallow
 clone gives what it has plus a warning with the fix.
+
+What the site (or any caller) uses::
+
+    hist = load_history(project)            # once per build; History(.available, .warnings)
+    rh = hist.for_run(record.relpath)       # RunHistory(.available, .reason, .events, ...)
+    rh.latest()                             # item id -> TickEvent: who ticked it, when, PR
+    tl = timeline(record, rh)               # Timeline: per-section first/last tick and
+                                            # duration vs estimate, wait checks, sign-offs
+    signoff_findings(records, project, hist)   # Finding warnings (stale, wrong signer)
+
+Every result has ``to_dict()`` (JSON-ready, times in ISO 8601 with their offset).
 """
 
 from __future__ import annotations
@@ -183,6 +194,7 @@ class History:
     shallow: bool = False
     head: str | None = None
     runs: dict[str, RunHistory] = field(default_factory=dict)
+    runs_dir: str = "runs"
 
     def for_run(self, relpath: str) -> RunHistory:
         """The history of one run; unavailable (with the reason) when there is none."""
@@ -191,6 +203,8 @@ class History:
         found = self.runs.get(relpath)
         if found is not None:
             return found
+        if not relpath.startswith(self.runs_dir.rstrip("/") + "/"):
+            return RunHistory(relpath, False, f"not a run record: history covers {self.runs_dir}/ only")
         return RunHistory(relpath, False, "not committed yet: history starts with its first commit")
 
 
@@ -216,7 +230,10 @@ def load_history(project: Project, *, use_cache: bool = True,
     if head is None:
         return History(False, "the repository has no commits yet")
     warnings = [SHALLOW_FIX] if shallow else []
-    labels = project.field_labels
+    try:
+        labels = project.field_labels
+    except RunbookgenError:  # a broken template is check's to report; history still works
+        labels = frozenset()
     key = _cache_key(head, shallow, project.runs_dir, labels)
     hist = _MEMORY.get(key) if use_cache else None
     if hist is None and use_cache:
@@ -234,7 +251,7 @@ def load_history(project: Project, *, use_cache: bool = True,
         while len(_MEMORY) > 4:
             _MEMORY.pop(next(iter(_MEMORY)))
     # the working tree is not part of the cache key: look at it every time
-    out = History(True, None, list(warnings), shallow, head, dict(hist.runs))
+    out = History(True, None, list(warnings), shallow, head, dict(hist.runs), project.runs_dir)
     for path in _uncommitted(root, project.runs_dir):
         if path in out.runs:
             rh = out.runs[path]
