@@ -215,3 +215,21 @@ def test_write_new_never_replaces(tmp_path: Path) -> None:
         write_new(target, "second\n")
     assert target.read_text() == "first\n"
     assert sorted(p.name for p in target.parent.iterdir()) == ["a.md"]
+
+
+def test_existing_branch_is_refused(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    git(repo, "branch", "run/production-deployment/2026-12-01-v2.4.0")
+    res = run_cli("new-run", "production-deployment", "-r", "v2.4.0", "-d", "2026-12-01", cwd=repo)
+    assert res.returncode == 1
+    assert "git branch run/production-deployment/2026-12-01-v2.4.0 already exists" in res.stderr
+    assert not (repo / RUN).exists()
+    assert git(repo, "branch", "--show-current").strip() == "main"
+    assert git(repo, "status", "--porcelain", "-uall") == ""
+
+
+def test_unborn_repository(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", use_git=False)
+    git(repo, "init", "-q", "-b", "main")
+    new_run(repo)
+    assert git(repo, "show", "--name-only", "--format=", "HEAD").split() == [RUN]

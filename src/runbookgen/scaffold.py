@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from datetime import date as Date
 from pathlib import Path
 from typing import Any
@@ -38,18 +37,20 @@ _TEMPLATE_LABELS = frozenset({
     "owner", "owners", "author", "authors", "maintainer", "maintainers", "reviewed by"})
 
 
-@dataclass
 class NewRun:
-    """What ``new-run`` did, for the command to report."""
+    """What ``new-run`` did, for the command to report (a plain class: no dataclass set-up
+    cost on the command that is benchmarked against ``--help``)."""
 
-    path: Path
-    relpath: str
-    branch: str | None = None
-    commit: str | None = None
-    base: str | None = None
-    pushed_to: str | None = None
-    remote_url: str | None = None
-    notes: list[str] = field(default_factory=list)
+    __slots__ = ("base", "branch", "commit", "path", "pushed_to", "relpath", "remote_url")
+
+    def __init__(self, path: Path, relpath: str) -> None:
+        self.path = path
+        self.relpath = relpath
+        self.branch: str | None = None
+        self.commit: str | None = None
+        self.base: str | None = None
+        self.pushed_to: str | None = None
+        self.remote_url: str | None = None
 
 
 # ---------------------------------------------------------------------------- validation
@@ -179,29 +180,37 @@ def front_matter_text(data: dict[str, Any], comments: dict[str, str] | None = No
     return buf.getvalue()
 
 
+def _digest(text: str) -> str:
+    """Same as ``runfile.digest`` (tested), without importing run-record reading here."""
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def template_text(project: Project, runbook: str) -> str:
     """The template's text; a file that is not UTF-8 is a one-line error, not a traceback."""
-    from .parse import decode
-
     path = project.template_path(runbook)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise RunbookgenError(exc.strerror or str(exc), project.rel(path)) from None
-    return decode(data, project.rel(path))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        from .parse import decode  # the parser's message names the line; only on failure
+
+        return decode(data, project.rel(path))
 
 
 def render_run(project: Project, runbook: str, release: str, day: Date, lead: str,
                status: str = "planned") -> str:
     """The complete text of a fresh run record."""
     text = template_text(project, runbook)
-    from .runfile import digest
-
     fm_text, body = split_front_matter(text)
     data: dict[str, Any] = {
         "runbook": runbook,
         "template_version": template_version(text),
-        "template_digest": digest(text),
+        "template_digest": _digest(text),
         "release": release,
         "date": day,
         "lead": lead,
@@ -313,7 +322,7 @@ def new_run(project: Project, runbook: str, release: str, *, day: Date | None = 
     check_release(release)
     check_runbook(project, runbook)
     day = day or Date.today()
-    root = repo_root(project.root) if use_git else None
+    root, base = _git_state(project.root) if use_git else (None, None)
     if lead is None:
         lead = default_lead(root or project.root)
         if not lead:
@@ -332,12 +341,9 @@ def new_run(project: Project, runbook: str, release: str, *, day: Date | None = 
     result = NewRun(path=path, relpath=rel)
     remote = None
     if root is not None:
-        if git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", cwd=root,
-               check=False).strip():
-            raise RunbookgenError(f"git branch {branch} already exists", rel)
         if push:
             remote = _remote(root)
-        result.base = git("branch", "--show-current", cwd=root, check=False).strip() or None
+        result.base = base
     elif push:
         raise RunbookgenError("--push needs a git repository", rel)
     text = render_run(project, runbook, release, day, lead)
@@ -346,9 +352,12 @@ def new_run(project: Project, runbook: str, release: str, *, day: Date | None = 
         return result
     gitpath = path.relative_to(root).as_posix()
     try:
+        # fails when the branch exists: checked here rather than by one more git process
         git("switch", "--quiet", "-c", branch, cwd=root)
-    except GitError:
+    except GitError as exc:
         path.unlink(missing_ok=True)
+        if "already exists" in exc.message:
+            raise RunbookgenError(f"git branch {branch} already exists", rel) from None
         raise
     try:
         git("add", "--", gitpath, cwd=root)
@@ -373,6 +382,25 @@ def new_run(project: Project, runbook: str, release: str, *, day: Date | None = 
     return result
 
 
+def _git_state(start: Path) -> tuple[Path | None, str | None]:
+    """(work tree root, current branch) in one git process; (None, None) outside git."""
+    import subprocess
+
+    from .gitutil import git_env, have_git
+
+    if not have_git():
+        return None, None
+    proc = subprocess.run(["git", "rev-parse", "--show-toplevel", "--abbrev-ref", "HEAD"], cwd=start,
+                          capture_output=True, env=git_env(), check=False)
+    lines = proc.stdout.decode("utf-8", "replace").splitlines()
+    if proc.returncode == 0 and len(lines) == 2:
+        return Path(lines[0]).resolve(), (None if lines[1] == "HEAD" else lines[1])
+    root = repo_root(start)  # unborn branch (no commit yet), or not a repository
+    if root is None:
+        return None, None
+    return root, git("branch", "--show-current", cwd=root, check=False).strip() or None
+
+
 def _remote(root: Path) -> str:
     remotes = git("remote", cwd=root).split()
     if not remotes:
@@ -394,17 +422,18 @@ def compare_url(remote_url: str, base: str, branch: str) -> str | None:
 UPGRADE_NOTES = "Upgrade notes"
 
 
-@dataclass
 class Upgrade:
     """The outcome of ``upgrade``: the new text and what was carried over or dropped."""
 
-    changed: bool
-    text: str = ""
-    diff: str = ""
-    old_version: str = ""
-    new_version: str = ""
-    kept: int = 0
-    dropped: list[Any] = field(default_factory=list)
+    def __init__(self, changed: bool, text: str = "", diff: str = "", old_version: str = "",
+                 new_version: str = "", kept: int = 0, dropped: list[Any] | None = None) -> None:
+        self.changed = changed
+        self.text = text
+        self.diff = diff
+        self.old_version = old_version
+        self.new_version = new_version
+        self.kept = kept
+        self.dropped = dropped or []
 
 
 def _update_front_matter(fm_text: str, updates: dict[str, Any], remove: tuple[str, ...] = ()) -> str:
