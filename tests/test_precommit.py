@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
@@ -24,7 +25,7 @@ MANIFEST = ROOT / ".pre-commit-hooks.yaml"
 STARTER_CONFIG = ROOT / "src" / "runbookgen" / "starter" / ".pre-commit-config.yaml"
 
 
-def _yaml(path: Path):
+def _yaml(path: Path) -> Any:
     return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
 
 
