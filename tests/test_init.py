@@ -190,14 +190,13 @@ def _plugin_available() -> bool:
     return False
 
 
-@pytest.mark.slow
 def test_mkdocs_build_works_in_a_fresh_init(tmp_path: Path) -> None:
     """The promise of `init`: a site builds straight away, with no edits."""
     if not _plugin_available():
         pytest.skip("the runbookgen MkDocs plugin is not importable in this checkout")
     starter.init_project(tmp_path)
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=tmp_path,
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=tmp_path,
                           capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "site" / "index.html").is_file()
