@@ -276,3 +276,29 @@ def test_own_home_page_with_marker(tmp_path: Path) -> None:
     html = page(root / "site", "")
     assert "Ops handbook" in html and "Welcome." in html
     assert "Runs in progress" in html and "v3.0.0" in html
+
+
+def test_odd_run_files_and_a_broken_template_do_not_break_the_build(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "odd")
+    runs = root / "runs"
+    (runs / "top-level.md").write_text(front_matter("v1", "2026-01-01") + seed_body(), encoding="utf-8")
+    (runs / "production-deployment" / "no-front-matter.md").write_text(seed_body(), encoding="utf-8")
+    (runs / "production-deployment" / "empty.md").write_text("", encoding="utf-8")
+    (runs / "production-deployment" / "latin1.md").write_bytes(b"\xff\xfe bad")
+    (runs / "production-deployment" / "typed.md").write_text(
+        "---\nrunbook: production-deployment\nrelease: 2.4\ndate: 2026-01-01T10:00:00Z\nlead: [a, b]\n"
+        "status: success\n---\n" + seed_body(), encoding="utf-8")
+    (runs / "production-deployment" / "dangling.md").symlink_to(tmp_path / "missing.md")
+    broken = "---\nkinds: 5\n---\n# T\n- [ ] a\n"
+    (root / "content" / "broken-template.md").write_text(broken, encoding="utf-8")
+    proc = mkdocs_build(root)
+    assert proc.returncode == 0, proc.stderr
+    assert "runbook template" in proc.stderr and "broken-template.md" in proc.stderr
+    site = root / "site"
+    assert "rbg-steps" in page(site, "production-deployment")  # the good template is still ours
+    assert 'data-state="done"' not in page(site, "runs/top-level")  # read fine despite the bad template
+    assert "could not be read" not in page(site, "runs/top-level")
+    assert "not valid UTF-8" in page(site, "runs/production-deployment/latin1")
+    assert "front matter lacks" in page(site, "runs/production-deployment/empty")
+    typed = page(site, "runs/production-deployment/typed")
+    assert "2026-01-01" in typed and ">2.4<" in typed

@@ -227,6 +227,7 @@ class Site:
         self.options = options
         self.runbooks: dict[str, RunbookEntry] = {}
         self.runs: list[RunEntry] = []
+        self.template_errors: list[str] = []
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -239,13 +240,21 @@ class Site:
         forked worker processes (only where ``fork`` exists; results keep file order).
         """
         site = cls(project, options)
+        labels: set[str] = set()
         for name in project.runbook_names:
             try:
                 model = project.template(name)
-            except RunbookgenError:
-                continue  # the template page itself shows the error (rendered by MkDocs)
+            except RunbookgenError as exc:
+                # MkDocs renders that page as plain Markdown; the build log says why.
+                site.template_errors.append(str(exc))
+                continue
             if model is not None:
                 site.runbooks[name] = RunbookEntry(name, f"{name}.md", model)
+                labels |= model.field_labels()
+        if site.template_errors and "field_labels" not in vars(project):
+            # Project.field_labels parses every template and would raise for the broken
+            # one while reading *each* run; use the labels of the templates that parse.
+            vars(project)["field_labels"] = frozenset(labels)
         files = project.run_files()
         for n, entry in enumerate(site._load_runs(files, history_for, workers), 1):
             site.runs.append(entry)

@@ -104,6 +104,8 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
             self.config.workers or default_workers())
         self.site = site = Site.load(self.project, opts, workers=workers,
                                      on_progress=(lambda n, t: hook("runs", n, t)) if hook else None)
+        for err in site.template_errors:
+            log.warning("runbook template %s", err)
         self.pages, self.runs, self._rendered, self._deferred = {}, {}, 0, {}
         # The placeholder for deferred run-page content; random per build, and a comment,
         # which escaped run-file text can never contain.
