@@ -112,3 +112,28 @@ def test_site_load_parallel_matches_serial(tmp_path: Path) -> None:
     assert key(serial) == key(parallel) and len(serial.runs) == 40
     dates = [r.date for r in serial.runs]
     assert dates == sorted(dates, reverse=True)  # newest first
+
+
+def test_serve_cache_reuses_unchanged_runs_only(tmp_path: Path) -> None:
+    import os
+
+    root = make_repo(tmp_path / "repo")
+    a = write_run(root, "2026-01-01-va.md", front_matter("va", "2026-01-01"), seed_body())
+    write_run(root, "2026-01-02-vb.md", front_matter("vb", "2026-01-02"), seed_body())
+    cache: dict = {}
+    first = Site.load(Project.from_root(root), SiteOptions(), cache=cache)
+    cached = dict(cache)
+    second = Site.load(Project.from_root(root), SiteOptions(), cache=cache)
+    assert [r.body for r in second.runs] == [r.body for r in first.runs]
+    assert all(cache[k] is cached[k] for k in cached)  # nothing re-read
+    a.write_text(tick(a.read_text(encoding="utf-8"), "All code reviewed and approved"), encoding="utf-8")
+    os.utime(a, ns=(1, 1))  # a different mtime even on coarse clocks
+    third = Site.load(Project.from_root(root), SiteOptions(), cache=cache)
+    assert {r.release: r.done for r in third.runs} == {"va": 1, "vb": 0}
+    assert len(cache) == 2
+    template = root / "content" / "production-deployment.md"
+    renamed = seed_body().replace("# Production Deployment Checklist", "# Renamed")
+    template.write_text(renamed, encoding="utf-8")
+    os.utime(template, ns=(2, 2))
+    fourth = Site.load(Project.from_root(root), SiteOptions(), cache=cache)
+    assert {r.runbook_title for r in fourth.runs} == {"Renamed"}

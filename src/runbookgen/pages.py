@@ -233,11 +233,15 @@ class Site:
     @classmethod
     def load(cls, project: Any, options: SiteOptions,
              on_progress: Callable[[int, int], None] | None = None,
-             history_for: HistoryFor | None = None, workers: int = 1) -> Site:
+             history_for: HistoryFor | None = None, workers: int = 1,
+             cache: dict[Any, RunEntry] | None = None) -> Site:
         """Parse templates and every run record; a bad run file becomes a broken entry.
 
         Parsing is most of a large build, so with ``workers`` > 1 run files are read by
         forked worker processes (only where ``fork`` exists; results keep file order).
+        ``cache`` (kept by the caller across ``serve`` rebuilds) reuses the entry of every
+        run file whose size and mtime, templates and options are unchanged; it is not
+        used together with ``history_for`` (history changes without the file changing).
         """
         site = cls(project, options)
         labels: set[str] = set()
@@ -256,7 +260,11 @@ class Site:
             # one while reading *each* run; use the labels of the templates that parse.
             vars(project)["field_labels"] = frozenset(labels)
         files = project.run_files()
-        for n, entry in enumerate(site._load_runs(files, history_for, workers), 1):
+        if cache is not None and history_for is None:
+            loaded = site._load_cached(files, cache, workers)
+        else:
+            loaded = site._load_runs(files, history_for, workers)
+        for n, entry in enumerate(loaded, 1):
             site.runs.append(entry)
             if on_progress is not None:
                 on_progress(n, len(files))
@@ -265,6 +273,34 @@ class Site:
             if run.runbook in site.runbooks:
                 site.runbooks[run.runbook].runs.append(run)
         return site
+
+    def _cache_keys(self, files: list[Path]) -> list[Any]:
+        def stat(p: Path) -> tuple[int, int] | None:
+            try:
+                st = p.stat()
+            except OSError:
+                return None
+            return (st.st_mtime_ns, st.st_size)
+
+        templates = tuple((name, stat(self.project.template_path(name)))
+                          for name in self.project.runbook_names)
+        context = (templates, tuple(sorted(vars(self.options).items())))
+        return [(str(p), stat(p), context) for p in files]
+
+    def _load_cached(self, files: list[Path], cache: dict[Any, RunEntry],
+                     workers: int) -> list[RunEntry]:
+        import dataclasses
+
+        keys = self._cache_keys(files)
+        missing = [(k, p) for k, p in zip(keys, files, strict=True) if k not in cache]
+        fresh = dict(zip([k for k, _ in missing],
+                         self._load_runs([p for _, p in missing], None, workers), strict=True))
+        wanted = set(keys)
+        for key in [k for k in cache if k not in wanted]:
+            del cache[key]  # deleted or changed files
+        cache.update(fresh)
+        # Copies: the caller may drop a copy's rendered body once its page is written.
+        return [dataclasses.replace(cache[k]) for k in keys]
 
     def _load_runs(self, files: list[Path], history_for: HistoryFor | None,
                    workers: int) -> Iterable[RunEntry]:

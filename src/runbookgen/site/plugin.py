@@ -60,6 +60,7 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         self._rendered = 0
         self._deferred: dict[str, str] = {}
         self._marker = ""
+        self._cache: dict[Any, Any] = {}
 
     # Keeping on_startup defined keeps one plugin instance across `mkdocs serve` rebuilds.
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -102,7 +103,9 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         # forking a threaded process is unsafe.
         workers = 1 if getattr(self, "command", "build") != "build" else (
             self.config.workers or default_workers())
-        self.site = site = Site.load(self.project, opts, workers=workers,
+        # `serve` keeps parsed runs between rebuilds; a one-off build needs no cache.
+        cache = self._cache if getattr(self, "command", "build") == "serve" else None
+        self.site = site = Site.load(self.project, opts, workers=workers, cache=cache,
                                      on_progress=(lambda n, t: hook("runs", n, t)) if hook else None)
         for err in site.template_errors:
             log.warning("runbook template %s", err)
