@@ -46,6 +46,7 @@ import gc
 import hashlib
 import json
 import os
+import queue
 import re
 import subprocess
 from collections.abc import Callable, Iterable, Iterator
@@ -86,10 +87,11 @@ State = tuple[bool, bool, str | None, tuple[tuple[str, str], ...]]
 # ---------------------------------------------------------------------- data
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Commit:
     """One commit, as the events refer to it. ``time`` is the author date (when the box was
-    ticked); ``commit_time`` the committer date (when it landed, e.g. a rebase merge)."""
+    ticked); ``commit_time`` the committer date (when it landed, e.g. a rebase merge).
+    Treat as immutable."""
 
     sha: str
     author: str
@@ -554,23 +556,43 @@ class _Builder:
 
     # -------------------------------------------------------------- stream
     def run(self) -> History:
-        prs = _merge_prs(self.root)
-        proc = subprocess.Popen(log_command(self.runs_dir), cwd=self.root, env=git_env(),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        assert proc.stdout is not None
-        # hundreds of thousands of small, long-lived objects and no cycles: the cyclic
-        # collector would re-scan them over and over (a third of the time, measured)
-        gc_was = gc.isenabled()
-        gc.disable()
-        try:
-            self._consume(proc.stdout, prs)
-        finally:
-            if gc_was:
-                gc.enable()
-            proc.stdout.close()
-            err = proc.stderr.read() if proc.stderr else b""
-            proc.wait()
-            self.blobs.close()
+        import tempfile
+        import threading
+
+        with tempfile.TemporaryFile() as errfile:
+            proc = subprocess.Popen(log_command(self.runs_dir), cwd=self.root, env=git_env(),
+                                    stdout=subprocess.PIPE, stderr=errfile)
+            assert proc.stdout is not None
+            # A thread drains the pipe into memory so git never waits for Python (a pipe
+            # holds 64 KiB): git's diffing and Python's parsing use both cores at once.
+            blocks: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+            stdout = proc.stdout
+
+            def pump() -> None:
+                try:
+                    while block := stdout.read(1 << 20):
+                        blocks.put(block)
+                finally:
+                    blocks.put(b"")
+
+            reader = threading.Thread(target=pump, name="runbookgen-git-log", daemon=True)
+            reader.start()
+            prs = _merge_prs(self.root)  # meanwhile: a second, small git process
+            # hundreds of thousands of small, long-lived objects and no cycles: the cyclic
+            # collector would re-scan them over and over
+            gc_was = gc.isenabled()
+            gc.disable()
+            try:
+                self._consume(iter(blocks.get, b""), prs)
+            finally:
+                if gc_was:
+                    gc.enable()
+                reader.join()
+                stdout.close()
+                proc.wait()
+                self.blobs.close()
+                errfile.seek(0)
+                err = errfile.read()
         if proc.returncode != 0:
             detail = err.decode("utf-8", "replace").strip().splitlines()
             raise RunbookgenError("git log failed: " + (detail[-1] if detail else f"exit {proc.returncode}"))
@@ -580,15 +602,12 @@ class _Builder:
             runs[path] = RunHistory(path, True, None, events, False, bool(self.boundary))
         return History(True, None, [SHALLOW_FIX] if self.boundary else [], bool(self.boundary), None, runs)
 
-    def _consume(self, stream: Any, prs: dict[str, int]) -> None:
+    def _consume(self, blocks: Iterable[bytes], prs: dict[str, int]) -> None:
         """Split the stream into commits (each starts with NUL, SOH) as it arrives, so
         Python works while git is still writing; within a commit, split with ``str`` methods
         rather than looping over lines in Python (the stream is ~1M lines for 1,000 runs)."""
         buf = b""
-        while True:
-            block = stream.read(1 << 20)
-            if not block:
-                break
+        for block in blocks:
             start = max(0, len(buf) - 1)
             buf += block
             cut = buf.rfind(b"\x00\x01", start)
@@ -625,23 +644,24 @@ class _Builder:
                 m = _HUNK.match(lines[0])
                 if m is None:
                     continue
+                a, b, c, d = m.groups()
                 body = lines[1:]
                 if "\n\\" in hunk:  # "\ No newline at end of file"
                     body = [x for x in body if x[:1] in ("+", "-")]
                 while body and body[-1][:1] not in ("+", "-"):
                     body.pop()
-                ch.hunks.append((int(m.group(1)), int(m.group(2) or 1),
-                                 int(m.group(3)), int(m.group(4) or 1), body))
+                ch.hunks.append((int(a), int(b) if b else 1, int(c), int(d) if d else 1, body))
         self._commit(commit, changes)
 
     def _header(self, line: str, prs: dict[str, int]) -> Commit:
         parts = line.split("\0")
         sha, _parents, an, ae, ad, cn, ce, cd = parts[:8]
         subject = parts[8] if len(parts) > 8 else ""
-        pr = _pr_of(subject)
-        if pr is None:
+        pr = _pr_of(subject) if "#" in subject else None
+        if pr is None and prs:
             pr = prs.get(sha)
-        return Commit(sha, an, ae, datetime.fromisoformat(ad), cn, ce, datetime.fromisoformat(cd),
+        authored = datetime.fromisoformat(ad)
+        return Commit(sha, an, ae, authored, cn, ce, authored if cd == ad else datetime.fromisoformat(cd),
                       subject, pr)
 
     # -------------------------------------------------------------- one commit
