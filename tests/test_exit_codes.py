@@ -63,8 +63,16 @@ def test_usage_errors_exit_2_on_stderr(tmp_path: Path, args: tuple[str, ...], me
     (("check",), "not inside a runbook repository"),
     (("new-runbook", "x"), "runbookgen init"),
     (("new-run", "x", "--release", "v1"), "not inside a runbook repository"),
+    (("new-run", "nope", "--release", "v1", "--no-git"), "no runbook named 'nope'"),
+    (("new-run", "example-deployment", "--release", "../x", "--no-git"), "'../x'"),
+    (("upgrade", "nope.md"), "no such run record"),
+    (("tick", "runs/example-deployment/2026-12-01-v1.0.0.md", "No such item"), "no item matches"),
+    (("summary", "--base", "main"), "not inside a git repository"),
+    (("parse", "content"), "is a directory"),
 ])
 def test_failures_are_one_error_line_and_exit_1(tmp_path: Path, args: tuple[str, ...], needle: str) -> None:
+    if args[0] in ("upgrade", "tick", "summary", "parse") or "--no-git" in args:
+        _project_with_run(tmp_path)
     result = run_cli(*args, cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert result.stdout == ""
