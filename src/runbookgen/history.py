@@ -547,7 +547,7 @@ class _Builder:
                 self.boundary = set()
         self.versions: dict[str, _Version] = {}
         self.skeletons: dict[str, _LineMap] = {}
-        self.pairs: dict[tuple[str, str], Any] = {}
+        self.hunks: dict[tuple[int, int, str], Any] = {}
         self.fulls: dict[tuple[str, str], tuple[dict[str, State], dict[str, int], list[_Spec]]] = {}
         self.events: dict[str, list[TickEvent]] = {}
         self.blobs = _Blobs(root)
@@ -738,11 +738,10 @@ class _Builder:
         (or front matter values): same line → id map, states updated line by line.
 
         Returns (version, events to emit, front matter touched) or None for the full path.
+        Hunks are memoised: runs of one template tick the same lines with the same text.
         """
         lm = old.map
-        fm_end = lm.fm_end
-        ids = lm.ids
-        pairs = self.pairs
+        memo = self.hunks
         new_lines = old.lines.copy()
         states: dict[str, State] | None = None
         specs: list[_Spec] = []
@@ -750,29 +749,48 @@ class _Builder:
         for a, b, _c, d, body in ch.hunks:
             if b != d or not b or len(body) != 2 * b:
                 return None
+            key = (id(lm), a, "\n".join(body))
+            got = memo.get(key)
+            if got is None:
+                if len(memo) > 100_000:
+                    memo.clear()
+                got = memo[key] = self._hunk(lm, a, b, body)
+            if got is _NOT_QUICK:
+                return None
+            updates, hunk_specs, fm = got
             new_lines[a - 1:a - 1 + b] = [x[1:] for x in body[b:]]
-            for k in range(b):
-                n = a + k
-                old_line, new_line = body[k][1:], body[b + k][1:]
-                if n < fm_end:
-                    if n == 1 or "title:" in old_line or "title:" in new_line:
-                        return None
-                    fm_touched = True
-                    continue
-                ident = ids.get(n)
-                if ident is None or n in lm.multi:
-                    return None
-                got = pairs.get((old_line, new_line))
-                if got is None:
-                    got = pairs[(old_line, new_line)] = self._pair(old_line, new_line)
-                if got is _NOT_QUICK:
-                    return None
+            if updates:
                 if states is None:
                     states = dict(old.states)
-                states[ident] = got[0]
-                if got[1]:
-                    specs.append((ident, n, got[1]))
+                states.update(updates)
+            specs.extend(hunk_specs)
+            fm_touched = fm_touched or fm
         return _Version(new_lines, lm, states if states is not None else old.states), specs, fm_touched
+
+    def _hunk(self, lm: _LineMap, a: int, b: int, body: list[str]) -> Any:
+        """(state updates, events, front matter touched) for one same-size hunk of changed
+        lines, or _NOT_QUICK when a line is not a task line keeping its identity."""
+        updates: dict[str, State] = {}
+        specs: list[_Spec] = []
+        fm = False
+        for k in range(b):
+            n = a + k
+            old_line, new_line = body[k][1:], body[b + k][1:]
+            if n < lm.fm_end:
+                if n == 1 or "title:" in old_line or "title:" in new_line:
+                    return _NOT_QUICK
+                fm = True
+                continue
+            ident = lm.ids.get(n)
+            if ident is None or n in lm.multi:
+                return _NOT_QUICK
+            got = self._pair(old_line, new_line)
+            if got is _NOT_QUICK:
+                return _NOT_QUICK
+            updates[ident] = got[0]
+            if got[1]:
+                specs.append((ident, n, got[1]))
+        return updates, tuple(specs), fm
 
     def _pair(self, old_line: str, new_line: str) -> tuple[State, tuple[_Transition, ...]]:
         """(new state, transitions) for one changed task line; _NOT_QUICK when the change
