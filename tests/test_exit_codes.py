@@ -228,3 +228,40 @@ def test_help_and_version_do_not_import_heavy_libraries() -> None:
         assert "runbookgen.cli" in err.split(), err[-2000:]  # the module list did come back
         heavy = sorted(m for m in err.split() if m.split(".")[0] in HEAVY)
         assert heavy == [], f"runbookgen {' '.join(args)} imports {heavy}"
+
+
+# ---------------------------------------------------------------- progress
+def test_progress_bar_goes_to_a_terminal_stderr_only(tmp_path: Path) -> None:
+    """Reading many run records draws a bar on stderr when it is a terminal; stdout stays data."""
+    run = _project_with_run(tmp_path)
+    for i in range(60):
+        (run.parent / f"2026-12-{i % 28 + 1:02d}-v2.0.{i}.md").write_text(
+            run.read_text().replace("release: v1.0.0", f"release: v2.0.{i}"))
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | GIT_ENV | {"TERM": "xterm"}
+    out_file = (tmp_path / "stdout.json").open("w+b")  # a file: a full pipe would stall the child
+    proc = subprocess.Popen([sys.executable, "-m", "runbookgen", "status", "--format", "json"], cwd=tmp_path,
+                            stdin=subprocess.DEVNULL, stdout=out_file, stderr=slave, env=env)
+    os.close(slave)
+    err = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        err += chunk
+    proc.wait(timeout=60)
+    os.close(master)
+    out_file.seek(0)
+    out = out_file.read()
+    out_file.close()
+    assert proc.returncode == 0
+    assert len(json.loads(out)) == 61, "stdout is clean JSON"
+    assert b"Reading run records" in err
+    piped = run_cli("status", "--format", "json", cwd=tmp_path)
+    assert "Reading run records" not in piped.stderr
