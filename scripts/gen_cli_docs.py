@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CLI_MD = ROOT / "content" / "docs" / "cli.md"
 CONFIG_MD = ROOT / "content" / "docs" / "configuration.md"
 CONFIG_PY = ROOT / "src" / "runbookgen" / "site" / "config.py"
-WIDTH = 100  # help is rendered for a terminal this wide (tests use COLUMNS=100)
+WIDTH = 80  # help is rendered for a terminal this wide (tests use COLUMNS=80); fits the page
 START, END = "<!-- options:start -->", "<!-- options:end -->"
 
 HEADER = """\
