@@ -100,3 +100,20 @@ def complete_run_file(ctx: click.Context, param: click.Parameter, incomplete: st
         if rel.startswith(incomplete) or path.name.startswith(incomplete):
             out.append(CompletionItem(rel))
     return out or [CompletionItem(incomplete, type="file")]
+
+
+def complete_item(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Item ids of the run named earlier on the line (``tick RUN ITEM``), with their text as help."""
+    from click.shell_completion import CompletionItem
+
+    run = ctx.params.get("run")
+    if not run:
+        return []
+    try:
+        from runbookgen.parse import load
+
+        model = load(run)
+    except Exception:  # completion must never crash the shell
+        return []
+    return [CompletionItem(item.id, help=item.text[:60]) for item in model.items()
+            if item.id.startswith(incomplete)]
