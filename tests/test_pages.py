@@ -137,3 +137,16 @@ def test_serve_cache_reuses_unchanged_runs_only(tmp_path: Path) -> None:
     os.utime(template, ns=(2, 2))
     fourth = Site.load(Project.from_root(root), SiteOptions(), cache=cache)
     assert {r.runbook_title for r in fourth.runs} == {"Renamed"}
+
+
+def test_home_page_size_does_not_grow_with_runs(tmp_path: Path) -> None:
+    from runbookgen.pages import MAX_ACTIVE_ON_HOME
+
+    root = make_repo(tmp_path / "repo")
+    for i in range(MAX_ACTIVE_ON_HOME + 15):
+        date = f"2026-02-{i % 28 + 1:02d}"
+        write_run(root, f"{date}-v{i}.md", front_matter(f"v{i}", date), "")
+    site = Site.load(Project.from_root(root), SiteOptions(recent=5))
+    html = site.home_page(Links(""))
+    assert html.count("<tr>") == 2 + 1 + MAX_ACTIVE_ON_HOME  # 2 header rows, 1 runbook, the capped list
+    assert "and 15 more" in html

@@ -43,6 +43,7 @@ KIND_LABELS = {
     "reference": ("Reference", "information, no boxes"),
 }
 REQUIRED_KEYS = ("runbook", "release", "date", "status")
+MAX_ACTIVE_ON_HOME = 25
 # Ends the part of a run page that is its summary (what search indexes); an HTML comment,
 # which escaped run-file text can never produce.
 SUMMARY_END = "<!-- /runbookgen:summary -->"
@@ -551,7 +552,12 @@ class Site:
         active = [r for r in self.runs if not r.finished and not r.broken]
         out.append('<h2 id="in-progress">Runs in progress</h2>')
         if active:
-            out.append(run_table(active, links))
+            # Capped, so the home page does not grow with years of abandoned "planned" runs.
+            shown = active[: MAX_ACTIVE_ON_HOME]
+            out.append(run_table(shown, links))
+            if len(active) > len(shown):
+                out.append(f'<p>and {len(active) - len(shown)} more on the '
+                           f'<a href="{esc(links.page(self.options.history_page))}">history page</a>.</p>')
         elif not self.runs:
             name = next(iter(self.runbooks), "RUNBOOK")
             out.append('<div class="admonition tip"><p class="admonition-title">No runs yet</p>'
