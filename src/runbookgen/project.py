@@ -114,10 +114,17 @@ class Project:
 
     @cached_property
     def field_labels(self) -> frozenset[str]:
-        """Fill-in field labels of every template, so filled-in run fields are recognised."""
+        """Fill-in field labels of every template, so filled-in run fields are recognised.
+
+        A template that fails to parse contributes nothing here: its own runs report the
+        error when they load it, and runs of other runbooks must not fail because of it.
+        """
         labels: set[str] = set()
         for name in self.runbook_names:
-            tpl = self.template(name)
+            try:
+                tpl = self.template(name)
+            except RunbookgenError:
+                continue
             if tpl is not None:
                 labels |= tpl.field_labels()
         return frozenset(labels)
