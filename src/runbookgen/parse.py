@@ -2,9 +2,17 @@
 
 An item is a task exactly when GitHub's cmark-gfm would draw a checkbox for it, nested
 the way GitHub nests it. markdown-it-py's built-in task lists (``meta["checked"]`` on
-``list_item_open``) and CommonMark block structure give that; the few places where
-cmark-gfm differs (no tasks inside block quotes) are handled here and pinned by tests
-that use cmark-gfm as the oracle.
+``list_item_open``) and CommonMark block structure give most of that. cmark-gfm's task
+rule (``extensions/tasklist.c``) differs in ways this module reproduces, pinned by tests
+that use cmark-gfm as the oracle (``tests/test_gfm_fidelity.py``):
+
+* it scans the item's whole source line from column 0, so the list marker must be the
+  first thing on the line: no task inside a block quote (``> - [ ] x``), none for a
+  second marker on the same line (``- - [ ] x``), none on line 1 right after a BOM;
+* the checked state is ``[x]`` or ``[X]`` *anywhere* on that line (``- [ ] see [x]``
+  draws a ticked box);
+* after the checkbox no other block may start on that line: ``- [ ] # x`` is a task
+  reading ``# x``, not a heading (see :data:`_TASK_BLOCK_START`).
 
 Only block structure matters for the model, so inline parsing is switched off: item text
 is the inline Markdown *source*, rendered later by whoever displays it.
@@ -52,6 +60,13 @@ _CONDITIONAL_INTRO = re.compile(
     r"(?:required|needed|necessary|declared|initiated)\b", re.I)
 _SIGNOFF_TITLE = re.compile(r"\bsign[- ]?offs?\b|\bapprovals?\b", re.I)
 _FM_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
+# cmark-gfm's ``scan_tasklist`` (ext_scanners.re), applied to the item's whole first line.
+_GFM_TASK_LINE = re.compile(r"[ \t\v\f]*(?:[-+*]|[0-9]+.)[ \t\v\f]+\[[ xX]\][ \t\v\f]")
+# A task line whose text would start another block in markdown-it (heading, quote, list,
+# rule, fence, HTML) but is paragraph text in cmark-gfm; a sentinel keeps it a paragraph.
+_TASK_BLOCK_START = re.compile(
+    r"^([ \t]*(?:[-+*]|[0-9]{1,9}[.)])[ \t]+\[[ xX]\][ \t])(?=[#>*+\-_`~<=]|[0-9]{1,9}[.)])", re.M)
+_SENTINELS = ("\ue000", "\ue001", "\ue002", "\ufdd0")
 _MAX_YAML_NODES = 100_000
 
 _md_instance: Any = None
@@ -64,12 +79,71 @@ def _md() -> Any:
         from markdown_it import MarkdownIt
         from mdit_py_plugins.front_matter import front_matter_plugin
 
-        md = MarkdownIt("commonmark", {"tasklists": True}).enable(["table", "strikethrough"])
+        # maxNesting: the preset's 20 silently drops everything below ~10 list levels;
+        # GitHub has no such limit. Python's recursion limit is the real bound (loads).
+        md = MarkdownIt("commonmark", {"tasklists": True, "maxNesting": 100_000})
+        md.enable(["table", "strikethrough"])
         md.use(front_matter_plugin)
         md.disable("inline")  # the model needs block structure and inline *source* only
         md.disable("text_join")
+        _follow_cmark_laziness(md)
         _md_instance = md
     return _md_instance
+
+
+_INDENTS = "runbookgen_indents"
+
+
+def _follow_cmark_laziness(md: Any) -> None:
+    """Make paragraph interruption inside nested lists follow CommonMark/cmark-gfm.
+
+    cmark matches a line against the open list items from the outside in; if the text is
+    indented 4+ columns past the deepest item it still belongs to, nothing can start
+    there, so the line is a lazy continuation of the open paragraph. markdown-it only
+    looks one list level up (``listIndent``) and lets a list, fence, rule, ... interrupt
+    the paragraph, closing the lists. Here every ``tokenize`` call records its
+    ``blkIndent`` (the content column of the item it parses), and the rules that may
+    interrupt a paragraph decline when cmark would read the line as lazy.
+    """
+    block = md.block
+    tokenize = block.tokenize
+
+    def tracked_tokenize(state: Any, start: int, end: int) -> None:
+        stack = state.env.setdefault(_INDENTS, [])
+        # a block quote starts a new column frame (its lines are measured after the '>')
+        stack.append(-1 if state.parentType == "blockquote" else state.blkIndent)
+        try:
+            tokenize(state, start, end)
+        finally:
+            stack.pop()
+
+    block.tokenize = tracked_tokenize
+    for rule in list(block.ruler.__rules__):
+        if "paragraph" in rule.alt:
+            block.ruler.at(rule.name, _lazy_guard(rule.fn), {"alt": list(rule.alt)})
+
+
+def _lazy_guard(fn: Any) -> Any:
+    def guarded(state: Any, start: int, end: int, silent: bool) -> bool:
+        if silent and state.parentType == "paragraph":
+            col = state.sCount[start]
+            if 4 <= col < state.blkIndent and _lazy_in_cmark(state.env.get(_INDENTS, ()), col):
+                return False
+        return fn(state, start, end, silent)
+    return guarded
+
+
+def _lazy_in_cmark(indents: Any, col: int) -> bool:
+    """Is ``col`` 4+ columns past the deepest enclosing item whose content it reaches?"""
+    frames = list(indents)
+    if -1 in frames:  # inside a block quote, columns count from after its '>'
+        frames = frames[len(frames) - frames[::-1].index(-1):]
+    base = 0
+    for indent in frames:
+        if indent > col:
+            break
+        base = indent
+    return col - base >= 4
 
 
 def load(path: str | os.PathLike[str], *, field_labels: frozenset[str] | None = None) -> Runbook:
@@ -102,16 +176,76 @@ def decode(data: bytes, path: str | os.PathLike[str] | None = None) -> str:
 def loads(text: str, *, path: str | None = None,
           field_labels: frozenset[str] | None = None) -> Runbook:
     """Parse Markdown text. ``field_labels`` (from a template) lets filled-in fields be read."""
-    if text.startswith("\ufeff"):
+    bom = text.startswith("\ufeff")
+    if bom:
         text = text[1:]
-    return _Builder(text, path, field_labels or frozenset()).build()
+    return _Builder(text, path, field_labels or frozenset(), bom=bom).build()
+
+
+def _protect_task_text(text: str) -> tuple[str, str]:
+    """Put a sentinel after checkboxes whose text markdown-it would read as a new block.
+
+    Returns the text to tokenize and the sentinel to strip from token content ("" if
+    nothing was changed). Only the first line of such items changes, so line numbers hold.
+    """
+    if not _TASK_BLOCK_START.search(text):
+        return text, ""
+    sentinel = next((c for c in _SENTINELS if c not in text), "")
+    if not sentinel:  # every candidate occurs in the text: leave it (absurd input)
+        return text, ""
+    return _TASK_BLOCK_START.sub(lambda m: m.group(1) + sentinel, text), sentinel
+
+
+_EMPTY_TASK = re.compile(
+    r"^(?P<head>[ \t]*(?:[-+*]|[0-9]{1,9}[.)])[ \t]+)\[[ xX]\][ \t]*\n"
+    r"(?=(?P<next>[ \t]*)(?:\n|\Z))", re.M)
+
+
+def _tokenize(source: str) -> tuple[list[Any], frozenset[int]]:
+    """markdown-it tokens, with cmark-gfm's ending of empty tasks.
+
+    In cmark-gfm the box is consumed before the item gets content, so ``- [ ] `` with
+    nothing after it is an *empty* item: a blank line ends it, and what follows is not
+    nested in it. markdown-it sees content (the box) and keeps the item open. Blanking the
+    box (same columns) makes markdown-it end the item too; the returned 0-based lines say
+    where those boxes were. An empty item cannot interrupt a paragraph in markdown-it
+    (in cmark-gfm the box counts as content), so where a blanked line stopped starting a
+    list item the box is put back.
+    """
+    md = _md()
+    if "[" not in source or not _EMPTY_TASK.search(source.replace("\r\n", "\n").replace("\r", "\n")):
+        return md.parse(source), frozenset()
+    source = source.replace("\r\n", "\n").replace("\r", "\n")
+    lines = source.split("\n")
+    empty: set[int] = set()
+    for m in _EMPTY_TASK.finditer(source):
+        line_no = source.count("\n", 0, m.start())
+        content = _content_column(lines[line_no], 1)
+        # the box must be the item's content (not indented code), and the blank line must
+        # be too short to continue the item (a blank line of spaces can continue it)
+        if _columns(m.group("head")) == content > _columns(m.group("next")):
+            empty.add(line_no)
+    for _ in range(3):
+        blanked = list(lines)
+        for n in empty:
+            blanked[n] = re.sub(r"\[[ xX]\]", "   ", lines[n], count=1)
+        tokens = md.parse("\n".join(blanked))
+        starts = {t.map[0] for t in tokens if t.type == "list_item_open"}
+        lost = {n for n in empty if n not in starts}
+        if not lost:
+            return tokens, frozenset(empty)
+        empty -= lost
+    return md.parse(source), frozenset()
 
 
 class _Builder:
-    def __init__(self, text: str, path: str | None, labels: frozenset[str]) -> None:
+    def __init__(self, text: str, path: str | None, labels: frozenset[str],
+                 bom: bool = False) -> None:
         self.path = path
-        self.tokens = _md().parse(text)
+        source, self.sentinel = _protect_task_text(text)
+        self.tokens, self.empty_tasks = _tokenize(source)
         self.lines = re.split(r"\r\n?|\n", text)
+        self.bom = bom
         self.labels = labels
         self.label_re = _label_regex(labels)
         self.rb = Runbook(title="", path=path, line_count=len(self.lines) - (text.endswith(("\n", "\r"))))
@@ -123,31 +257,74 @@ class _Builder:
 
     # ------------------------------------------------------------------ token index
     def _index(self) -> None:
-        """Match every opening token to its close, and count tasks so ranges answer in O(1)."""
+        """Match every opening token to its close, decide which items are tasks, and count
+        tasks so "does this range hold a task?" answers in O(1)."""
         toks = self.tokens
         n = len(toks)
         close = list(range(n))
-        tasks = [0] * (n + 1)
+        checked: dict[int, bool] = {}
         stack: list[int] = []
-        quote = 0
-        count = 0
+        quote_at = -1  # position in ``stack`` of the outermost open block quote
         for i, t in enumerate(toks):
             if t.nesting == 1:
+                if t.type == "list_item_open" and ("checked" in t.meta or t.map[0] in self.empty_tasks):
+                    state = self._gfm_checked(t, toks[stack[-2]] if len(stack) > 1 else None)
+                    if state is not None:
+                        checked[i] = state
+                elif t.type == "blockquote_open" and quote_at < 0:
+                    quote_at = len(stack)
+                elif t.type == "paragraph_open" and quote_at > 0 \
+                        and toks[stack[quote_at - 1]].type == "list_item_open":
+                    self._lazy_task_lines(t, stack[:quote_at], checked)
                 stack.append(i)
-                if t.type == "blockquote_open":
-                    quote += 1
-                elif quote == 0 and t.type == "list_item_open" and "checked" in t.meta:
-                    count += 1
             elif t.nesting == -1:
                 close[stack.pop()] = i
-                if t.type == "blockquote_close":
-                    quote -= 1
+                if len(stack) == quote_at:
+                    quote_at = -1
+        tasks = [0] * (n + 1)
+        count = 0
+        for i in range(n):
+            if i in checked:
+                count += 1
             tasks[i + 1] = count
         self.close = close
         self.tasks = tasks
+        self.checked = checked
+
+    def _lazy_task_lines(self, para: Any, items: list[int], checked: dict[int, bool]) -> None:
+        """cmark-gfm's task hook also fires on lazy lines: in ``- x`` / ``  > quote`` /
+        ``      - [x] y`` the third line continues the quote's paragraph, but cmark-gfm
+        offers it to the tasklist scanner with the item ``- x`` as container, which then
+        gets a box (checked by that line). Reproduced for a paragraph inside a block quote
+        that is a direct child of a list item (``items`` = the open tokens down to it)."""
+        li = self.tokens[items[-1]]
+        same_line = sum(1 for k in items[:-1]
+                        if self.tokens[k].type == "list_item_open" and self.tokens[k].map[0] == li.map[0])
+        col = _content_column(self.lines[li.map[0]], same_line + 1)
+        for n in range(para.map[0] + 1, para.map[1]):
+            line = self.lines[n]
+            if _GFM_TASK_LINE.match(line) and _indent_columns(line) >= col + 4:
+                checked[items[-1]] = "[x]" in line or "[X]" in line
+
+    def _gfm_checked(self, li: Any, container: Any) -> bool | None:
+        """cmark-gfm's verdict on an item markdown-it saw a checkbox in: None if no box."""
+        line_no = li.map[0]
+        if container is not None and container.type in ("list_item_open", "blockquote_open") \
+                and container.map[0] == line_no:
+            return None  # the marker is not the first thing on its line
+        line = self.lines[line_no]
+        if line_no == 0 and self.bom:
+            return None  # cmark-gfm scans the BOM as part of line 1
+        if not _GFM_TASK_LINE.match(line):
+            return None
+        return "[x]" in line or "[X]" in line
 
     def _has_tasks(self, i: int) -> bool:
         return self.tasks[self.close[i] + 1] - self.tasks[i] > 0
+
+    def _content(self, tok: Any) -> str:
+        """An inline token's source, without the sentinel :func:`_protect_task_text` added."""
+        return tok.content.replace(self.sentinel, "") if self.sentinel else tok.content
 
     # ------------------------------------------------------------------ build
     def build(self) -> Runbook:
@@ -161,7 +338,7 @@ class _Builder:
                 i += 1
                 continue
             if typ == "heading_open":
-                self._heading(t, toks[i + 1].content)
+                self._heading(t, self._content(toks[i + 1]))
             elif typ == "paragraph_open":
                 self._paragraph(i, self._current())
             elif typ in _LIST_OPEN:
@@ -239,7 +416,7 @@ class _Builder:
 
     def _paragraph(self, i: int, sec: Section | None) -> None:
         tok = self.tokens[i]
-        content = self.tokens[i + 1].content
+        content = self._content(self.tokens[i + 1])
         line = tok.map[0] + 1
         if self._label_lines(content, line, sec, paragraph=True):
             return
@@ -281,7 +458,7 @@ class _Builder:
         for k in range(i, self.close[i]):
             t = self.tokens[k]
             if t.type == "inline" and t.map:
-                self._label_lines(t.content, t.map[0] + 1, sec, paragraph=False)
+                self._label_lines(self._content(t), t.map[0] + 1, sec, paragraph=False)
 
     def _list(self, i: int, sec: Section | None, parent: Item | None) -> None:
         tok = self.tokens[i]
@@ -311,10 +488,10 @@ class _Builder:
         toks, close = self.tokens, self.close
         li = toks[j]
         starts_para = toks[j + 1].type == "paragraph_open"
-        content = toks[j + 2].content if starts_para else ""
+        content = self._content(toks[j + 2]) if starts_para else ""
         k, end = self._children(j)
-        if "checked" in li.meta and starts_para:
-            item = self._item(content, li.meta["checked"], li.map, sec, parent)
+        if j in self.checked:
+            item = self._item(content, self.checked[j], li.map, sec, parent)
             while k < end:
                 t = toks[k]
                 if t.type in _LIST_OPEN:
@@ -410,6 +587,63 @@ class _Builder:
                     self.path, line)
             out[str(name).strip().lower()] = [kind, str(name), False]
         return out
+
+
+def _indent_columns(line: str) -> int:
+    """Column of the first non-blank character (tabs stop every 4 columns)."""
+    col = 0
+    for ch in line:
+        if ch == " ":
+            col += 1
+        elif ch == "\t":
+            col += 4 - col % 4
+        else:
+            break
+    return col
+
+
+def _columns(text: str) -> int:
+    """Width of ``text`` in columns from column 0 (tabs stop every 4 columns)."""
+    col = 0
+    for ch in text:
+        col = col + 4 - col % 4 if ch == "\t" else col + 1
+    return col
+
+
+_MARKER = re.compile(r"[-+*]|[0-9]{1,9}[.)]")
+
+
+def _content_column(line: str, markers: int) -> int:
+    """Content column of the ``markers``-th list item opened on ``line`` (CommonMark rules:
+    1-4 columns of space after the marker, or 1 if more, or if nothing follows)."""
+    col, pos = 0, 0
+    for _ in range(markers):
+        while pos < len(line) and line[pos] in " \t":
+            col = col + 4 - col % 4 if line[pos] == "\t" else col + 1
+            pos += 1
+        m = _MARKER.match(line, pos)
+        if not m:
+            return col
+        col += m.end() - pos
+        pos = m.end()
+        start = col
+        while pos < len(line) and line[pos] in " \t":
+            col = col + 4 - col % 4 if line[pos] == "\t" else col + 1
+            pos += 1
+        width = col - start
+        if pos >= len(line) or width > 4:
+            col = start + 1
+            # the rest (if any) is measured again from here by the next marker
+            pos = _advance_columns(line, m.end(), start, col)
+    return col
+
+
+def _advance_columns(line: str, pos: int, col: int, target: int) -> int:
+    """Index in ``line`` where column ``target`` is reached, starting at ``pos``/``col``."""
+    while pos < len(line) and col < target:
+        col = col + 4 - col % 4 if line[pos] == "\t" else col + 1
+        pos += 1
+    return pos
 
 
 def _assign_kinds(sections: list[Section], inherited: str | None,
