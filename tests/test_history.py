@@ -309,6 +309,12 @@ def test_cli_json_lists_each_tick_with_author_time_commit(repo: Repo) -> None:
     assert ticks[0]["time"] == "2026-12-01T09:10:00+00:00" and ticks[0]["pr"] == 12
     assert len(ticks[0]["commit"]) == 40
     assert {e["author"] for e in ticks} == {"Alice Ops", "Bob Dev", "Carol SRE"}
+    # without RUNS: every run, item texts from the template (one parse per runbook)
+    every = json.loads(run_cli("history", "--format", "json", cwd=repo.root).stdout)
+    assert [r["path"] for r in every] == [RUN]
+    assert [(e["item"], e["section"], e["kind"]) for e in every[0]["events"]] == \
+        [(e["item"], e["section"], e["kind"]) for e in data[0]["events"]]
+    assert every[0]["events"][1]["text"] == "All code reviewed and approved"
 
 
 def test_cli_text_timeline_and_errors(repo: Repo, tmp_path: Path) -> None:

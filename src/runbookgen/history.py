@@ -1284,6 +1284,28 @@ def signoff_findings(records: Iterable[RunRecord], project: Project,
 _RUNBOOK_KEY = re.compile(r"^runbook\s*:\s*['\"]?(?P<name>[^'\"#\s]+)", re.M)
 
 
+def runbook_of(path: str | os.PathLike[str]) -> str | None:
+    """The ``runbook:`` of a run file's front matter, read cheaply (no YAML, no parse)."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as f:
+            head = f.read(4096)
+    except OSError:
+        return None
+    if not head.startswith("---"):
+        return None
+    m = _RUNBOOK_KEY.search(head)
+    return m.group("name") if m else None
+
+
+def item_labels(model: Runbook) -> dict[str, tuple[str, str]]:
+    """Item id → (item text, title of its section): to show events next to their items.
+
+    A run's template gives the same ids as the run itself, so listing many runs needs one
+    parse per runbook rather than one per run.
+    """
+    return {item.id: (item.text, sec.title) for sec, item in model.items_with_sections()}
+
+
 def signoff_findings_for_paths(paths: Iterable[str | os.PathLike[str]], project: Project,
                                history: History | None = None) -> list[Finding]:
     """:func:`signoff_findings` without parsing the run files again (for ``check``).
@@ -1304,12 +1326,11 @@ def signoff_findings_for_paths(paths: Iterable[str | os.PathLike[str]], project:
         rh = history.for_run(rel)
         if not rh.available or not any(e.kind == "ticked" for e in rh.events):
             continue
+        name = runbook_of(Path(project.root, rel))
         try:
-            head = Path(project.root, rel).read_text(encoding="utf-8-sig", errors="replace")[:4096]
-        except OSError:
-            continue
-        m = _RUNBOOK_KEY.search(head)
-        template = project.template(m.group("name")) if m else None
+            template = project.template(name) if name else None
+        except RunbookgenError:
+            template = None
         if template is None:
             continue
         out.extend(_signoff_checks(rel, template, _signoffs_from_events(template, rh), rh,

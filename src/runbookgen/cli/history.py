@@ -42,20 +42,26 @@ def history_cmd(runs: tuple[str, ...], fmt: str, no_cache: bool) -> None:
 
     from runbookgen.cli.common import project as find_project
     from runbookgen.cli.common import warn
+    from runbookgen.history import item_labels
     from runbookgen.runfile import load_run
 
     proj = find_project(runs[0] if runs else None)
-    files = [proj.inside(r, "run record") for r in runs] if runs else proj.run_files()
-    records = [load_run(f, proj) for f in files]
+    # named runs are parsed (a bad path is a one-line error); for all runs, one parse per
+    # runbook template gives the same item ids and texts
+    labelled: list[tuple[str, dict[str, tuple[str, str]]]] = []
+    if runs:
+        for r in runs:
+            record = load_run(proj.inside(r, "run record"), proj)
+            labelled.append((record.relpath, item_labels(record.model)))
+    else:
+        for f in proj.run_files():
+            labelled.append((proj.rel(f), _template_labels(proj, f)))
     history = _load_with_bar(proj, no_cache)
     if not history.available:
         warn(f"history unavailable: {history.reason}")
     for message in history.warnings:
         warn(message)
-    out = []
-    for record in records:
-        rh = history.for_run(record.relpath)
-        out.append(_run_dict(record, rh))
+    out = [_run_dict(rel, labels, history.for_run(rel)) for rel, labels in labelled]
     if fmt == "json":
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
         return
@@ -91,16 +97,25 @@ def _load_with_bar(proj: Any, no_cache: bool) -> Any:
             click.echo("\r\033[K" if sys.stderr.isatty() else "", nl=False, err=True)
 
 
-def _run_dict(record: Any, rh: Any) -> dict[str, Any]:
-    where = {}
-    for sec, item in record.model.items_with_sections():
-        where[item.id] = (item.text, sec.title)
+def _template_labels(proj: Any, path: Any) -> dict[str, tuple[str, str]]:
+    from runbookgen.errors import RunbookgenError
+    from runbookgen.history import item_labels, runbook_of
+
+    name = runbook_of(path)
+    try:
+        template = proj.template(name) if name else None
+    except RunbookgenError:
+        template = None
+    return item_labels(template) if template is not None else {}
+
+
+def _run_dict(relpath: str, where: dict[str, tuple[str, str]], rh: Any) -> dict[str, Any]:
     events = []
     for ev in rh.events:
         d = ev.to_dict()
         text, section = where.get(ev.item, ("", ""))
         events.append({"item": d.pop("item"), "text": text, "section": section, **d})
-    return {"path": record.relpath, "available": rh.available, "reason": rh.reason,
+    return {"path": relpath, "available": rh.available, "reason": rh.reason,
             "uncommitted": rh.uncommitted, "incomplete": rh.incomplete, "events": events}
 
 
