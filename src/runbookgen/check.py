@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ class Context:
     template: Runbook | None
     template_text: str | None
     strict: bool
+    cache: dict[Any, Any] = field(default_factory=dict)  # template facts shared across runs
 
 
 Rule = Callable[[RunRecord, Context], Iterable[Finding]]
@@ -121,10 +122,16 @@ def _key(pair: tuple[Section, Item]) -> tuple[str, str]:
     return pair[0].id, pair[1].key
 
 
-def drift(run: Runbook, template: Runbook) -> tuple[list[Item], list[Item], list[tuple[Item, Item]]]:
+def drift(run: Runbook, template: Runbook, cache: dict[Any, Any] | None = None,
+          ) -> tuple[list[Item], list[Item], list[tuple[Item, Item]]]:
     """Tasks (removed from the template, added in the run, reworded: (template, run))."""
-    a, b = _sequence(template), _sequence(run)
-    ka, kb = [_key(p) for p in a], [_key(p) for p in b]
+    cache = cache if cache is not None else {}
+    if ("seq", id(template)) not in cache:
+        seq = _sequence(template)
+        cache[("seq", id(template))] = (seq, [_key(p) for p in seq], template)  # keeps id valid
+    a, ka, _ = cache[("seq", id(template))]
+    b = _sequence(run)
+    kb = [_key(p) for p in b]
     if ka == kb:
         return [], [], []
     removed: list[Item] = []
@@ -159,7 +166,7 @@ def rule_drift(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
     if tpl is None or ctx.template_text is None:
         return
     current = digest(ctx.template_text)
-    removed, added, reworded = drift(rec.model, tpl)
+    removed, added, reworded = drift(rec.model, tpl, ctx.cache)
     changed = bool(removed or added or reworded)
     if rec.template_digest and rec.template_digest != current:
         run_v, tpl_v = rec.template_version, tpl.version or ""
@@ -230,33 +237,40 @@ def phase_sequences(stages: list[Section]) -> list[list[Section]]:
     return seqs
 
 
-def _open_required(sec: Section, rolling_back: bool) -> list[Item]:
-    out = []
+def _phase_state(sec: Section, rolling_back: bool) -> tuple[Item | None, list[Item]]:
+    """(first tick, open required items) of a phase, in one walk."""
+    first: Item | None = None
+    still: list[Item] = []
     for sub in sec.walk():
-        if not is_counted(sub, rolling_back):
-            continue
-        out.extend(i for i in sub.own_items() if not i.checked and not i.skipped and not i.optional)
-    return out
-
-
-def _ticked(sec: Section) -> list[Item]:
-    return [i for i in sec.all_items() if i.checked and not i.skipped]
+        counted = is_counted(sub, rolling_back)
+        for item in sub.own_items():
+            if item.skipped:
+                continue
+            if item.checked:
+                if first is None and counted:
+                    first = item
+            elif counted and not item.optional:
+                still.append(item)
+    return first, still
 
 
 def rule_gating(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
-    if not has_gating_rule(ctx.template, ctx.template_text):
+    key = ("gating", rec.runbook)
+    if key not in ctx.cache:
+        ctx.cache[key] = has_gating_rule(ctx.template, ctx.template_text)
+    if not ctx.cache[key]:
         return
     severity = "error" if ctx.strict else "warning"
     rb = ctx.progress.rolling_back
     for seq in phase_sequences(rec.model.stages):
+        states = [_phase_state(phase, rb) for phase in seq]
         for n, phase in enumerate(seq[1:], start=1):
-            ticks = _ticked(phase) if is_counted(phase, rb) else []
-            if not ticks:
+            tick = states[n][0]
+            if tick is None:
                 continue
-            for earlier in seq[:n]:
-                still = _open_required(earlier, rb)
+            for earlier, (_, still) in zip(seq[:n], states[:n], strict=True):
                 if still:
-                    yield _f(rec, ticks[0].line, severity, "gating",
+                    yield _f(rec, tick.line, severity, "gating",
                              f"'{_short(phase.title, 50)}' has ticks while '{_short(earlier.title, 50)}' "
                              f"has {len(still)} open required item{'s' * (len(still) != 1)} "
                              f"(first: line {still[0].line} '{_short(still[0].text, 50)}'); the runbook "
@@ -346,7 +360,7 @@ def check_record(rec: RunRecord, project: Project, strict: bool = False,
         tpl_text = cache[("text", rec.runbook)]
         expected = _expected_template(rec, project, tpl_text, cache)
     ctx = Context(project=project, progress=compute(rec.model, rec.status), template=expected,
-                  template_text=tpl_text, strict=strict)
+                  template_text=tpl_text, strict=strict, cache=cache)
     out: list[Finding] = []
     for rule in RULES:
         out.extend(rule(rec, ctx))
