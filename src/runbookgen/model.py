@@ -92,17 +92,32 @@ class Item:
         return self.checked and not self.skipped
 
     def walk(self) -> Iterator[Item]:
-        yield self
-        for child in self.children:
-            yield from child.walk()
+        """This item and all below it, depth first (iterative: nesting can be deep)."""
+        stack = [self]
+        while stack:
+            item = stack.pop()
+            yield item
+            stack.extend(reversed(item.children))
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict; built iteratively so 200+ levels of nesting cannot recurse."""
+        root = self._shallow_dict()
+        stack = [(self, root)]
+        while stack:
+            item, out = stack.pop()
+            for child in item.children:
+                d = child._shallow_dict()
+                out["children"].append(d)
+                stack.append((child, d))
+        return root
+
+    def _shallow_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "id": self.id,
             "text": self.text,
             "checked": self.checked,
             "line": self.line,
-            "children": [c.to_dict() for c in self.children],
+            "children": [],
             "optional": self.optional,
             "fields": [f.to_dict() for f in self.fields],
         }
@@ -140,10 +155,13 @@ class Section:
     path: tuple[str, ...] = ()
 
     def walk(self) -> Iterator[Section]:
-        """This section and every section below it, in document order."""
-        yield self
-        for sub in self.sections:
-            yield from sub.walk()
+        """This section and every section below it, in document order (iterative: steps
+        nest as deep as the lists they come from)."""
+        stack = [self]
+        while stack:
+            sec = stack.pop()
+            yield sec
+            stack.extend(reversed(sec.sections))
 
     def all_items(self) -> Iterator[Item]:
         """Every task in this section and below it (nested items included)."""
@@ -157,6 +175,18 @@ class Section:
             yield from item.walk()
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict, built iteratively like :meth:`Item.to_dict`."""
+        root = self._shallow_dict()
+        stack = [(self, root)]
+        while stack:
+            sec, out = stack.pop()
+            for sub in sec.sections:
+                d = sub._shallow_dict()
+                out["sections"].append(d)
+                stack.append((sub, d))
+        return root
+
+    def _shallow_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "id": self.id,
             "title": self.title,
@@ -174,7 +204,7 @@ class Section:
         if self.estimate:
             out["estimate"] = self.estimate.to_dict()
         out["items"] = [i.to_dict() for i in self.items]
-        out["sections"] = [s.to_dict() for s in self.sections]
+        out["sections"] = []
         if self.fields:
             out["fields"] = [f.to_dict() for f in self.fields]
         if self.choices:
@@ -229,7 +259,7 @@ class Runbook:
             "title": self.title,
             "description": self.description,
             "version": self.version,
-            "metadata": _jsonable(self.metadata),
+            "metadata": _contract_safe(_jsonable(self.metadata)),
             "stages": [s.to_dict() for s in self.stages],
         }
 
@@ -245,3 +275,13 @@ def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return str(value)
+
+
+def _contract_safe(value: Any) -> Any:
+    """Rename user keys ``checked`` to ``checked_``: in the JSON only task items may have a
+    ``checked`` key, so tools can find every task by that key (front matter is free-form)."""
+    if isinstance(value, dict):
+        return {("checked_" if k == "checked" else k): _contract_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_contract_safe(v) for v in value]
+    return value

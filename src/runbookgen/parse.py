@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -179,7 +180,12 @@ def loads(text: str, *, path: str | None = None,
     bom = text.startswith("\ufeff")
     if bom:
         text = text[1:]
-    return _Builder(text, path, field_labels or frozenset(), bom=bom).build()
+    try:
+        return _Builder(text, path, field_labels or frozenset(), bom=bom).build()
+    except RecursionError:
+        raise RunbookgenError(
+            f"nested too deeply to parse (Python's recursion limit is {sys.getrecursionlimit()}; "
+            "lists or block quotes a few hundred levels deep)", path) from None
 
 
 def _protect_task_text(text: str) -> tuple[str, str]:
@@ -648,7 +654,10 @@ def _advance_columns(line: str, pos: int, col: int, target: int) -> int:
 
 def _assign_kinds(sections: list[Section], inherited: str | None,
                   overrides: dict[str, list[Any]]) -> None:
-    for sec in sections:
+    """Effective kinds, top down (iterative: steps nest as deep as their lists)."""
+    stack = [(sec, inherited) for sec in reversed(sections)]
+    while stack:
+        sec, parent_kind = stack.pop()
         kind = None
         for key in _override_keys(sec):
             if key in overrides:
@@ -658,8 +667,8 @@ def _assign_kinds(sections: list[Section], inherited: str | None,
         if kind is None:
             kind = _signal(sec)
         if kind is None:
-            if inherited in ("triggers", "conditional", "sign-off", "reference"):
-                kind = inherited
+            if parent_kind in ("triggers", "conditional", "sign-off", "reference"):
+                kind = parent_kind
             elif not any(True for _ in sec.all_items()):
                 kind = "reference"
             elif any(len(i.fields) >= 2 for i in sec.own_items()):
@@ -667,7 +676,7 @@ def _assign_kinds(sections: list[Section], inherited: str | None,
             else:
                 kind = "tasks"
         sec.kind = kind
-        _assign_kinds(sec.sections, kind, overrides)
+        stack.extend((sub, kind) for sub in reversed(sec.sections))
 
 
 def _override_keys(sec: Section) -> list[str]:

@@ -4,30 +4,52 @@ from __future__ import annotations
 
 import click
 
+# Deeply nested checklists recurse in markdown-it and in the JSON/YAML writers; a CLI
+# process can afford a deeper stack than Python's default 1000 frames.
+_RECURSION_LIMIT = 10_000
+
 
 @click.command("parse")
 @click.argument("file", type=click.Path(dir_okay=True, path_type=str))
 @click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json",
-              show_default=True, help="Output format.")
+              show_default=True, help="Output format (the same data either way).")
 def parse_cmd(file: str, fmt: str) -> None:
     """Print the structured model of a Markdown checklist.
 
     FILE is any Markdown file: a runbook template under content/, a run record
-    under runs/, or any GitHub checklist. Tasks, nesting and checked states follow
-    GitHub's rendering; the JSON follows the schema shipped in the package
-    (runbookgen/schemas/runbook.schema.json).
+    under runs/, or any GitHub checklist. An item is a task exactly when GitHub
+    draws a checkbox for it, nested the way GitHub nests it, and every task has a
+    stable id, its text, `checked`, its 1-based source line, `children`,
+    `optional` and fill-in `fields`. Stages (H2), sections (H3/H4) and ordered
+    steps with a bold title carry their `kind` (tasks, triggers, conditional,
+    sign-off, reference) and `estimate` in minutes.
+
+    The JSON follows the schema shipped in the package
+    (runbookgen/schemas/runbook.schema.json); only task items have a `checked`
+    key. Section kinds can be set in the file's front matter:
+
+    \b
+      ---
+      kinds:
+        Rollback Criteria: triggers
+        Emergency Contacts: reference
+      ---
 
     \b
     Examples:
       runbookgen parse content/production-deployment.md
       runbookgen parse content/production-deployment.md --format yaml
       runbookgen parse runs/production-deployment/2026-12-01-v2.4.0.md | jq '.stages[].title'
+      # every open task, with its line:
+      runbookgen parse FILE | jq -r '.. | objects | select(.checked == false) | "\\(.line) \\(.text)"'
     """
     import json
     import sys
 
     from runbookgen.parse import load
 
+    if sys.getrecursionlimit() < _RECURSION_LIMIT:
+        sys.setrecursionlimit(_RECURSION_LIMIT)
     data = load(file).to_dict()
     if fmt == "json":
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
