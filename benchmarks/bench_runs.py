@@ -62,14 +62,15 @@ def make_repo(root: Path, runs: int) -> None:
     start = date(2024, 1, 1)
     for n in range(runs):
         day = start + timedelta(days=n)
-        text = render_run(project, "production-deployment", f"v{n // 100}.{n % 100}.0", day, "@bench",
+        release = f"v{n // 100}.{n % 100}.0"
+        text = render_run(project, "production-deployment", release, day, "@bench",
                           status=rng.choice(["planned", "in-progress", "success"]))
         lines = text.split("\n")
         share = rng.random()
         for i, line in enumerate(lines):
             if "- [ ] " in line and rng.random() < share:
                 lines[i] = line.replace("- [ ] ", "- [x] ", 1)
-        path = root / "runs" / "production-deployment" / f"{day.isoformat()}-v{n}.md"
+        path = root / "runs" / "production-deployment" / f"{day.isoformat()}-{release}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("\n".join(lines), encoding="utf-8")
     sh("git", "init", "-q", "-b", "main", cwd=root)

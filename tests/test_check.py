@@ -298,3 +298,10 @@ def test_placeholders_filled_in_tasks_are_not_drift(tmp_path: Path) -> None:
     assert _check(repo) == []
     path.write_text(path.read_text().replace("Announce v9", "Announce v10"))
     assert _codes(_check(repo)) == [("error", "task-reworded")]
+
+
+def test_file_name_disagreeing_with_front_matter(repo: Path) -> None:
+    _run(repo, date="date: 2026-12-02")
+    [f] = _check(repo)
+    assert (f.severity, f.code) == ("warning", "misplaced")
+    assert "runs/production-deployment/2026-12-02-v2.4.0.md" in f.message

@@ -97,12 +97,26 @@ def rule_front_matter(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
             f"; known: {', '.join(names)}" if names else "")
         yield _f(rec, rec.key_line("runbook"), "error", "unknown-runbook",
                  f"runbook {name!r} has no template {ctx.project.content_dir}/{name}.md{hint}")
+    yield from _misplaced(rec, ctx)
     for key in fm:
         if key not in KNOWN_KEYS:
             close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             yield _f(rec, rec.key_line(key), "warning", "front-matter-unknown-key",
                      f"unknown front matter key '{key}'{hint}")
+
+
+def _misplaced(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
+    """The path new-run gives a run is runs/<runbook>/<date>-<release>.md; say when it differs,
+    because the site, history and summary find runs by that path."""
+    name, release, day = rec.runbook, rec.release, rec.date
+    if not (name and release and day) or not rec.relpath.startswith(ctx.project.runs_dir + "/"):
+        return
+    expected = f"{ctx.project.runs_dir}/{name}/{day}-{release}.md"
+    if rec.relpath != expected:
+        yield _f(rec, rec.key_line("release"), "warning", "misplaced",
+                 f"front matter says runbook {name}, date {day}, release {release}: the file "
+                 f"would be {expected}")
 
 
 def _iso(text: str) -> bool:
