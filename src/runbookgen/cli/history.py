@@ -6,6 +6,8 @@ from typing import Any
 
 import click
 
+from .common import complete_run_file
+
 EPILOG = """\b
 JSON output: a list with one object per run:
   {"path", "available", "reason", "uncommitted", "incomplete", "events": [...]}
@@ -20,7 +22,8 @@ each event:
 
 
 @click.command("history", epilog=EPILOG)
-@click.argument("runs", nargs=-1, type=click.Path(dir_okay=False, path_type=str))
+@click.argument("runs", nargs=-1, type=click.Path(dir_okay=False, path_type=str),
+                shell_complete=complete_run_file)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="text: a readable timeline; json: every event (see below).")
 @click.option("--no-cache", is_flag=True, help="Recompute instead of using .cache/runbookgen/.")

@@ -11,13 +11,23 @@ from typing import Any
 
 import click
 
-from .common import progress, project, resolve_format, style, warn
+from .common import (
+    complete_item,
+    complete_run_file,
+    complete_runbook,
+    progress,
+    project,
+    resolve_format,
+    style,
+    warn,
+)
 
-_RUN = click.argument("runs", nargs=-1, type=click.Path(dir_okay=False, path_type=str))
+_RUN = click.argument("runs", nargs=-1, type=click.Path(dir_okay=False, path_type=str),
+                      shell_complete=complete_run_file)
 
 
 @click.command("new-run")
-@click.argument("runbook")
+@click.argument("runbook", shell_complete=complete_runbook)
 @click.option("--release", "-r", required=True, help="Release name, e.g. v2.4.0 (letters, digits, . _ + -).")
 @click.option("--date", "-d", "day", metavar="YYYY-MM-DD", help="Deployment date [default: today].")
 @click.option("--lead", "-l", help="Who leads the release [default: git user.name].")
@@ -262,7 +272,7 @@ def summary_cmd(base: str, head: str | None, output: str | None) -> None:
 
 
 @click.command("upgrade")
-@click.argument("run", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("run", type=click.Path(dir_okay=False, path_type=str), shell_complete=complete_run_file)
 @click.option("--dry-run", "-n", is_flag=True, help="Print the diff; change nothing.")
 def upgrade_cmd(run: str, dry_run: bool) -> None:
     """Move an in-flight run onto the current template version.
@@ -295,8 +305,8 @@ def upgrade_cmd(run: str, dry_run: bool) -> None:
 
 
 @click.command("tick")
-@click.argument("run", type=click.Path(dir_okay=False, path_type=str))
-@click.argument("items", nargs=-1, required=True)
+@click.argument("run", type=click.Path(dir_okay=False, path_type=str), shell_complete=complete_run_file)
+@click.argument("items", nargs=-1, required=True, shell_complete=complete_item)
 @click.option("--undo", is_flag=True, help="Untick instead (and remove a skip's strike-through).")
 @click.option("--skip", metavar="REASON", help="Mark not applicable: strike the text, add 'n/a: REASON'.")
 def tick_cmd(run: str, items: tuple[str, ...], undo: bool, skip: str | None) -> None:
