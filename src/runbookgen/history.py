@@ -1399,11 +1399,11 @@ def _signoff_checks(relpath: str, model: Runbook, signoffs: list[SignOff], rh: R
         if named is not None and not _identity_matches(named[1], so.ticked, mapping):
             c = so.ticked.commit
             hint = ("" if _norm(named[1]) in mapping else
-                    "; if that is the same person, map the name to their git identity "
-                    "under 'signers:' in the runbook's front matter")
+                    "; if that is the same person, map the name to their git identities under "
+                    "'signers:' in the runbook's front matter or the runbookgen options in mkdocs.yml")
             out.append(Finding(relpath, so.line, "warning", "signoff-identity",
-                               f"sign-off '{named[0]}' names {named[1]}, but it was ticked in "
-                               f"commit {c.short} by {c.author} <{c.email}>{hint}"))
+                               f"the {named[0]} sign-off names {named[1]}, but commit {c.short} that "
+                               f"ticked it is by {c.author} <{c.email}>{hint}"))
     return out
 
 
