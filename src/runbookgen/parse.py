@@ -570,12 +570,11 @@ class _Builder:
         rb.metadata = {**rb.metadata, **{k: v for k, v in fm.items() if k != "kinds"}}
         overrides = self._kind_overrides()
         _assign_kinds(rb.stages, None, overrides)
-        unused = set(overrides) - {k for k, v in overrides.items() if v[2]}
+        unused = [v[1] for v in overrides.values() if not v[2]]
         if unused:
-            key = sorted(unused)[0]
             raise RunbookgenError(
-                f"front matter 'kinds' names '{overrides[key][1]}', but no section has that title or id",
-                self.path, rb.front_matter_lines.get("kinds"))
+                f"front matter 'kinds' names '{unused[0]}', but no section has that title or id",
+                self.path, self._kinds_entry_line(unused[0]))
 
     def _kind_overrides(self) -> dict[str, list[Any]]:
         raw = self.rb.front_matter.get("kinds")
@@ -590,9 +589,20 @@ class _Builder:
             if kind not in KINDS:
                 raise RunbookgenError(
                     f"front matter 'kinds': '{kind}' for '{name}' is not one of {', '.join(KINDS)}",
-                    self.path, line)
+                    self.path, self._kinds_entry_line(str(name)))
             out[str(name).strip().lower()] = [kind, str(name), False]
         return out
+
+    def _kinds_entry_line(self, name: str) -> int | None:
+        """1-based line of ``name:`` under front matter ``kinds`` (else of ``kinds`` itself)."""
+        start = self.rb.front_matter_lines.get("kinds")
+        if start is None:
+            return None
+        entry = re.compile(rf"""^\s+(?:{re.escape(name)}|"{re.escape(name)}"|'{re.escape(name)}')\s*:""")
+        for n in range(start, self.rb.body_line - 1):
+            if entry.match(self.lines[n]):
+                return n + 1
+        return start
 
 
 def _indent_columns(line: str) -> int:
@@ -763,6 +773,7 @@ def parse_front_matter(raw: str, path: str | None) -> tuple[dict[str, Any], dict
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    _check_flow_depth(raw, path)
     yaml = YAML(typ="safe", pure=True)
     try:
         data = yaml.load(raw) if raw.strip() else {}
@@ -773,6 +784,8 @@ def parse_front_matter(raw: str, path: str | None) -> tuple[dict[str, Any], dict
         raise RunbookgenError(f"invalid front matter YAML: {problem}", path, line) from None
     except (YAMLError, ValueError, TypeError) as exc:
         raise RunbookgenError(f"invalid front matter YAML: {exc}", path, 2) from None
+    except RecursionError:
+        raise RunbookgenError("invalid front matter YAML: nested too deeply", path, 2) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -784,6 +797,28 @@ def parse_front_matter(raw: str, path: str | None) -> tuple[dict[str, Any], dict
         if m and m.group(1) not in lines:
             lines[m.group(1)] = n + 2
     return {str(k): v for k, v in data.items()}, lines
+
+
+_MAX_FLOW_DEPTH = 64
+
+
+def _check_flow_depth(raw: str, path: str | None) -> None:
+    """Refuse ``[[[[…]]]]`` before YAML sees it: ruamel's time grows with the square of the
+    depth (5,000 levels take about a minute). Counts brackets even inside quotes, so the
+    limit is generous; no real front matter comes near it."""
+    if raw.count("[") + raw.count("{") <= _MAX_FLOW_DEPTH:
+        return
+    depth = 0
+    for n, line in enumerate(raw.split("\n")):
+        for ch in line:
+            if ch in "[{":
+                depth += 1
+                if depth > _MAX_FLOW_DEPTH:
+                    raise RunbookgenError(
+                        f"invalid front matter YAML: nested too deeply (more than {_MAX_FLOW_DEPTH} "
+                        "levels of [ ] or { })", path, n + 2)
+            elif ch in "]}" and depth:
+                depth -= 1
 
 
 def _check_size(data: Any, path: str | None) -> None:
