@@ -21,10 +21,12 @@ import posixpath
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from . import badges
+from . import stats as stats_mod
 from .errors import RunbookgenError
 from .model import Choice, Field, Item, Prose, Runbook, Section
 from .safehtml import block, inline, plain, text, title_text
@@ -61,6 +63,7 @@ class SiteOptions:
     directory_urls: bool = True
     recent: int = 10                # runs listed under "recent outcomes" on the home page
     site_name: str = "Runbooks"
+    repo_url: str | None = None     # a GitHub URL turns pull request numbers into links
 
 
 def page_url(src_uri: str, directory_urls: bool = True) -> str:
@@ -124,10 +127,21 @@ def edit_base(repo_url: str | None, edit_uri: str | None, docs_dir: str) -> str 
 # ---------------------------------------------------------------------------- history extension point
 @dataclass(frozen=True)
 class Tick:
-    """One tick of an item: who and when (both plain strings, escaped on output)."""
+    """One tick of an item: who and when (plain strings, escaped on output).
+
+    The optional fields come from git: ``iso`` (machine-readable time for ``<time>``),
+    ``detail`` (email, commit and message, shown on hover), ``pr``/``pr_url`` and ``verb``
+    (``ticked`` or ``skipped``).
+    """
 
     who: str
     when: str
+    iso: str = ""
+    detail: str = ""
+    pr: int | None = None
+    pr_url: str | None = None
+    commit_url: str | None = None
+    verb: str = "ticked"
 
 
 class RunHistory(Protocol):
@@ -138,6 +152,87 @@ class RunHistory(Protocol):
     def duration(self, section_id: str) -> float | None:
         """Actual minutes spent in a section/phase, when known."""
         ...
+
+
+def fmt_time(dt: datetime) -> str:
+    """A commit time as the site shows it: in UTC, to the minute (one zone for everyone
+    who ticked, so the timeline reads in order)."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def fmt_minutes(minutes: float) -> str:
+    """``25 min``, ``1 h 10 min`` (whole minutes: commit times are to the second, ticks not)."""
+    m = round(minutes)
+    if m < 60:
+        return f"{m} min"
+    h, rest = divmod(m, 60)
+    return f"{h} h {rest} min" if rest else f"{h} h"
+
+
+def fmt_estimate(lo: int, hi: int) -> str:
+    return f"{lo}–{hi} min" if lo != hi else f"{lo} min"
+
+
+def github_base(repo_url: str | None) -> str | None:
+    """``https://github.com/owner/repo`` when ``repo_url`` is a GitHub repository, else None
+    (pull request numbers only become links where the URL scheme is known)."""
+    if not repo_url:
+        return None
+    from urllib.parse import urlsplit
+
+    u = urlsplit(repo_url.strip())
+    parts = [p for p in u.path.split("/") if p]
+    if u.scheme not in ("http", "https") or u.hostname not in ("github.com", "www.github.com") \
+            or len(parts) < 2:
+        return None
+    name = parts[1][:-4] if parts[1].endswith(".git") else parts[1]
+    return f"https://github.com/{parts[0]}/{name}"
+
+
+class GitRunHistory:
+    """A :class:`RunHistory` backed by git: the run's :class:`runbookgen.history.Timeline`.
+
+    Besides ticks and durations it answers what only git knows: whether a phase ran over
+    its estimate, how long a wait step really lasted, and why history is missing.
+    """
+
+    def __init__(self, tl: Any, rh: Any, github: str | None = None) -> None:
+        self.timeline = tl
+        self.available: bool = tl.available
+        self.reason: str | None = tl.reason
+        self.incomplete: bool = bool(getattr(rh, "incomplete", False))
+        self.uncommitted: bool = bool(getattr(rh, "uncommitted", False))
+        self.github = github
+        self._sections = {s.id: s for s in tl.sections}
+        self._waits = {w.item: w for w in tl.waits}
+
+    def tick(self, ev: Any) -> Tick:
+        c = ev.commit
+        detail = f"{c.author} <{c.email}>, commit {c.short}: {c.subject}"
+        if c.committer != c.author:
+            detail += f" (committed by {c.committer})"
+        return Tick(c.author, fmt_time(ev.time), ev.time.isoformat(), detail, c.pr,
+                    f"{self.github}/pull/{c.pr}" if self.github and c.pr else None,
+                    f"{self.github}/commit/{c.sha}" if self.github else None,
+                    "skipped" if ev.kind == "skipped" else "ticked")
+
+    def ticks(self, item_id: str) -> list[Tick]:
+        ev = self.timeline.items.get(item_id)
+        if ev is None or ev.kind not in ("ticked", "skipped"):
+            return []
+        return [self.tick(ev)]
+
+    def duration(self, section_id: str) -> float | None:
+        s = self._sections.get(section_id)
+        d = s.duration if s is not None else None
+        return d.total_seconds() / 60 if d is not None else None
+
+    def over(self, section_id: str) -> bool:
+        s = self._sections.get(section_id)
+        return bool(s is not None and s.over)
+
+    def wait(self, item_id: str) -> Any:
+        return self._waits.get(item_id)
 
 
 # ---------------------------------------------------------------------------- the site's data
@@ -178,6 +273,13 @@ class RunEntry:
     errors: list[str] = field(default_factory=list)
     body: str = ""
     toc: list[dict[str, Any]] = field(default_factory=list)
+    # for statistics across runs (stats.RunLike); durations only with git history
+    skipped_ids: list[str] = field(default_factory=list)
+    triggered_ids: list[str] = field(default_factory=list)
+    minutes: float | None = None                  # first tick → last tick
+    phase_minutes: dict[str, float] = field(default_factory=dict)
+    first_tick: str = ""                          # ISO 8601, "" without history
+    last_tick: str = ""
 
     @property
     def slug(self) -> str:
@@ -220,6 +322,16 @@ class RunbookEntry:
 HistoryFor = Callable[[str], "RunHistory | None"]
 
 
+def history_key(git_history: Any, relpath: str) -> tuple[Any, ...]:
+    """What a run page's history depends on: a ``serve`` rebuild reuses the page while
+    this is unchanged (a new commit elsewhere does not re-render every run)."""
+    if git_history is None:
+        return ()
+    rh = git_history.for_run(relpath)
+    last = rh.events[-1].commit.sha if rh.events else None
+    return (rh.available, rh.reason, len(rh.events), last, rh.uncommitted, rh.incomplete)
+
+
 class Site:
     """Everything the pages show: runbooks, runs (newest first) and broken run files."""
 
@@ -229,13 +341,14 @@ class Site:
         self.runbooks: dict[str, RunbookEntry] = {}
         self.runs: list[RunEntry] = []
         self.template_errors: list[str] = []
+        self.git_history: Any = None
 
     # ------------------------------------------------------------------ loading
     @classmethod
     def load(cls, project: Any, options: SiteOptions,
              on_progress: Callable[[int, int], None] | None = None,
              history_for: HistoryFor | None = None, workers: int = 1,
-             cache: dict[Any, RunEntry] | None = None) -> Site:
+             cache: dict[Any, RunEntry] | None = None, git_history: Any = None) -> Site:
         """Parse templates and every run record; a bad run file becomes a broken entry.
 
         Parsing is most of a large build, so with ``workers`` > 1 run files are read by
@@ -243,8 +356,13 @@ class Site:
         ``cache`` (kept by the caller across ``serve`` rebuilds) reuses the entry of every
         run file whose size and mtime, templates and options are unchanged; it is not
         used together with ``history_for`` (history changes without the file changing).
+
+        ``git_history`` (a :class:`runbookgen.history.History`, loaded once per build) adds
+        the timeline to run pages and durations to the statistics; cached entries are
+        reused only while their run's history is unchanged.
         """
         site = cls(project, options)
+        site.git_history = git_history
         labels: set[str] = set()
         for name in project.runbook_names:
             try:
@@ -286,7 +404,8 @@ class Site:
         templates = tuple((name, stat(self.project.template_path(name)))
                           for name in self.project.runbook_names)
         context = (templates, tuple(sorted(vars(self.options).items())))
-        return [(str(p), stat(p), context) for p in files]
+        hist = self.git_history
+        return [(str(p), stat(p), context, history_key(hist, self.project.rel(p))) for p in files]
 
     def _load_cached(self, files: list[Path], cache: dict[Any, RunEntry],
                      workers: int) -> list[RunEntry]:
@@ -368,10 +487,29 @@ class Site:
         entry.triggered = [plain(i.text) for i in prog.triggered]
         entry.stages = [StageBar(sp.section.id, plain(sp.section.title), sp.tree.done, sp.tree.total,
                                  sp.tree.skipped, sp.counted, sp.depth) for sp in prog.sections()]
+        entry.skipped_ids = [i.id for i in record.model.items() if i.skipped]
+        entry.triggered_ids = [i.id for i in prog.triggered]
         history = history_for(entry.relpath) if history_for is not None else None
+        if history is None and self.git_history is not None:
+            history = self._git_run_history(entry, record)
         entry.body = self._run_body(entry, record.model, history)
         entry.toc = toc_tokens(record.model)
         return entry
+
+    def _git_run_history(self, entry: RunEntry, record: Any) -> GitRunHistory:
+        from .history import timeline
+
+        rh = self.git_history.for_run(entry.relpath)
+        tl = timeline(record, rh)
+        gh = GitRunHistory(tl, rh, github_base(self.options.repo_url))
+        if tl.start is not None and tl.end is not None:
+            entry.first_tick, entry.last_tick = tl.start.isoformat(), tl.end.isoformat()
+            entry.minutes = (tl.end - tl.start).total_seconds() / 60
+        for sec in tl.sections:
+            d = sec.duration
+            if sec.estimate is not None and d is not None:
+                entry.phase_minutes[sec.id] = d.total_seconds() / 60
+        return gh
 
     # ------------------------------------------------------------------ queries
     @property
@@ -476,6 +614,8 @@ class Site:
             out.append(progress_bar(bar.percent, bar.title, label, "stage" if bar.counted else "off",
                                     depth=bar.depth, anchor=anchor_id(bar.id)))
         out.append("</aside>")
+        if isinstance(history, GitRunHistory):
+            out.append(timeline_html(history))
         out.append('<article class="rbg-checklist" data-search-exclude>')
         out.append(render_checklist(model, run=True, exclude_headings=True, history=history))
         out.append("</article>")
@@ -516,18 +656,49 @@ class Site:
         outcomes = Counter(r.status or "unknown" for r in runs)
         finished = [r for r in runs if r.finished]
         avg = sum(r.percent for r in runs) / len(runs)
+        st = self.stats(rb)
         out.append('<h2 id="runs">Runs</h2>')
         out.append('<dl class="rbg-summary">'
                    f"<dt>Runs</dt><dd>{len(runs)}</dd>"
                    f"<dt>Finished</dt><dd>{len(finished)}</dd>"
                    "<dt>Outcomes</dt><dd>" + ", ".join(
                        f"{esc(STATUS_LABELS.get(k, k))}: {v}" for k, v in sorted(outcomes.items())) + "</dd>"
+                   f"<dt>Success rate</dt><dd>{success_text(st)}</dd>"
+                   f"<dt>Median duration</dt><dd>{median_text(st)}</dd>"
+                   f"<dt>Last exercised</dt><dd>{self._last_exercised(st, links)}</dd>"
                    f"<dt>Average progress</dt><dd>{avg:.0f}%</dd></dl>")
-        out.append(run_table(runs[: self.options.recent], links, show_runbook=False))
+        out.append(stats_html(st, runs))
+        out.append('<h2 id="recent-runs">Recent runs</h2>')
+        out.append(run_table(runs[: self.options.recent], links, show_runbook=False,
+                             durations=self.durations()))
         if len(runs) > self.options.recent:
             out.append(f'<p><a href="{esc(links.page(self.options.history_page))}">All {len(runs)} runs'
                        "</a></p>")
         return "\n".join(out)
+
+    def stats(self, rb: RunbookEntry) -> stats_mod.Stats:
+        """Statistics over a runbook's runs (item texts and phases from its template)."""
+        labels = {i.id: plain(i.text) for i in rb.model.items()}
+        return stats_mod.compute(rb.runs, stats_mod.phases_of(rb.model), labels)
+
+    def durations(self) -> dict[str, float] | None:
+        """Run relpath → minutes, first to last tick; None without git history (no column)."""
+        if self.git_history is None or not getattr(self.git_history, "available", False):
+            return None
+        return {r.relpath: r.minutes for r in self.runs if r.minutes is not None}
+
+    def _last_exercised(self, st: stats_mod.Stats, links: Links) -> str:
+        if st.last_relpath is None:
+            return "never"
+        run = next((r for r in self.runs if r.relpath == st.last_relpath), None)
+        name = esc(st.last_release or st.last_date or "")
+        if run is not None:
+            name = f'<a href="{esc(links.page(run.src_uri))}">{name}</a>'
+        tick = ""
+        if st.last_tick:
+            tick = f', last tick <time datetime="{esc(st.last_tick)}">' \
+                   f"{esc(fmt_time(datetime.fromisoformat(st.last_tick)))}</time>"
+        return f"{esc(st.last_date or '')} ({name}{tick})"
 
     # ------------------------------------------------------------------ home page
     def home_page(self, links: Links, title: str | None = None) -> str:
@@ -588,14 +759,36 @@ class Site:
         out = ["<h1>History</h1>",
                f"<p>{len(self.runs)} runs of {len(self.runbooks)} runbook(s). "
                "Click a column heading to sort.</p>"]
+        if durations is None:
+            durations = self.durations()
         if self.runs:
             out.append('<h2 id="outcomes">Outcomes over time</h2>')
             out.append(outcome_chart(self.runs))
+            out.append(self._runbook_summary(links))
             out.append('<h2 id="runs">Runs</h2>')
             out.append(run_table(self.runs, links, durations=durations, sortable=True))
         else:
             out.append("<p>No runs yet.</p>")
         return "\n".join(out)
+
+
+    def _runbook_summary(self, links: Links) -> str:
+        """Per runbook: runs, success rate, median duration, last exercised; then each
+        runbook's phase durations against estimates and its most skipped/triggered items."""
+        rows, details = [], []
+        for rb in self.runbooks.values():
+            st = self.stats(rb)
+            rows.append(f'<tr><td><a href="{esc(links.page(rb.src_uri))}">{esc(plain(rb.title))}</a></td>'
+                        f"<td>{st.runs}</td><td>{success_text(st)}</td><td>{median_text(st)}</td>"
+                        f"<td>{self._last_exercised(st, links)}</td></tr>")
+            if st.runs:
+                details.append(f'<h3 id="stats-{esc(rb.name)}">{esc(plain(rb.title))}</h3>'
+                               + stats_html(st, rb.runs, chart=False, level=4))
+        return ('<h2 id="statistics">Statistics by runbook</h2>'
+                '<table class="rbg-table rbg-runbook-stats"><thead><tr><th scope="col">Runbook</th>'
+                '<th scope="col">Runs</th><th scope="col">Success rate</th>'
+                '<th scope="col">Median duration</th><th scope="col">Last exercised</th></tr></thead>'
+                "<tbody>" + "".join(rows) + "</tbody></table>" + "".join(details))
 
 
 PARALLEL_CHUNK = 8
@@ -705,6 +898,72 @@ def outcome_chart(runs: Iterable[RunEntry], months: int = 24) -> str:
     return '<figure class="rbg-figure">' + "".join(parts) + f"<figcaption>{legend}</figcaption></figure>"
 
 
+def success_text(st: stats_mod.Stats) -> str:
+    if st.success_rate is None:
+        return "no finished runs"
+    return f"{st.success_rate * 100:.0f}% ({st.outcomes.get('success', 0)} of {st.finished} finished)"
+
+
+def median_text(st: stats_mod.Stats) -> str:
+    if st.median_minutes is None:
+        return "unknown (no finished run with history)"
+    n = st.timed_runs
+    return f"{fmt_minutes(st.median_minutes)} (median of {n} finished run{'s' if n != 1 else ''})"
+
+
+def stats_html(st: stats_mod.Stats, runs: Sequence[RunEntry], *, chart: bool = True,
+               level: int = 3) -> str:
+    """Charts and lists of a runbook's statistics: outcomes per month, phase durations
+    against estimates (HTML bars), most skipped items and most triggered criteria."""
+    h = f"h{level}"
+    out = []
+    if chart:
+        out.append(f'<{h} id="outcomes">Outcomes over time</{h}>')
+        out.append(outcome_chart(runs))
+    timed = [p for p in st.phases if p.median is not None]
+    if st.phases:
+        out.append(f"<{h}>Phase durations against estimates</{h}>")
+    if st.phases and not timed:
+        out.append("<p>No durations yet: they come from git history (first to last tick of "
+                   "each phase in finished runs).</p>")
+    elif timed:
+        scale = max(max(p.phase.max, p.median or 0) for p in st.phases) * 1.1 or 1
+        rows = []
+        for p in st.phases:
+            est = fmt_estimate(p.phase.min, p.phase.max)
+            if p.median is None:
+                rows.append(f"<tr><td>{inline(p.phase.title)}</td><td>{est}</td><td>—</td><td></td>"
+                            "<td></td></tr>")
+                continue
+            flag = ' <span class="rbg-tag rbg-tag-over">over</span>' if p.median_over else ""
+            lo, hi, med = (100 * p.phase.min / scale, 100 * p.phase.max / scale,
+                           100 * min(p.median, scale) / scale)
+            over_cls = " rbg-over" if p.median_over else ""
+            bar = (f'<span class="rbg-range" role="img" aria-label="estimate {est}, median '
+                   f'{fmt_minutes(p.median)}"><span class="rbg-range-est" style="left:{lo:.1f}%;'
+                   f'width:{max(hi - lo, 0.5):.1f}%"></span><span class="rbg-range-med{over_cls}" '
+                   f'style="width:{med:.1f}%"></span></span>')
+            rows.append(f'<tr data-phase="{esc(p.phase.id)}"{" data-over" if p.median_over else ""}>'
+                        f"<td>{inline(p.phase.title)}</td><td>{est}</td>"
+                        f"<td>{fmt_minutes(p.median)}{flag}</td><td>{p.over} of {p.runs}</td>"
+                        f"<td>{bar}</td></tr>")
+        out.append('<table class="rbg-table rbg-phase-stats"><thead><tr><th scope="col">Phase</th>'
+                   '<th scope="col">Estimate</th><th scope="col">Median</th>'
+                   '<th scope="col">Runs over</th><th scope="col">Median against estimate</th>'
+                   "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+    for title, items, none in (("Most often skipped", st.skipped, "Nothing skipped so far."),
+                               ("Rollback criteria most often triggered", st.triggered,
+                                "No rollback criterion triggered so far.")):
+        out.append(f"<{h}>{title}</{h}>")
+        if items:
+            out.append('<ol class="rbg-ranked">' + "".join(
+                f'<li><span class="rbg-text">{esc(c.text)}</span> — {c.count} of {st.runs} runs</li>'
+                for c in items) + "</ol>")
+        else:
+            out.append(f"<p>{none}</p>")
+    return "\n".join(out)
+
+
 def stage_table(model: Runbook) -> str:
     """Stages with kind, estimate and item counts (the runbook page's overview)."""
     rows = []
@@ -795,7 +1054,12 @@ class _Checklist:
             if self.history is not None:
                 actual = self.history.duration(sec.id)
                 if actual is not None:
-                    bits.append(f"actual: {actual:.0f} min")
+                    over = getattr(self.history, "over", None)
+                    if over is not None and over(sec.id):
+                        bits.append(f'<span class="rbg-over">actual: {actual:.0f} min, over the '
+                                    "estimate</span>")
+                    else:
+                        bits.append(f"actual: {actual:.0f} min")
         if sec.timing:
             bits.append(f"When: {esc(sec.timing)}")
         if bits:
@@ -840,10 +1104,17 @@ class _Checklist:
             if state == "triggered":
                 out.append(' <span class="rbg-tag rbg-tag-triggered">happened</span>')
             if self.history is not None:
-                ticks = self.history.ticks(item.id)
+                ticks = [t for t in self.history.ticks(item.id)
+                         if (t.verb == "skipped") == item.skipped and (item.checked or not t.iso)]
                 if ticks:
-                    out.append('<span class="rbg-ticks">' + "; ".join(
-                        f"ticked by {esc(t.who)} at {esc(t.when)}" for t in ticks) + "</span>")
+                    out.append('<span class="rbg-ticks">' + "; ".join(tick_html(t) for t in ticks)
+                               + "</span>")
+                wait = getattr(self.history, "wait", None)
+                w = wait(item.id) if wait is not None else None
+                if w is not None and w.short and w.waited is not None:
+                    out.append(f' <span class="rbg-tag rbg-tag-short" title="{esc(wait_text(w))}">'
+                               f"waited {fmt_minutes(w.waited.total_seconds() / 60)} of "
+                               f"{fmt_minutes(w.minutes)}</span>")
             for note in item.notes:
                 out.append(f'<div class="rbg-note">{block(note.text)}</div>')
             if item.children:
@@ -877,6 +1148,93 @@ class _Checklist:
             value = inline(f.value) if f.filled else '<span class="rbg-blank">—</span>'
             rows.append(f"<dt>{inline(f.name)}</dt><dd>{value}</dd>")
         self.out.append('<dl class="rbg-fields">' + "".join(rows) + "</dl>")
+
+
+def tick_html(t: Tick) -> str:
+    """"ticked by WHO at WHEN (#PR)": visible text, with the email, commit and message on
+    hover (``title``), and the time machine-readable in ``<time>`` — no script needed."""
+    if not t.iso:
+        return f"{esc(t.verb)} by {esc(t.who)} at {esc(t.when)}"
+    when = f'<time datetime="{esc(t.iso)}" title="{esc(t.detail)}">{esc(t.when)}</time>'
+    if t.commit_url:
+        when = f'<a href="{esc(t.commit_url)}">{when}</a>'
+    pr = ""
+    if t.pr is not None:
+        pr = (f' (<a href="{esc(t.pr_url)}">#{t.pr}</a>)' if t.pr_url else f" (#{t.pr})")
+    return (f'<span class="rbg-tick">{esc(t.verb)} by <span class="rbg-who" title="{esc(t.detail)}">'
+            f"{esc(t.who)}</span> at {when}{pr}</span>")
+
+
+def wait_text(w: Any) -> str:
+    waited = w.waited.total_seconds() / 60 if w.waited is not None else 0
+    return (f"the next step was ticked {fmt_minutes(waited)} after the step before the wait; "
+            f"the wait is {fmt_minutes(w.minutes)}")
+
+
+def timeline_html(h: GitRunHistory) -> str:
+    """The run page's timeline: stages and phases with first/last tick and duration against
+    the estimate, wait steps cut short, sign-offs — or why history is unavailable."""
+    out = ['<aside class="rbg-timeline" data-search-exclude>',
+           '<h2 id="timeline" data-search-exclude>Timeline</h2>']
+    if not h.available:
+        out.append(f'<p class="rbg-history-off" data-history="unavailable">History unavailable: '
+                   f"{esc(h.reason or 'unknown reason')}. Who ticked what and when comes from git "
+                   "(see the documentation on history).</p></aside>")
+        return "".join(out)
+    tl = h.timeline
+    if h.incomplete:
+        out.append('<p class="rbg-history-warn" data-history="incomplete"><strong>History is '
+                   "incomplete:</strong> the site was built from a shallow clone, so the oldest "
+                   "ticks are missing. Fetch the whole history (<code>fetch-depth: 0</code> for "
+                   "<code>actions/checkout</code>).</p>")
+    if h.uncommitted:
+        out.append('<p class="rbg-history-warn" data-history="uncommitted">The run file has '
+                   "changes that are not committed yet; they have no author or time.</p>")
+    if tl.start is None or tl.end is None:
+        out.append('<p data-history="empty">No ticks committed yet.</p></aside>')
+        return "".join(out)
+    out.append(f'<p class="rbg-span">First tick <time datetime="{esc(tl.start.isoformat())}">'
+               f"{esc(fmt_time(tl.start))}</time>, last tick <time "
+               f'datetime="{esc(tl.end.isoformat())}">{esc(fmt_time(tl.end))}</time> '
+               f"({fmt_minutes((tl.end - tl.start).total_seconds() / 60)}).</p>")
+    rows = []
+    for sec in tl.sections:
+        if sec.depth > 1 or (sec.first is None and sec.estimate is None):
+            continue
+        first = (f'<time datetime="{esc(sec.first.isoformat())}">{esc(fmt_time(sec.first))}</time>'
+                 if sec.first else "")
+        last = (f'<time datetime="{esc(sec.last.isoformat())}">{esc(fmt_time(sec.last))}</time>'
+                if sec.last else "")
+        took = fmt_minutes(sec.duration.total_seconds() / 60) if sec.duration is not None else ""
+        est = fmt_estimate(sec.estimate.min, sec.estimate.max) if sec.estimate else ""
+        flag = ' <span class="rbg-tag rbg-tag-over">over estimate</span>' if sec.over else ""
+        rows.append(f'<tr data-section="{esc(sec.id)}" class="rbg-depth-{sec.depth}"'
+                    f'{" data-over" if sec.over else ""}><td><a href="#{anchor_id(sec.id)}">'
+                    f"{inline(sec.title)}</a></td><td>{first}</td><td>{last}</td>"
+                    f"<td>{took}{flag}</td><td>{est}</td></tr>")
+    out.append('<table class="rbg-table rbg-phases"><thead><tr><th scope="col">Stage / section</th>'
+               '<th scope="col">First tick</th><th scope="col">Last tick</th>'
+               '<th scope="col">Took</th><th scope="col">Estimate</th></tr></thead><tbody>'
+               + "".join(rows) + "</tbody></table>")
+    short = [w for w in tl.waits if w.short]
+    if short:
+        out.append('<p class="rbg-waits-title"><strong>Waits cut short</strong></p><ul class="rbg-waits">'
+                   + "".join(f'<li data-item="{esc(w.item)}"><a href="#i-{esc(w.item.replace("/", "--"))}">'
+                             f"{inline(w.text)}</a>: {esc(wait_text(w))} "
+                             '<span class="rbg-tag rbg-tag-short">too soon</span></li>' for w in short)
+                   + "</ul>")
+    signed = [so for so in tl.signoffs if so.done or so.ticked]
+    if signed:
+        rows = []
+        for so in signed:
+            values = ", ".join(f"{k}: {v}" for k, v in so.fields.items() if v)
+            who = tick_html(h.tick(so.ticked)) if so.ticked else "not committed"
+            rows.append(f'<tr data-item="{esc(so.item)}"><td>{esc(values or so.text)}</td>'
+                        f"<td>{who}</td></tr>")
+        out.append('<table class="rbg-table rbg-signoffs"><thead><tr><th scope="col">Sign-off</th>'
+                   '<th scope="col">Signed</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
+    out.append("</aside>")
+    return "".join(out)
 
 
 def _field_html(f: Field) -> str:

@@ -26,3 +26,8 @@ class RunbookgenConfig(Config):
     """How many runs the home and runbook pages list before linking to the history page."""
     workers = c.Type(int, default=0)
     """Processes that read run files in ``mkdocs build``: 0 = one per CPU (at most 4), 1 = none."""
+    history = c.Type(bool, default=True)
+    """Show who ticked what and when, and durations, from git history (off: no git is read)."""
+    signers = c.Type(dict, default={})
+    """Names in sign-off fields → git identities (emails or names) allowed to sign as them,
+    e.g. ``Jane Doe: [jane@example.com]``; ``check`` warns when another identity signs."""

@@ -38,6 +38,20 @@ from .config import RunbookgenConfig
 
 log = logging.getLogger("mkdocs.plugins.runbookgen")
 
+
+def _notice_logger() -> logging.Logger:
+    """Warnings that must not fail ``--strict`` (MkDocs counts the ``mkdocs`` logger only)."""
+    logger = logging.getLogger("runbookgen.site")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+    return logger
+
+
+notice = _notice_logger()
+
 HOME_MARKER = "<!-- runbookgen:home -->"
 ASSETS = ("runbookgen.css", "runbookgen.js")
 ASSET_DIR = "assets/runbookgen"
@@ -97,6 +111,7 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
             directory_urls=config.use_directory_urls,
             recent=self.config.recent_runs,
             site_name=config.site_name,
+            repo_url=config.repo_url,
         )
         hook = type(self).progress_hook
         # Worker processes only for one-off builds: `serve` runs a server thread, and
@@ -105,8 +120,10 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
             self.config.workers or default_workers())
         # `serve` keeps parsed runs between rebuilds; a one-off build needs no cache.
         cache = self._cache if getattr(self, "command", "build") == "serve" else None
+        git_history = self._history() if self.config.history else None
         self.site = site = Site.load(self.project, opts, workers=workers, cache=cache,
-                                     on_progress=(lambda n, t: hook("runs", n, t)) if hook else None)
+                                     on_progress=(lambda n, t: hook("runs", n, t)) if hook else None,
+                                     git_history=git_history)
         for err in site.template_errors:
             log.warning("runbook template %s", err)
         self.pages, self.runs, self._rendered, self._deferred = {}, {}, 0, {}
@@ -144,6 +161,22 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
             data = package_files("runbookgen.site").joinpath("assets", name).read_bytes()
             files.append(File.generated(config, f"{ASSET_DIR}/{name}", content=data))
         return files
+
+    def _history(self) -> Any:
+        """Git history of every run, once per build (cached by HEAD across ``serve`` rebuilds).
+
+        A shallow clone is reported on the ``runbookgen`` logger, outside MkDocs' own: it is
+        printed as a warning but not counted by ``--strict`` — the site is right, only the
+        history is short, and that is how CI checks out by default (see docs/history.md).
+        """
+        from ..history import load_history
+
+        hist = load_history(self.project)
+        if not hist.available:
+            log.info("runbookgen: run history unavailable: %s", hist.reason)
+        for message in hist.warnings:
+            notice.warning("runbookgen: %s", message)
+        return hist
 
     # ------------------------------------------------------------------ pages
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,
