@@ -497,9 +497,14 @@ class Site:
         return entry
 
     def _git_run_history(self, entry: RunEntry, record: Any) -> GitRunHistory:
+        from .history import RunHistory as GitHistoryOfRun
         from .history import timeline
 
         rh = self.git_history.for_run(entry.relpath)
+        if not rh.available and getattr(self.git_history, "shallow", False):
+            # a shallow clone may hold none of a run's commits: say so, not "never committed"
+            rh = GitHistoryOfRun(rh.path, False, "the site was built from a shallow clone that holds "
+                                 "none of this run's commits", incomplete=True)
         tl = timeline(record, rh)
         gh = GitRunHistory(tl, rh, github_base(self.options.repo_url))
         if tl.start is not None and tl.end is not None:
@@ -1176,17 +1181,17 @@ def timeline_html(h: GitRunHistory) -> str:
     the estimate, wait steps cut short, sign-offs — or why history is unavailable."""
     out = ['<aside class="rbg-timeline" data-search-exclude>',
            '<h2 id="timeline" data-search-exclude>Timeline</h2>']
+    if h.incomplete:
+        out.append('<p class="rbg-history-warn" data-history="incomplete"><strong>History is '
+                   "incomplete:</strong> the site was built from a shallow clone, so the oldest "
+                   "ticks are missing. Fetch the whole history (<code>fetch-depth: 0</code> for "
+                   "<code>actions/checkout</code>).</p>")
     if not h.available:
         out.append(f'<p class="rbg-history-off" data-history="unavailable">History unavailable: '
                    f"{esc(h.reason or 'unknown reason')}. Who ticked what and when comes from git "
                    "(see the documentation on history).</p></aside>")
         return "".join(out)
     tl = h.timeline
-    if h.incomplete:
-        out.append('<p class="rbg-history-warn" data-history="incomplete"><strong>History is '
-                   "incomplete:</strong> the site was built from a shallow clone, so the oldest "
-                   "ticks are missing. Fetch the whole history (<code>fetch-depth: 0</code> for "
-                   "<code>actions/checkout</code>).</p>")
     if h.uncommitted:
         out.append('<p class="rbg-history-warn" data-history="uncommitted">The run file has '
                    "changes that are not committed yet; they have no author or time.</p>")
