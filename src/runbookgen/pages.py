@@ -140,7 +140,7 @@ class Tick:
     detail: str = ""
     pr: int | None = None
     pr_url: str | None = None
-    commit_url: str | None = None
+    commit_url: str | None = None   # not rendered (size: one per ticked item); for callers
     verb: str = "ticked"
 
 
@@ -205,6 +205,18 @@ class GitRunHistory:
         self.github = github
         self._sections = {s.id: s for s in tl.sections}
         self._waits = {w.item: w for w in tl.waits}
+        self._html: dict[tuple[str, str], str] = {}  # one commit ticks many items: render once
+
+    def tick_html(self, item_id: str, skipped: bool) -> str:
+        """The rendered tick of an item ("" when its state is not from a tick or skip)."""
+        ev = self.timeline.items.get(item_id)
+        if ev is None or ev.kind != ("skipped" if skipped else "ticked"):
+            return ""
+        key = (ev.commit.sha, ev.kind)
+        html = self._html.get(key)
+        if html is None:
+            html = self._html[key] = tick_html(self.tick(ev))
+        return html
 
     def tick(self, ev: Any) -> Tick:
         c = ev.commit
@@ -213,8 +225,7 @@ class GitRunHistory:
             detail += f" (committed by {c.committer})"
         return Tick(c.author, fmt_time(ev.time), ev.time.isoformat(), detail, c.pr,
                     f"{self.github}/pull/{c.pr}" if self.github and c.pr else None,
-                    f"{self.github}/commit/{c.sha}" if self.github else None,
-                    "skipped" if ev.kind == "skipped" else "ticked")
+                    None, "skipped" if ev.kind == "skipped" else "ticked")
 
     def ticks(self, item_id: str) -> list[Tick]:
         ev = self.timeline.items.get(item_id)
@@ -1109,11 +1120,12 @@ class _Checklist:
             if state == "triggered":
                 out.append(' <span class="rbg-tag rbg-tag-triggered">happened</span>')
             if self.history is not None:
-                ticks = [t for t in self.history.ticks(item.id)
-                         if (t.verb == "skipped") == item.skipped and (item.checked or not t.iso)]
-                if ticks:
-                    out.append('<span class="rbg-ticks">' + "; ".join(tick_html(t) for t in ticks)
-                               + "</span>")
+                if isinstance(self.history, GitRunHistory):
+                    html = self.history.tick_html(item.id, item.skipped) if item.checked else ""
+                else:
+                    html = "; ".join(tick_html(t) for t in self.history.ticks(item.id))
+                if html:
+                    out.append(f'<span class="rbg-ticks">{html}</span>')
                 wait = getattr(self.history, "wait", None)
                 w = wait(item.id) if wait is not None else None
                 if w is not None and w.short and w.waited is not None:
@@ -1157,17 +1169,15 @@ class _Checklist:
 
 def tick_html(t: Tick) -> str:
     """"ticked by WHO at WHEN (#PR)": visible text, with the email, commit and message on
-    hover (``title``), and the time machine-readable in ``<time>`` — no script needed."""
+    hover (``title``), and the time machine-readable in ``<time>`` — no script needed.
+    Kept short: a run page holds one per ticked item."""
     if not t.iso:
         return f"{esc(t.verb)} by {esc(t.who)} at {esc(t.when)}"
     when = f'<time datetime="{esc(t.iso)}" title="{esc(t.detail)}">{esc(t.when)}</time>'
-    if t.commit_url:
-        when = f'<a href="{esc(t.commit_url)}">{when}</a>'
     pr = ""
     if t.pr is not None:
         pr = (f' (<a href="{esc(t.pr_url)}">#{t.pr}</a>)' if t.pr_url else f" (#{t.pr})")
-    return (f'<span class="rbg-tick">{esc(t.verb)} by <span class="rbg-who" title="{esc(t.detail)}">'
-            f"{esc(t.who)}</span> at {when}{pr}</span>")
+    return f'{esc(t.verb)} by <b class="rbg-who">{esc(t.who)}</b> at {when}{pr}'
 
 
 def wait_text(w: Any) -> str:
