@@ -159,3 +159,66 @@ def test_payloads_are_shown_as_text(payload_site: Path) -> None:
     assert "&lt;script&gt;alert(101)&lt;/script&gt;" in html
     first = (payload_site / "runs/production-deployment/2026-01-01-payload/index.html").read_text()
     assert "&lt;script&gt;alert(101)&lt;/script&gt;" in first  # front matter value, escaped
+
+
+# ---------------------------------------------------------------- git history is untrusted too
+GIT_PAYLOADS = [*[p for p in PAYLOADS if "\n" not in p][:12], "<img src=x onerror=alert(1)>",
+                '" onmouseover="alert(133)', "Mallory</time><script>alert(134)</script>"]
+
+
+def git_payload_repo(root: Path) -> Path:
+    """A repository whose commit authors, emails and messages are the payloads, each
+    ticking one box of one run (so every payload reaches a tick, a timeline or a sign-off)."""
+    import os
+    import subprocess
+
+    from conftest import GIT_ENV
+
+    def git(*args: str, n: int = 0, who: str = "Setup", email: str = "setup@example.com") -> None:
+        stamp = f"2026-12-01T09:{n:02d}:00+00:00"
+        env = {**os.environ, **GIT_ENV, "GIT_AUTHOR_NAME": who, "GIT_COMMITTER_NAME": who,
+               "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_EMAIL": email,
+               "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+        proc = subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+
+    run = write_run(root, "2026-12-01-v9.md", "---\nrunbook: production-deployment\n"
+                    "template_version: 2.0.0\ntemplate_digest: sha256:0\nrelease: v9\n"
+                    "date: 2026-12-01\nlead: '@eve'\nstatus: in-progress\n---\n", seed_body())
+    git("init", "-q", "-b", "main")
+    git("add", "runs", "content", "mkdocs.yml")
+    git("commit", "-q", "-m", "start")
+    for n, p in enumerate(GIT_PAYLOADS, 1):
+        text = run.read_text(encoding="utf-8")
+        if n == len(GIT_PAYLOADS):  # the last one signs off
+            text = text.replace("- [ ] Engineering Manager: _________________ Date: _______",
+                                "- [x] Engineering Manager: Jane Date: 2026-12-01", 1)
+        else:
+            text = text.replace("- [ ] ", "- [x] ", 1)
+        run.write_text(text, encoding="utf-8")
+        git("commit", "-q", "-am", f"{p} (#{n})", n=n, who=p, email=f'm{n}@example.com" onclick="alert({n})')
+    return run
+
+
+@pytest.fixture(scope="module")
+def git_payload_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = make_repo(tmp_path_factory.mktemp("xssgit") / "repo")
+    git_payload_repo(root)
+    proc = mkdocs_build(root)
+    assert proc.returncode == 0, proc.stderr
+    return root / "site"
+
+
+def test_git_authors_emails_and_messages_are_inert(git_payload_site: Path) -> None:
+    problems: list[str] = []
+    for path in sorted(git_payload_site.rglob("*.html")):
+        where = str(path.relative_to(git_payload_site))
+        problems += live_markup(parse_html(path.read_text(encoding="utf-8")), where)
+    assert problems == []
+    html = (git_payload_site / "runs/production-deployment/2026-12-01-v9/index.html").read_text()
+    assert html.count('class="rbg-ticks"') == len(GIT_PAYLOADS)  # every payload commit is shown
+    # shown as text (git drops < and > and leading quotes from names; the rest is escaped)
+    assert '<b class="rbg-who">img src=x onerror=alert(1)</b>' in html
+    assert '<b class="rbg-who">onmouseover=&#34;alert(133)</b>' in html
+    assert '&lt;m13@example.com&#34; onclick=&#34;alert(13)&gt;' in html  # the email, in a title
+    assert "&lt;script&gt;alert(101)&lt;/script&gt; (#1)" in html  # the message, in a title
