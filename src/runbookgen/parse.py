@@ -119,17 +119,28 @@ def _follow_cmark_laziness(md: Any) -> None:
             stack.pop()
 
     block.tokenize = tracked_tokenize
-    for rule in list(block.ruler.__rules__):
-        if "paragraph" in rule.alt:
-            block.ruler.at(rule.name, _lazy_guard(rule.fn), {"alt": list(rule.alt)})
+    # Guard only the "paragraph" terminator chain (paragraph and setext heading ask it
+    # whether a line ends the paragraph); the main chain keeps markdown-it's own rules.
+    ruler = block.ruler
+    plain_rules = ruler.getRules
+    memo: list[Any] = [None, None]
+
+    def get_rules(chain: str = "") -> list[Any]:
+        rules = plain_rules(chain)
+        if chain != "paragraph":
+            return rules
+        if memo[0] is not rules:
+            memo[:] = [rules, [_lazy_guard(fn) for fn in rules]]
+        return memo[1]
+
+    ruler.getRules = get_rules
 
 
 def _lazy_guard(fn: Any) -> Any:
     def guarded(state: Any, start: int, end: int, silent: bool) -> bool:
-        if silent and state.parentType == "paragraph":
-            col = state.sCount[start]
-            if 4 <= col < state.blkIndent and _lazy_in_cmark(state.env.get(_INDENTS, ()), col):
-                return False
+        col = state.sCount[start]
+        if 4 <= col < state.blkIndent and _lazy_in_cmark(state.env.get(_INDENTS, ()), col):
+            return False
         return fn(state, start, end, silent)
     return guarded
 

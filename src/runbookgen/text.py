@@ -12,8 +12,13 @@ _TAG = re.compile(r"<[^>]*>")
 _WORDS = re.compile(r"[a-z0-9]+")
 
 
+_MARKUP_CHARS = frozenset("[<*_~`")
+
+
 def strip_markup(text: str) -> str:
     """Inline Markdown reduced to its visible words (links keep their text)."""
+    if _MARKUP_CHARS.isdisjoint(text):  # most item texts: skip three regex passes
+        return text.strip()
     text = _LINK.sub(r"\1", text)
     text = _TAG.sub("", text)
     return _MARKS.sub("", text).strip()

@@ -1,0 +1,164 @@
+"""Benchmark: building the runbook model vs markdown-it-py's own tokenizing.
+
+In one process, interleaved rounds (the variant order rotates every round), on the
+user's runbook and on a generated checklist of about 5 MB (the runbook repeated, stage
+titles made unique, about 94,000 tasks):
+
+* ``mdit``   — ``MarkdownIt("commonmark", {"tasklists": True}).parse(text)``: the full
+  markdown-it-py parse (block *and* inline rules), the reference of the target;
+* ``block``  — the same preset with the inline rule disabled: block tokens only, which
+  is all the model needs (item text is kept as inline *source*);
+* ``tokens`` — runbookgen's own markdown-it instance (block only, plus tables,
+  strikethrough, front matter and the cmark-gfm laziness guards) via ``_tokenize``;
+* ``model``  — ``runbookgen.loads(text)``: tokens plus the model (sections, items,
+  ids, kinds, fields).
+
+Prints medians, min–max and the median of the per-round ratios ``model/mdit`` (target
+≤ 1.5) and ``model/block``; then tracemalloc peaks of ``loads`` at 1, 2.5 and 5 MB to
+show memory grows linearly. Usage::
+
+    .venv/bin/python benchmarks/bench_parse.py [--rounds 15] [--big-rounds 5] [--size-mb 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+import runbookgen
+from runbookgen.parse import _protect_task_text, _tokenize
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "content" / "production-deployment.md"
+
+
+def big_checklist(seed: str, megabytes: float) -> str:
+    """The seed repeated until ``megabytes``; stage titles numbered so ids stay distinct."""
+    target = int(megabytes * 1_000_000)
+    parts, size, n = [seed], len(seed.encode()), 1
+    while size < target:
+        copy = seed.replace("# Production Deployment Checklist", f"# Copy {n}", 1)
+        copy = copy.replace("\n## ", f"\n## Copy {n}: ")
+        parts.append(copy)
+        size += len(copy.encode())
+        n += 1
+    return "".join(parts)
+
+
+def variants(text: str) -> dict[str, Callable[[], object]]:
+    from markdown_it import MarkdownIt
+
+    full = MarkdownIt("commonmark", {"tasklists": True})
+    block = MarkdownIt("commonmark", {"tasklists": True}).disable("inline")
+    return {
+        "mdit": lambda: full.parse(text),
+        "block": lambda: block.parse(text),
+        "tokens": lambda: _tokenize(_protect_task_text(text)[0]),
+        "model": lambda: runbookgen.loads(text),
+    }
+
+
+def calibrate(fn: Callable[[], object], target_s: float) -> int:
+    """Loops per sample so that one sample takes about ``target_s`` (at least 1)."""
+    fn()
+    t0 = time.perf_counter()
+    fn()
+    one = time.perf_counter() - t0
+    return max(1, round(target_s / max(one, 1e-9)))
+
+
+def measure(text: str, rounds: int, sample_s: float) -> dict[str, list[float]]:
+    fns = variants(text)
+    loops = {k: calibrate(fn, sample_s) for k, fn in fns.items()}
+    samples: dict[str, list[float]] = {k: [] for k in fns}
+    keys = list(fns)
+    for r in range(rounds):
+        for k in keys[r % len(keys):] + keys[:r % len(keys)]:
+            fn, n = fns[k], loops[k]
+            gc.collect()
+            t0 = time.perf_counter()
+            for _ in range(n):
+                fn()
+            samples[k].append((time.perf_counter() - t0) / n)
+    return samples
+
+
+def ratio(samples: dict[str, list[float]], a: str, b: str) -> float:
+    """Median of per-round ratios: both variants ran within the same round."""
+    return statistics.median(x / y for x, y in zip(samples[a], samples[b], strict=True))
+
+
+def report(name: str, nbytes: int, samples: dict[str, list[float]]) -> list[str]:
+    rows = []
+    for k, v in samples.items():
+        med = statistics.median(v)
+        unit, scale = ("ms", 1e3) if med < 10 else ("s", 1)
+        rows.append(f"| {name} | {k} | {med * scale:,.2f} {unit} | {min(v) * scale:,.2f}–"
+                    f"{max(v) * scale:,.2f} | {nbytes / med / 1e6:.2f} | "
+                    f"{ratio(samples, k, 'mdit'):.2f}× |")
+    return rows
+
+
+def peak_mib(fn: Callable[[], object]) -> float:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        result = fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    del result
+    return peak / 2**20
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rounds", type=int, default=15, help="rounds on the seed (default 15)")
+    ap.add_argument("--big-rounds", type=int, default=5, help="rounds on the big file (default 5)")
+    ap.add_argument("--size-mb", type=float, default=5.0, help="size of the big file (default 5)")
+    ap.add_argument("--no-memory", action="store_true", help="skip the tracemalloc series")
+    args = ap.parse_args()
+
+    seed = SEED.read_text(encoding="utf-8")
+    big = big_checklist(seed, args.size_mb)
+    print(f"seed: {len(seed.encode()):,} bytes, {sum(1 for _ in runbookgen.loads(seed).items())} tasks; "
+          f"big: {len(big.encode()):,} bytes, {sum(1 for _ in runbookgen.loads(big).items()):,} tasks")
+    print(f"python {sys.version.split()[0]}; rounds: seed {args.rounds}, big {args.big_rounds}\n")
+
+    small = measure(seed, args.rounds, 0.2)
+    large = measure(big, args.big_rounds, 0.0)
+    print("| input | variant | median | min–max | MB/s | ÷ mdit (per-round median) |")
+    print("|---|---|---:|---|---:|---:|")
+    for line in report("seed", len(seed.encode()), small) + report(
+            f"{len(big.encode()) / 1e6:.1f} MB", len(big.encode()), large):
+        print(line)
+    print()
+    for name, s in (("seed", small), ("big", large)):
+        print(f"{name}: model/mdit {ratio(s, 'model', 'mdit'):.2f}× (target ≤ 1.5), "
+              f"model/block {ratio(s, 'model', 'block'):.2f}×, "
+              f"model/tokens {ratio(s, 'model', 'tokens'):.2f}×, "
+              f"tokens/block {ratio(s, 'tokens', 'block'):.2f}×")
+
+    if args.no_memory:
+        return
+    print("\n| input MB | loads peak MiB | per input MB | mdit parse peak MiB | per input MB |")
+    print("|---:|---:|---:|---:|---:|")
+    from markdown_it import MarkdownIt
+
+    full = MarkdownIt("commonmark", {"tasklists": True})
+    for mb in (1.0, 2.5, 5.0):
+        text = big_checklist(seed, mb)
+        size = len(text.encode()) / 1e6
+        ours = peak_mib(lambda text=text: runbookgen.loads(text))
+        theirs = peak_mib(lambda text=text: full.parse(text))
+        print(f"| {size:.2f} | {ours:,.0f} | {ours / size:.0f} | {theirs:,.0f} | {theirs / size:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
