@@ -29,13 +29,14 @@ from test_site_support import (
     tick,
     write_run,
 )
-from test_xss import PAYLOADS, payload_run
+from test_xss import GIT_PAYLOADS, PAYLOADS, git_payload_repo, payload_run
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path(os.environ.get("RUNBOOKGEN_CHROMIUM", "/usr/bin/chromium"))
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 RUN = "runs/production-deployment/2026-12-01-v2.4.0/"
+GIT_RUN = "runs/production-deployment/2026-12-01-v9/"  # ticked in commits by payload authors
 ARTIFACTS = ROOT / "artifacts"
 # Offline: no repo_url (Material would fetch repository facts from api.github.com and log a
 # console error without network); edit links come from the plugin's edit_base instead.
@@ -80,6 +81,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for n, p in enumerate(PAYLOADS, 1):
         name, text = payload_run(n, p)
         (root / "runs" / "production-deployment" / name).write_text(text, encoding="utf-8")
+    git_payload_repo(root)  # a git repository: run pages get their timeline
     proc = mkdocs_build(root)
     assert proc.returncode == 0, proc.stderr
 
@@ -171,7 +173,7 @@ def test_search_by_release_reaches_the_run_page(page: Any, base_url: str) -> Non
 def test_history_page_sorts_and_draws_chart(page: Any, base_url: str) -> None:
     page.goto(base_url + "history/")
     rows = page.locator("table.rbg-sortable tbody tr")
-    assert rows.count() == 2 + len(PAYLOADS)
+    assert rows.count() == 3 + len(PAYLOADS)
     assert page.locator("svg.rbg-chart rect").count() >= 1
     header = page.locator("table.rbg-sortable th", has_text="Release")
     header.click()
@@ -186,6 +188,7 @@ def test_history_page_sorts_and_draws_chart(page: Any, base_url: str) -> None:
 def test_no_dialog_on_payload_pages(page: Any, base_url: str) -> None:
     urls = ["", "history/", "production-deployment/"]
     urls += [f"runs/production-deployment/2026-01-{n:02d}-payload/" for n in range(1, len(PAYLOADS) + 1)]
+    urls.append(GIT_RUN)
     for url in urls:
         page.goto(base_url + url)
         page.wait_for_load_state("load")
@@ -196,6 +199,26 @@ def test_no_dialog_on_payload_pages(page: Any, base_url: str) -> None:
     page.wait_for_timeout(500)
     assert page.watch.dialogs == []
     assert [e for e in page.watch.errors if "alert" in e] == []
+
+
+def test_timeline_and_ticks_are_visible(page: Any, base_url: str) -> None:
+    page.goto(base_url + GIT_RUN)
+    timeline = page.locator("aside.rbg-timeline")
+    assert timeline.is_visible()
+    assert "First tick 2026-12-01 09:01 UTC" in timeline.inner_text()
+    ticks = page.locator("li[data-state=done] > .rbg-ticks")
+    assert ticks.count() == len(GIT_PAYLOADS)
+    first = ticks.first
+    assert first.is_visible() and first.bounding_box()["height"] > 0
+    assert re.fullmatch(r"ticked by .+ at 2026-12-01 09:01 UTC \(#1\)", first.inner_text().strip())
+    time = first.locator("time")
+    assert time.get_attribute("datetime") == "2026-12-01T09:01:00+00:00"
+    assert "m1@example.com" in (time.get_attribute("title") or "")
+    time.hover()  # the title shows on hover; nothing may run
+    signed = page.locator("table.rbg-signoffs td").nth(1)
+    assert signed.inner_text().startswith("ticked by Mallory")
+    assert page.locator("#timeline").is_visible()
+    assert page.watch.errors == [] and page.watch.dialogs == []
 
 
 @pytest.mark.parametrize(("require", "outcome"), [("", "skipped"), ("1", "error")])
