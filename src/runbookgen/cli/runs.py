@@ -275,7 +275,7 @@ def summary_cmd(base: str, head: str | None, output: str | None) -> None:
 @click.argument("run", type=click.Path(dir_okay=False, path_type=str), shell_complete=complete_run_file)
 @click.option("--dry-run", "-n", is_flag=True, help="Print the diff; change nothing.")
 def upgrade_cmd(run: str, dry_run: bool) -> None:
-    """Move an in-flight run onto the current template version.
+    """Move the run record RUN onto the current version of its template.
 
     Every tick, skip mark, field value and note is carried over by item id; items
     the new template dropped are kept in an "Upgrade notes" section at the end,
@@ -310,7 +310,7 @@ def upgrade_cmd(run: str, dry_run: bool) -> None:
 @click.option("--undo", is_flag=True, help="Untick instead (and remove a skip's strike-through).")
 @click.option("--skip", metavar="REASON", help="Mark not applicable: strike the text, add 'n/a: REASON'.")
 def tick_cmd(run: str, items: tuple[str, ...], undo: bool, skip: str | None) -> None:
-    """Tick, untick or skip items of a run record from the terminal.
+    """Tick, untick or skip items of the run record RUN from the terminal.
 
     ITEMS are item ids (see 'runbookgen parse RUN') or the start of an item's text,
     unique within the run. Only the checkbox character changes (or the
