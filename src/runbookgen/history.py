@@ -584,13 +584,11 @@ class _Builder:
             # holds 64 KiB): git's diffing and Python's parsing use both cores at once.
             blocks: queue.SimpleQueue[bytes] = queue.SimpleQueue()
             stdout = proc.stdout
-            fd = stdout.fileno()
-            _grow_pipe(fd)
+            _grow_pipe(stdout.fileno())
 
             def pump() -> None:
-                # os.read returns what is there (one syscall, one GIL hand-over per read)
                 try:
-                    while block := os.read(fd, 1 << 20):
+                    while block := stdout.read(1 << 20):
                         blocks.put(block)
                 finally:
                     blocks.put(b"")
