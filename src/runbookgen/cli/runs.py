@@ -275,9 +275,9 @@ def summary_cmd(base: str, head: str | None, output: str | None) -> None:
 @click.argument("run", type=click.Path(dir_okay=False, path_type=str), shell_complete=complete_run_file)
 @click.option("--dry-run", "-n", is_flag=True, help="Print the diff; change nothing.")
 def upgrade_cmd(run: str, dry_run: bool) -> None:
-    """Move the run record RUN onto the current version of its template.
+    """Move a run record onto the current template version.
 
-    Every tick, skip mark, field value and note is carried over by item id; items
+    RUN is an in-flight run record. Every tick, skip mark, field value and note is carried over by item id; items
     the new template dropped are kept in an "Upgrade notes" section at the end,
     never silently lost. The file is replaced atomically.
 
@@ -310,9 +310,9 @@ def upgrade_cmd(run: str, dry_run: bool) -> None:
 @click.option("--undo", is_flag=True, help="Untick instead (and remove a skip's strike-through).")
 @click.option("--skip", metavar="REASON", help="Mark not applicable: strike the text, add 'n/a: REASON'.")
 def tick_cmd(run: str, items: tuple[str, ...], undo: bool, skip: str | None) -> None:
-    """Tick, untick or skip items of the run record RUN from the terminal.
+    """Tick, untick or skip items of a run record from the terminal.
 
-    ITEMS are item ids (see 'runbookgen parse RUN') or the start of an item's text,
+    RUN is the run record; ITEMS are item ids (see 'runbookgen parse RUN') or the start of an item's text,
     unique within the run. Only the checkbox character changes (or the
     strike-through is added), so the edit merges like one made on GitHub.
 
