@@ -277,9 +277,10 @@ def summary_cmd(base: str, head: str | None, output: str | None) -> None:
 def upgrade_cmd(run: str, dry_run: bool) -> None:
     """Move a run record onto the current template version.
 
-    RUN is an in-flight run record. Every tick, skip mark, field value and note is carried over by item id; items
-    the new template dropped are kept in an "Upgrade notes" section at the end,
-    never silently lost. The file is replaced atomically.
+    RUN is an in-flight run record. Every tick, skip mark, field value and note
+    is carried over by item id; items the new template dropped are kept in an
+    "Upgrade notes" section at the end, never silently lost. The file is
+    replaced atomically.
 
     \b
     Examples:
@@ -312,9 +313,10 @@ def upgrade_cmd(run: str, dry_run: bool) -> None:
 def tick_cmd(run: str, items: tuple[str, ...], undo: bool, skip: str | None) -> None:
     """Tick, untick or skip items of a run record from the terminal.
 
-    RUN is the run record; ITEMS are item ids (see 'runbookgen parse RUN') or the start of an item's text,
-    unique within the run. Only the checkbox character changes (or the
-    strike-through is added), so the edit merges like one made on GitHub.
+    RUN is the run record; ITEMS are item ids (see 'runbookgen parse RUN') or
+    the start of an item's text, unique within the run. Only the checkbox
+    character changes (or the strike-through is added), so the edit merges like
+    one made on GitHub.
 
     \b
     Examples:
