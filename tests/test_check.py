@@ -305,3 +305,16 @@ def test_file_name_disagreeing_with_front_matter(repo: Path) -> None:
     [f] = _check(repo)
     assert (f.severity, f.code) == ("warning", "misplaced")
     assert "runs/production-deployment/2026-12-02-v2.4.0.md" in f.message
+
+
+def test_github_paths_are_relative_to_the_git_root(tmp_path: Path) -> None:
+    from runs_support import git
+
+    top = tmp_path / "top"
+    repo = make_repo(top / "ops" / "runbooks", use_git=False)
+    git(top, "init", "-q", "-b", "main")
+    path = _run(repo)
+    path.write_text(path.read_text().replace("- [ ] DNS records verified\n", ""))
+    res = run_cli("check", "--format", "github", cwd=repo)
+    assert res.returncode == 1
+    assert res.stdout.startswith(f"::error file=ops/runbooks/{RUN},line=")

@@ -455,13 +455,17 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def format_github(findings: list[Finding]) -> list[str]:
-    """Workflow commands, errors first; a closing count when GitHub will not show them all."""
+def format_github(findings: list[Finding], prefix: str = "") -> list[str]:
+    """Workflow commands, errors first; a closing count when GitHub will not show them all.
+
+    ``prefix`` is the project's directory inside the git repository: GitHub resolves
+    ``file=`` against the repository root, not the project root.
+    """
     lines = []
     errors = [f for f in findings if f.severity == "error"]
     warnings = [f for f in findings if f.severity != "error"]
     for f in (*errors, *warnings):
-        props = [f"file={escape_property(f.path)}"]
+        props = [f"file={escape_property(prefix + f.path)}"]
         if f.line:
             props.append(f"line={f.line}")
         props.append(f"title={escape_property('runbookgen ' + f.code)}")

@@ -227,7 +227,11 @@ def check_cmd(runs: tuple[str, ...], fmt: str, strict: bool) -> None:
         click.echo(json.dumps({"files": len(paths), "errors": errors, "warnings": warnings,
                                "findings": [f.to_dict() for f in findings]}, indent=2, ensure_ascii=False))
     elif fmt == "github":
-        for line in format_github(findings):
+        from runbookgen.gitutil import repo_root
+
+        top = repo_root(proj.root)
+        prefix = "" if top is None or top == proj.root else proj.root.relative_to(top).as_posix() + "/"
+        for line in format_github(findings, prefix):
             click.echo(line)
     else:
         for f in findings:
