@@ -265,3 +265,25 @@ def test_history_option_off_reads_no_git(repo: Repo, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     html = page(clone / "site", OPEN_URL)
     assert "rbg-timeline" not in html and "rbg-ticks" not in html
+
+
+def test_serve_cache_rerenders_only_runs_whose_history_changed(repo: Repo, tmp_path: Path) -> None:
+    from runbookgen.history import clear_cache, load_history
+    from runbookgen.pages import Site, SiteOptions
+    from runbookgen.project import Project
+
+    clone = Repo(_clone(repo, tmp_path / "serve"))
+    project = Project.from_root(clone.root)
+    cache: dict = {}
+    Site.load(project, SiteOptions(), cache=cache, git_history=load_history(project))
+    before = dict(cache)
+    again = Site.load(project, SiteOptions(), cache=cache, git_history=load_history(project))
+    assert cache == before and all(r.first_tick for r in again.runs)
+    clone.tick(OPEN, "Route 50% of traffic to new version")
+    clone.commit("50%", BOB, "2026-12-01T10:30")
+    clear_cache()
+    after = Site.load(project, SiteOptions(), cache=cache, git_history=load_history(project))
+    assert len(cache) == 2
+    assert {k[0] for k in cache if k not in before} == {str(clone.root / OPEN)}  # the other is reused
+    run = next(r for r in after.runs if r.relpath == OPEN)
+    assert run.last_tick == "2026-12-01T10:30:00+00:00" and run.minutes == 70.0
