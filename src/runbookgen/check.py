@@ -409,9 +409,11 @@ def _expected_template(rec: RunRecord, project: Project, tpl_text: str,
     return cache[key]
 
 
-def check_paths(paths: list[Path], project: Project, strict: bool = False,
+def check_paths(paths: Iterable[Path], project: Project, strict: bool = False,
                 extra: Iterable[Finding] = ()) -> list[Finding]:
-    """Load and check run files; a file that cannot be read is a finding, not a crash."""
+    """Load and check run files; a file that cannot be read is a finding, not a crash.
+
+    ``paths`` is iterated once (the CLI passes a progress bar)."""
     findings: list[Finding] = []
     cache: dict[Any, Any] = {}
     for p in paths:

@@ -220,7 +220,9 @@ def check_cmd(runs: tuple[str, ...], fmt: str, strict: bool) -> None:
     proj = project()
     paths = [Path(p) for p in runs] or proj.run_files()
     # sign-offs git contradicts (stale, signed by someone else); none without git history
-    findings = check_paths(paths, proj, strict=strict, extra=signoff_findings_for_paths(paths, proj))
+    extra = signoff_findings_for_paths(paths, proj)
+    with progress(paths, "Checking run records") as bar:
+        findings = check_paths(bar, proj, strict=strict, extra=extra)
     errors, warnings = counts(findings)
     fmt = resolve_format(fmt)
     if fmt == "json":
