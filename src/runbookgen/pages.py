@@ -448,13 +448,13 @@ class Site:
         _WORKER_STATE = (self, history_for)  # inherited by the forked workers
         # Git history is ~200,000 objects: frozen, the workers' collector never walks them,
         # so they are neither scanned again nor copied into each worker (copy-on-write).
+        # (Only one-off builds fork; the objects live until the process ends anyway.)
         gc.freeze()
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 yield from pool.imap(_load_in_worker, files, chunksize=PARALLEL_CHUNK)
         finally:
             _WORKER_STATE = None
-            gc.unfreeze()
 
     def _src_uri(self, path: Path) -> str:
         runs_root = self.project.runs_path

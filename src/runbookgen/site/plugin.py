@@ -169,9 +169,19 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         printed as a warning but not counted by ``--strict`` — the site is right, only the
         history is short, and that is how CI checks out by default (see docs/history.md).
         """
+        import gc
+
         from ..history import load_history
 
-        hist = load_history(self.project)
+        serve = getattr(self, "command", "build") == "serve"
+        # The on-disk cache pays off across serve rebuilds and local re-builds, not in a fresh
+        # CI checkout, where writing it would only cost time: use it when it is there.
+        cached = (Path(self.project.root) / ".cache" / "runbookgen" / "history.json").is_file()
+        hist = load_history(self.project, use_cache=serve or cached)
+        if not serve:
+            # ~200,000 long-lived objects: keep the collector from walking them for the rest
+            # of a one-off build (and from copying them into forked workers).
+            gc.freeze()
         if not hist.available:
             log.info("runbookgen: run history unavailable: %s", hist.reason)
         for message in hist.warnings:
