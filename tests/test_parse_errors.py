@@ -276,3 +276,21 @@ def test_two_hundred_levels_in_process_with_the_default_stack() -> None:
 def test_absurd_nesting_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
     path = write(tmp_path, "absurd.md", "> " * 20_000 + "x\n")
     assert_one_line_error(run_cli("parse", str(path)), path, None, "nested too deeply")
+
+
+def test_loads_leaves_the_garbage_collector_as_it_found_it() -> None:
+    """loads pauses the cyclic GC for speed; it must restore it, errors included."""
+    import gc
+
+    assert gc.isenabled()
+    runbookgen.loads("- [ ] a\n")
+    assert gc.isenabled()
+    with pytest.raises(runbookgen.RunbookgenError):
+        runbookgen.loads("---\nx: [\n---\n")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        runbookgen.loads("- [ ] a\n")
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
