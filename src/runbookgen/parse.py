@@ -238,13 +238,18 @@ def _tokenize(source: str) -> tuple[list[Any], frozenset[int]]:
     list item the box is put back.
     """
     md = _md()
-    if "[" not in source or not _EMPTY_TASK.search(source.replace("\r\n", "\n").replace("\r", "\n")):
+    if "[" not in source:
         return md.parse(source), frozenset()
-    source = source.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in source:  # markdown-it normalises line ends the same way
+        source = source.replace("\r\n", "\n").replace("\r", "\n")
+    if not _EMPTY_TASK.search(source):
+        return md.parse(source), frozenset()
     lines = source.split("\n")
     empty: set[int] = set()
+    line_no, pos = 0, 0
     for m in _EMPTY_TASK.finditer(source):
-        line_no = source.count("\n", 0, m.start())
+        line_no += source.count("\n", pos, m.start())
+        pos = m.start()
         content = _content_column(lines[line_no], 1)
         # the box must be the item's content (not indented code), and the blank line must
         # be too short to continue the item (a blank line of spaces can continue it)
