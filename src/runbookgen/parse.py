@@ -756,15 +756,15 @@ def parse_fields(text: str, known: re.Pattern[str] | None = None) -> tuple[list[
     replaced by values, so labels known from the template find them again.
     """
     spans: list[tuple[int, int, str]] = []
-    if _BLANK.search(text):
+    # Labels known from the template win: in a half-filled run line ("QA Lead: @erin
+    # Date: ____") the blank alone cannot tell where the value ends and the label starts.
+    if known is not None and known.match(text):
+        spans = [(m.start(), m.end(), m.group("label")) for m in known.finditer(text)]
+    if not spans and _BLANK.search(text):
         for m in _BLANK_LABEL.finditer(text):
             label = m.group("label").strip().strip("*").strip()
             colon = text.index(":", m.start("label") + len(m.group("label")))
             spans.append((m.start("label"), colon + 1, label))
-    if not spans and known is not None:
-        first = known.match(text)
-        if first:
-            spans = [(m.start(), m.end(), m.group("label")) for m in known.finditer(text)]
     if not spans:
         return [], ""
     fields = []
