@@ -150,3 +150,20 @@ def test_home_page_size_does_not_grow_with_runs(tmp_path: Path) -> None:
     html = site.home_page(Links(""))
     assert html.count("<tr>") == 2 + 1 + MAX_ACTIVE_ON_HOME  # 2 header rows, 1 runbook, the capped list
     assert "and 15 more" in html
+
+
+def test_progress_bars_skip_sections_without_boxes(tmp_path: Path) -> None:
+    """'Deployment Status' has fields but no boxes: a full 0/0 bar would read as done."""
+    root = make_repo(tmp_path / "repo")
+    body = seed_body().replace(
+        "- [ ] Put application in maintenance mode (if needed)",
+        "- [x] ~~Put application in maintenance mode (if needed)~~ n/a: online migration")
+    write_run(root, "2026-03-01-v1.md", front_matter("v1", "2026-03-01"), body)
+    site = Site.load(Project.from_root(root), SiteOptions(), workers=1)
+    bars = parse_html(site.runs[0].body).root.find_all(
+        lambda n: n.tag == "aside" and "rbg-stagebars" in n.attrs.get("class", ""))
+    assert len(bars) == 1
+    text = bars[0].text
+    assert "Pre-Deployment Approval" in text and "Success Criteria" in text
+    assert "Deployment Status" not in text
+    assert "Phase 1: Database Migration" in text  # one item skipped, five still counted

@@ -630,7 +630,7 @@ class Site:
         out.append(progress_bar(entry.percent, "Overall", f"{entry.done}/{entry.total}", entry.state,
                                 main=True))
         for bar in entry.stages:
-            if bar.depth > 1 or (not bar.counted and bar.total == 0):
+            if bar.depth > 1 or (bar.total == 0 and bar.skipped == 0):  # no boxes: no bar
                 continue
             label = f"{bar.done}/{bar.total}" if bar.counted else "not counted"
             out.append(progress_bar(bar.percent, bar.title, label, "stage" if bar.counted else "off",
