@@ -767,8 +767,9 @@ class Site:
             out.append("<ul>" + "".join(
                 f'<li><a href="{esc(links.page(r.src_uri))}">{esc(r.relpath)}</a>: '
                 f"{esc(r.errors[0])}</li>" for r in self.broken) + "</ul>")
-        out.append(f'<p><a href="{esc(links.page(self.options.history_page))}">History of all '
-                   f"{len(self.runs)} runs</a></p>")
+        count = len(self.runs)
+        label = "History of the one run" if count == 1 else f"History of all {count} runs"
+        out.append(f'<p><a href="{esc(links.page(self.options.history_page))}">{label}</a></p>')
         return "\n".join(out)
 
     # ------------------------------------------------------------------ history page
