@@ -134,7 +134,7 @@ def status_cmd(runs: tuple[str, ...], fmt: str) -> None:
         click.echo(f"No run records in {proj.runs_dir}/ yet; start one with "
                    "'runbookgen new-run RUNBOOK --release R'.")
     for exc in errors:
-        click.echo(style("error: ", fg="red", bold=True) + str(exc), err=True)
+        click.echo(style("Error: ", fg="red", bold=True) + str(exc), err=True)
     if errors:
         sys.exit(1)
 
