@@ -122,3 +122,12 @@ def test_upgrade_unknown_runbook(tmp_path: Path) -> None:
     path.write_text(path.read_text().replace("runbook: deploy", "runbook: gone"))
     res = run_cli("upgrade", RUN, cwd=repo)
     assert res.returncode == 1 and "has no template" in res.stderr
+
+
+def test_upgrade_of_a_template_says_it_is_not_a_run_record() -> None:
+    from conftest import ROOT, run_cli
+
+    result = run_cli("upgrade", "content/production-deployment.md", "--dry-run", cwd=ROOT)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "Error: content/production-deployment.md: not a run record: its front matter names no 'runbook'")

@@ -491,6 +491,8 @@ def upgrade(rec: Any, project: Project, dry_run: bool = False) -> Upgrade:
     from .tick import _BOX, _text_end, split_lines
     from .tick import apply as tick_apply
 
+    if not rec.runbook:
+        raise RunbookgenError("not a run record: its front matter names no 'runbook'", rec.relpath)
     if rec.template is None:
         raise RunbookgenError(f"runbook {rec.runbook!r} has no template in {project.content_dir}/",
                               rec.relpath, rec.key_line("runbook"))
