@@ -161,18 +161,24 @@ def _lazy_in_cmark(indents: Any, col: int) -> bool:
 
 def load(path: str | os.PathLike[str], *, field_labels: frozenset[str] | None = None) -> Runbook:
     """Parse a Markdown file; errors name the file (and line) instead of raising tracebacks."""
-    p = Path(path)
+    return loads(read_text(path), path=os.fspath(path), field_labels=field_labels)
+
+
+def read_text(path: str | os.PathLike[str], shown: str | os.PathLike[str] | None = None,
+              what: str = "a Markdown file", missing: str = "no such file") -> str:
+    """A file's UTF-8 text, or a one-line error naming ``shown`` (default: the path)."""
+    name = path if shown is None else shown
     try:
-        data = p.read_bytes()
+        data = Path(path).read_bytes()
     except FileNotFoundError:
-        raise RunbookgenError("no such file", p) from None
+        raise RunbookgenError(missing, name) from None
     except IsADirectoryError:
-        raise RunbookgenError("is a directory, not a Markdown file", p) from None
+        raise RunbookgenError(f"is a directory, not {what}", name) from None
     except PermissionError:
-        raise RunbookgenError("permission denied", p) from None
+        raise RunbookgenError("permission denied", name) from None
     except OSError as exc:
-        raise RunbookgenError(exc.strerror or str(exc), p) from None
-    return loads(decode(data, p), path=os.fspath(path), field_labels=field_labels)
+        raise RunbookgenError(exc.strerror or str(exc), name) from None
+    return decode(data, name)
 
 
 def decode(data: bytes, path: str | os.PathLike[str] | None = None) -> str:

@@ -14,7 +14,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import RunbookgenError
 from .model import Runbook
 from .project import Project
 
@@ -94,20 +93,12 @@ def digest(text: str) -> str:
 
 def load_run(path: str | os.PathLike[str], project: Project) -> RunRecord:
     """Parse a run record. Raises RunbookgenError only when the file cannot be read or parsed."""
-    from .parse import decode, loads
+    from .parse import loads, read_text
 
-    p = Path(path)
-    full = project.inside(p, "run record")
+    full = project.inside(Path(path), "run record")
     rel = project.rel(full)
-    try:
-        data = full.read_bytes()
-    except FileNotFoundError:
-        raise RunbookgenError("no such run record", rel) from None
-    except IsADirectoryError:
-        raise RunbookgenError("is a directory, not a run record", rel) from None
-    except OSError as exc:
-        raise RunbookgenError(exc.strerror or str(exc), rel) from None
-    model = loads(decode(data, rel), path=rel, field_labels=project.field_labels)
+    text = read_text(full, rel, what="a run record", missing="no such run record")
+    model = loads(text, path=rel, field_labels=project.field_labels)
     name = model.front_matter.get("runbook")
     template = project.template(name) if isinstance(name, str) and name else None
     return RunRecord(path=full, relpath=rel, model=model, template=template)
