@@ -98,7 +98,7 @@ def test_init_on_a_file_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_failure_part_way_removes_what_was_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = 0
-    real = starter._atomic_create
+    real = starter.write_new
 
     def flaky(target: Path, text: str) -> None:
         nonlocal calls
@@ -107,7 +107,7 @@ def test_failure_part_way_removes_what_was_written(tmp_path: Path, monkeypatch: 
             raise OSError(28, "No space left on device")
         real(target, text)
 
-    monkeypatch.setattr(starter, "_atomic_create", flaky)
+    monkeypatch.setattr(starter, "write_new", flaky)
     with pytest.raises(OSError):
         starter.init_project(tmp_path / "new")
     assert _tree(tmp_path) == set()

@@ -207,11 +207,11 @@ def test_placeholders_filled_only_where_they_mean_the_run(tmp_path: Path) -> Non
 
 
 def test_write_new_never_replaces(tmp_path: Path) -> None:
-    from runbookgen.scaffold import write_new
+    from runbookgen.files import write_new
 
     target = tmp_path / "runs" / "a.md"
     write_new(target, "first\n")
-    with pytest.raises(RunbookgenError, match="never overwrites"):
+    with pytest.raises(RunbookgenError, match="refusing to overwrite"):
         write_new(target, "second\n")
     assert target.read_text() == "first\n"
     assert sorted(p.name for p in target.parent.iterdir()) == ["a.md"]

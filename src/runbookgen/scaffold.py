@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RunbookgenError
+from .files import write_new, write_replace
 from .gitutil import GitError, git, repo_root
 from .project import Project
 
@@ -228,55 +229,6 @@ def render_run(project: Project, runbook: str, release: str, day: Date, lead: st
     return f"---\n{fm}---\n" + render_body(body.lstrip("\r\n"), values)
 
 
-# ---------------------------------------------------------------------------- files
-def _temp_beside(path: Path) -> tuple[int, Path]:
-    """An exclusively created temporary file next to ``path`` (same file system: atomic moves)."""
-    for n in range(100):
-        tmp = path.parent / f".{path.name}.{os.getpid()}-{n}.runbookgen-tmp"
-        try:
-            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), tmp
-        except FileExistsError:
-            continue
-    raise RunbookgenError("cannot create a temporary file", path.parent)
-
-
-def write_new(path: Path, text: str) -> None:
-    """Create ``path`` with ``text`` atomically; refuse (untouched) when it already exists."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _temp_beside(path)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.link(tmp, path)  # atomic and never replaces an existing file
-        except FileExistsError:
-            raise RunbookgenError("run record already exists; new-run never overwrites",
-                                  path) from None
-        except OSError:
-            # File systems without hard links: exclusive create, then write.
-            with open(path, "x", encoding="utf-8", newline="") as out:
-                out.write(text)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def write_replace(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` atomically, keeping its permissions."""
-    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
-    fd, tmp = _temp_beside(path)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.chmod(mode)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def run_path(project: Project, runbook: str, release: str, day: Date) -> Path:
     return project.runs_path / runbook / f"{day.isoformat()}-{release}.md"
 
@@ -347,7 +299,7 @@ def new_run(project: Project, runbook: str, release: str, *, day: Date | None = 
     elif push:
         raise RunbookgenError("--push needs a git repository", rel)
     text = render_run(project, runbook, release, day, lead)
-    write_new(path, text)
+    write_new(path, text, "run record already exists; new-run never overwrites")
     if root is None:
         return result
     gitpath = path.relative_to(root).as_posix()

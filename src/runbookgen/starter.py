@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import RunbookgenError
+from .files import write_new
 
 #: The runbook that ``init`` writes and ``new-runbook`` copies.
 EXAMPLE_RUNBOOK = "content/example-deployment.md"
@@ -108,7 +108,7 @@ def write_files(root: Path, contents: dict[str, str]) -> Scaffold:
                 if not parent.exists():
                     parent.mkdir()
                     created_dirs.append(parent)
-            _atomic_create(target, text)
+            write_new(target, text)
             made.written.append(rel)
     except BaseException:
         for rel in made.written:
@@ -118,28 +118,6 @@ def write_files(root: Path, contents: dict[str, str]) -> Scaffold:
                 d.rmdir()
         raise
     return made
-
-
-def _atomic_create(target: Path, text: str) -> None:
-    """Create ``target`` with ``text`` in one step; fail if it appeared meanwhile."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        Path(tmp).chmod(0o666 & ~umask)
-        # link() fails when the target exists, unlike rename(): no race with a writer.
-        try:
-            os.link(tmp, target)
-        except FileExistsError:
-            raise RunbookgenError("refusing to overwrite existing file", target) from None
-        except OSError:  # file systems without hard links
-            if target.exists():
-                raise RunbookgenError("refusing to overwrite existing file", target) from None
-            Path(tmp).replace(target)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 def init_project(directory: str | os.PathLike[str], site_name: str | None = None) -> Scaffold:

@@ -145,7 +145,7 @@ def _unstrike(lines: list[str], item: Item, m: re.Match[str]) -> list[str]:
 def tick_file(path: Path, relpath: str, model: Runbook, queries: list[str], *, undo: bool = False,
               skip: str | None = None) -> list[Change]:
     """Apply ``tick`` to a run file on disk, atomically."""
-    from .scaffold import write_replace
+    from .files import write_replace
 
     data = path.read_bytes()
     text = data.decode("utf-8")  # a BOM stays a leading U+FEFF and is written back as it was
