@@ -374,7 +374,6 @@ class Site:
         """
         site = cls(project, options)
         site.git_history = git_history
-        labels: set[str] = set()
         for name in project.runbook_names:
             try:
                 model = project.template(name)
@@ -384,11 +383,6 @@ class Site:
                 continue
             if model is not None:
                 site.runbooks[name] = RunbookEntry(name, f"{name}.md", model)
-                labels |= model.field_labels()
-        if site.template_errors and "field_labels" not in vars(project):
-            # Project.field_labels parses every template and would raise for the broken
-            # one while reading *each* run; use the labels of the templates that parse.
-            vars(project)["field_labels"] = frozenset(labels)
         files = project.run_files()
         if cache is not None and history_for is None:
             loaded = site._load_cached(files, cache, workers)
