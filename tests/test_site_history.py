@@ -287,3 +287,81 @@ def test_serve_cache_rerenders_only_runs_whose_history_changed(repo: Repo, tmp_p
     assert {k[0] for k in cache if k not in before} == {str(clone.root / OPEN)}  # the other is reused
     run = next(r for r in after.runs if r.relpath == OPEN)
     assert run.last_tick == "2026-12-01T10:30:00+00:00" and run.minutes == 70.0
+
+
+def _many_runs(repo: Repo, dest: Path, count: int) -> Repo:
+    """A clone with ``count`` more runs (enough for worker processes), ticked in commits."""
+    clone = Repo(_clone(repo, dest))
+    for i in range(count):
+        write_run(clone.root, f"2026-10-{i % 28 + 1:02d}-v1.{i}.0.md",
+                  front_matter(f"v1.{i}.0", f"2026-10-{i % 28 + 1:02d}"), seed_body())
+    clone.commit("More runs", ALICE, "2026-10-01T08:00")
+    for i in range(0, count, 3):
+        path = f"runs/production-deployment/2026-10-{i % 28 + 1:02d}-v1.{i}.0.md"
+        clone.tick(path, "Create final database backup")
+    clone.commit("Backups (#20)", BOB, "2026-10-02T09:00")
+    return clone
+
+
+def test_workers_read_history_while_parsing_and_match_serial(repo: Repo, tmp_path: Path) -> None:
+    """With worker processes, git history loads in the parent while they parse; the pages
+    must be exactly those of a serial build that loaded history first."""
+    from runbookgen.history import load_history
+    from runbookgen.pages import Site, SiteOptions
+    from runbookgen.project import Project
+
+    clone = _many_runs(repo, tmp_path / "many", 40)
+    calls: list[int] = []
+
+    def source() -> object:
+        calls.append(os.getpid())
+        return load_history(Project.from_root(clone.root), use_cache=False)
+
+    serial = Site.load(Project.from_root(clone.root), SiteOptions(), workers=1, git_history=source)
+    progress: list[tuple[int, int]] = []
+    parallel = Site.load(Project.from_root(clone.root), SiteOptions(), workers=2, git_history=source,
+                         on_progress=lambda n, t: progress.append((n, t)))
+    assert calls == [os.getpid(), os.getpid()]  # once per build, in this process
+    assert parallel.git_history is not None and parallel.git_history.available
+
+    def key(site: Site) -> list[tuple]:
+        return [(r.relpath, r.body, r.minutes, r.phase_minutes, r.first_tick, r.last_tick)
+                for r in site.runs]
+
+    assert len(parallel.runs) == 42 and key(parallel) == key(serial)
+    ticked = [r for r in parallel.runs if r.first_tick == "2026-10-02T09:00:00+00:00"]
+    assert len(ticked) == 14 and all("Bob Dev" in r.body for r in ticked)
+    assert progress[-1] == (42, 42) and [n for n, _ in progress] == sorted(n for n, _ in progress)
+
+
+def test_history_failure_in_the_parent_stops_the_workers(repo: Repo, tmp_path: Path) -> None:
+    from runbookgen.pages import Site, SiteOptions
+    from runbookgen.project import Project
+
+    clone = _many_runs(repo, tmp_path / "fail", 40)
+
+    def source() -> object:
+        raise ValueError("history broke")
+
+    with pytest.raises(ValueError, match="history broke"):
+        Site.load(Project.from_root(clone.root), SiteOptions(), workers=2, git_history=source)
+    import multiprocessing
+
+    assert multiprocessing.active_children() == []
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang(repo: Repo, tmp_path: Path) -> None:
+    from runbookgen.errors import RunbookgenError
+    from runbookgen.pages import Site, SiteOptions
+    from runbookgen.project import Project
+
+    clone = _many_runs(repo, tmp_path / "dies", 40)
+
+    def history_for(relpath: str) -> None:  # runs in the worker processes
+        os._exit(3)
+
+    with pytest.raises(RunbookgenError, match=r"stopped unexpectedly \(exit code 3\)"):
+        Site.load(Project.from_root(clone.root), SiteOptions(), workers=2, history_for=history_for)
+    import multiprocessing
+
+    assert multiprocessing.active_children() == []

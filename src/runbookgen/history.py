@@ -42,6 +42,7 @@ Every result has ``to_dict()`` (JSON-ready, times in ISO 8601 with their offset)
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import json
@@ -64,7 +65,7 @@ if TYPE_CHECKING:
     from .project import Project
     from .runfile import RunRecord
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 SHALLOW_FIX = ("the repository is a shallow clone, so history is incomplete; fetch the whole "
                "history (GitHub Actions: 'fetch-depth: 0' under 'with:' of actions/checkout; "
                "locally: git fetch --unshallow)")
@@ -975,9 +976,11 @@ def _cache_path(root: Path) -> Path:
     return root / ".cache" / "runbookgen" / "history.json"
 
 
-def _write_disk_cache(root: Path, key: str, hist: History) -> None:
-    """JSON with tables for commits and repeated strings (item ids, paths, kinds): a
-    quarter of the size of one object per event, and quicker to read back."""
+def pack(hist: History, paths: Iterable[str] | None = None) -> dict[str, Any]:
+    """``hist`` as plain lists, dicts, strings and numbers (for JSON or :mod:`marshal`):
+    tables for commits and repeated strings (item ids, paths, kinds) make it a quarter of
+    the size of one object per event, and quicker to read back. ``paths`` limits it to
+    those runs (a build's worker process gets the history of its own runs only)."""
     commits: dict[str, int] = {}
     table: list[list[Any]] = []
     strings: dict[str | None, int] = {}
@@ -988,8 +991,9 @@ def _write_disk_cache(root: Path, key: str, hist: History) -> None:
             n = strings[text] = len(strings)
         return n
 
-    runs: dict[str, list[list[Any]]] = {}
-    for path, rh in hist.runs.items():
+    wanted = hist.runs if paths is None else {p: hist.runs[p] for p in paths if p in hist.runs}
+    runs: dict[str, list[Any]] = {}
+    for path, rh in wanted.items():
         rows = []
         for e in rh.events:
             c = e.commit
@@ -999,9 +1003,30 @@ def _write_disk_cache(root: Path, key: str, hist: History) -> None:
                               c.committer_email, c.commit_time.isoformat(), c.subject, c.pr])
             rows.append([sid(e.item), sid(e.kind), commits[c.sha], sid(e.path), e.line, sid(e.field),
                          sid(e.value), e.seq])
-        runs[path] = rows
-    data = {"key": key, "version": FORMAT_VERSION, "shallow": hist.shallow, "head": hist.head,
-            "strings": list(strings), "commits": table, "runs": runs}
+        runs[path] = [rh.available, rh.reason, rh.uncommitted, rh.incomplete, rows]
+    return {"version": FORMAT_VERSION, "available": hist.available, "reason": hist.reason,
+            "warnings": list(hist.warnings), "shallow": hist.shallow, "head": hist.head,
+            "runs_dir": hist.runs_dir, "strings": list(strings), "commits": table, "runs": runs}
+
+
+def unpack(data: dict[str, Any]) -> History:
+    """The :class:`History` that :func:`pack` wrote (raises ``KeyError``, ``IndexError``,
+    ``TypeError`` or ``ValueError`` for anything else)."""
+    st = data["strings"]
+    fromiso = datetime.fromisoformat
+    commits = [Commit(r[0], r[1], r[2], fromiso(r[3]), r[4], r[5], fromiso(r[6]), r[7], r[8])
+               for r in data["commits"]]
+    runs = {}
+    for path, (available, reason, uncommitted, incomplete, rows) in data["runs"].items():
+        events = [TickEvent(st[r[0]], st[r[1]], commits[r[2]], st[r[3]], r[4], st[r[5]], st[r[6]], r[7])
+                  for r in rows]
+        runs[path] = RunHistory(path, bool(available), reason, events, bool(uncommitted), bool(incomplete))
+    return History(bool(data["available"]), data["reason"], list(data["warnings"]), bool(data["shallow"]),
+                   data["head"], runs, data["runs_dir"])
+
+
+def _write_disk_cache(root: Path, key: str, hist: History) -> None:
+    data = {"key": key, **pack(hist)}
     path = _cache_path(root)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -1015,17 +1040,9 @@ def _write_disk_cache(root: Path, key: str, hist: History) -> None:
 def _read_disk_cache(root: Path, key: str) -> History | None:
     try:
         data = json.loads(_cache_path(root).read_text(encoding="utf-8"))
-        if data.get("key") != key:
+        if data.get("key") != key or data.get("version") != FORMAT_VERSION:
             return None
-        st = data["strings"]
-        commits = [Commit(r[0], r[1], r[2], datetime.fromisoformat(r[3]), r[4], r[5],
-                          datetime.fromisoformat(r[6]), r[7], r[8]) for r in data["commits"]]
-        runs = {}
-        for path, rows in data["runs"].items():
-            events = [TickEvent(st[r[0]], st[r[1]], commits[r[2]], st[r[3]], r[4], st[r[5]], st[r[6]], r[7])
-                      for r in rows]
-            runs[path] = RunHistory(path, True, None, events, False, bool(data["shallow"]))
-        return History(True, None, [], bool(data["shallow"]), data.get("head"), runs)
+        return unpack(data)
     except (OSError, ValueError, KeyError, IndexError, TypeError):
         return None
 
@@ -1143,8 +1160,10 @@ class Timeline:
                 "signoffs": [s.to_dict() for s in self.signoffs]}
 
 
+@functools.lru_cache(maxsize=4096)
 def wait_minutes(text: str) -> float | None:
-    """``Monitor for 10 minutes`` → 10; ``Monitor for 1 hour`` → 60; None when not a wait."""
+    """``Monitor for 10 minutes`` → 10; ``Monitor for 1 hour`` → 60; None when not a wait.
+    (Cached: a site asks for every item of every run, and runs share their texts.)"""
     m = _WAIT.search(text)
     if not m:
         return None
@@ -1153,42 +1172,81 @@ def wait_minutes(text: str) -> float | None:
 
 
 def timeline(record: RunRecord, history: RunHistory) -> Timeline:
-    """Derived timing of one run: the data a run page needs, from its events and model."""
+    """Derived timing of one run: the data a run page needs, from its events and model.
+
+    One pass over the events and two over the sections (a site computes this for every
+    run, so no section's items are walked once per enclosing section)."""
     model = record.model
-    latest = history.latest() if history.available else {}
-    ticks: dict[str, list[datetime]] = {}
+    latest: dict[str, TickEvent] = {}
+    spans: dict[str, tuple[datetime, datetime]] = {}   # item -> first, last tick or skip
+    start = end = None
     for ev in history.events:
-        if ev.kind in ("ticked", "skipped"):
-            ticks.setdefault(ev.item, []).append(ev.time)
+        if not ev.item:
+            continue
+        t = ev.commit.time
+        if start is None or t < start:
+            start = t
+        if end is None or t > end:
+            end = t
+        kind = ev.kind
+        if kind in STATE_KINDS and history.available:
+            latest[ev.item] = ev
+        if kind == "ticked" or kind == "skipped":
+            span = spans.get(ev.item)
+            spans[ev.item] = (t, t) if span is None else (min(span[0], t), max(span[1], t))
+    order: list[tuple[Section, int]] = []                # pre-order, with depth
+    stack = [(s, 0) for s in reversed(model.stages)]
+    while stack:
+        sec, depth = stack.pop()
+        order.append((sec, depth))
+        stack.extend((sub, depth + 1) for sub in reversed(sec.sections))
+    agg: dict[int, tuple[int, datetime | None, datetime | None]] = {}
+    for sec, _ in reversed(order):                       # sub-sections before their parent
+        n, lo, hi = 0, None, None
+        for item in sec.own_items():
+            n += 1
+            span = spans.get(item.id)
+            if span is not None:
+                lo = span[0] if lo is None or span[0] < lo else lo
+                hi = span[1] if hi is None or span[1] > hi else hi
+        for sub in sec.sections:
+            sn, slo, shi = agg[id(sub)]
+            n += sn
+            if slo is not None and (lo is None or slo < lo):
+                lo = slo
+            if shi is not None and (hi is None or shi > hi):
+                hi = shi
+        agg[id(sec)] = (n, lo, hi)
+    estimates = _template_estimates(record.template)
     sections = []
-    for sec, depth in _sections_with_depth(model):
-        times = [t for item in sec.all_items() for t in ticks.get(item.id, ())]
-        est = sec.estimate or _template_estimate(record, sec)
-        sections.append(SectionTiming(sec.id, sec.title, depth, min(times, default=None),
-                                      max(times, default=None), est))
-    all_times = [ev.time for ev in history.events if ev.item]
-    signoffs = _signoffs(model, history)
+    for sec, depth in order:
+        n, lo, hi = agg[id(sec)]
+        if n:
+            sections.append(SectionTiming(sec.id, sec.title, depth, lo, hi,
+                                          sec.estimate or estimates.get(sec.id)))
     return Timeline(record.relpath, history.available, history.reason, latest, sections,
-                    _waits(model, latest), signoffs, min(all_times, default=None),
-                    max(all_times, default=None))
+                    _waits(model, latest), _signoffs(model, history), start, end)
 
 
-def _sections_with_depth(model: Runbook) -> Iterator[tuple[Section, int]]:
-    def walk(secs: list[Section], depth: int) -> Iterator[tuple[Section, int]]:
-        for s in secs:
-            if any(True for _ in s.all_items()):
-                yield s, depth
-            yield from walk(s.sections, depth + 1)
-    yield from walk(model.stages, 0)
+_ESTIMATES: dict[int, tuple[Runbook, dict[str, Estimate]]] = {}
 
 
-def _template_estimate(record: RunRecord, sec: Section) -> Estimate | None:
-    if record.template is None:
-        return None
-    for s in record.template.sections():
-        if s.id == sec.id:
-            return s.estimate
-    return None
+def _template_estimates(template: Runbook | None) -> dict[str, Estimate]:
+    """Section id → the template's estimate (a run record's own heading may have lost it);
+    kept per template object, which every run of that template shares."""
+    if template is None:
+        return {}
+    hit = _ESTIMATES.get(id(template))
+    if hit is not None and hit[0] is template:
+        return hit[1]
+    first: dict[str, Estimate | None] = {}
+    for s in template.sections():
+        first.setdefault(s.id, s.estimate)  # the first section of an id, as the parser's ids
+    found = {k: v for k, v in first.items() if v is not None}
+    if len(_ESTIMATES) > 16:
+        _ESTIMATES.clear()
+    _ESTIMATES[id(template)] = (template, found)
+    return found
 
 
 def _waits(model: Runbook, latest: dict[str, TickEvent]) -> list[WaitCheck]:

@@ -359,7 +359,8 @@ class Site:
     def load(cls, project: Any, options: SiteOptions,
              on_progress: Callable[[int, int], None] | None = None,
              history_for: HistoryFor | None = None, workers: int = 1,
-             cache: dict[Any, RunEntry] | None = None, git_history: Any = None) -> Site:
+             cache: dict[Any, RunEntry] | None = None,
+             git_history: Any | Callable[[], Any] = None) -> Site:
         """Parse templates and every run record; a bad run file becomes a broken entry.
 
         Parsing is most of a large build, so with ``workers`` > 1 run files are read by
@@ -370,10 +371,10 @@ class Site:
 
         ``git_history`` (a :class:`runbookgen.history.History`, loaded once per build) adds
         the timeline to run pages and durations to the statistics; cached entries are
-        reused only while their run's history is unchanged.
+        reused only while their run's history is unchanged. Given as a function that loads
+        it, it is loaded while the worker processes parse (see :mod:`runbookgen.workers`).
         """
         site = cls(project, options)
-        site.git_history = git_history
         for name in project.runbook_names:
             try:
                 model = project.template(name)
@@ -385,13 +386,14 @@ class Site:
                 site.runbooks[name] = RunbookEntry(name, f"{name}.md", model)
         files = project.run_files()
         if cache is not None and history_for is None:
-            loaded = site._load_cached(files, cache, workers)
+            site.git_history = git_history() if callable(git_history) else git_history
+            loaded = site._load_cached(files, cache, workers, on_progress)
         else:
-            loaded = site._load_runs(files, history_for, workers)
-        for n, entry in enumerate(loaded, 1):
-            site.runs.append(entry)
-            if on_progress is not None:
-                on_progress(n, len(files))
+            deferred = git_history if callable(git_history) else None
+            if deferred is None:
+                site.git_history = git_history
+            loaded = site._load_runs(files, history_for, workers, on_progress, deferred)
+        site.runs = list(loaded)
         site.runs.sort(key=lambda r: (r.date, r.release, r.relpath), reverse=True)
         for run in site.runs:
             if run.runbook in site.runbooks:
@@ -412,14 +414,15 @@ class Site:
         hist = self.git_history
         return [(str(p), stat(p), context, history_key(hist, self.project.rel(p))) for p in files]
 
-    def _load_cached(self, files: list[Path], cache: dict[Any, RunEntry],
-                     workers: int) -> list[RunEntry]:
+    def _load_cached(self, files: list[Path], cache: dict[Any, RunEntry], workers: int,
+                     on_progress: Callable[[int, int], None] | None = None) -> list[RunEntry]:
         import dataclasses
 
         keys = self._cache_keys(files)
         missing = [(k, p) for k, p in zip(keys, files, strict=True) if k not in cache]
         fresh = dict(zip([k for k, _ in missing],
-                         self._load_runs([p for _, p in missing], None, workers), strict=True))
+                         self._load_runs([p for _, p in missing], None, workers, on_progress),
+                         strict=True))
         wanted = set(keys)
         for key in [k for k in cache if k not in wanted]:
             del cache[key]  # deleted or changed files
@@ -427,28 +430,23 @@ class Site:
         # Copies: the caller may drop a copy's rendered body once its page is written.
         return [dataclasses.replace(cache[k]) for k in keys]
 
-    def _load_runs(self, files: list[Path], history_for: HistoryFor | None,
-                   workers: int) -> Iterable[RunEntry]:
-        import multiprocessing
+    def _load_runs(self, files: list[Path], history_for: HistoryFor | None, workers: int,
+                   on_progress: Callable[[int, int], None] | None = None,
+                   history: Callable[[], Any] | None = None) -> list[RunEntry]:
+        """Entries of ``files`` in order; ``history`` loads ``self.git_history`` first, or
+        alongside the worker processes when there are enough files to use them."""
+        from . import workers as pool
 
-        if workers <= 1 or len(files) < 4 * PARALLEL_CHUNK or \
-                "fork" not in multiprocessing.get_all_start_methods():
-            for path in files:
-                yield self._load_run(path, history_for)
-            return
-        import gc
-
-        global _WORKER_STATE
-        _WORKER_STATE = (self, history_for)  # inherited by the forked workers
-        # Git history is ~200,000 objects: frozen, the workers' collector never walks them,
-        # so they are neither scanned again nor copied into each worker (copy-on-write).
-        # (Only one-off builds fork; the objects live until the process ends anyway.)
-        gc.freeze()
-        try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                yield from pool.imap(_load_in_worker, files, chunksize=PARALLEL_CHUNK)
-        finally:
-            _WORKER_STATE = None
+        if workers > 1 and len(files) >= 4 * pool.CHUNK and pool.available():
+            return pool.load(self, files, workers, history_for, history, on_progress)
+        if history is not None:
+            self.git_history = history()
+        out = []
+        for n, path in enumerate(files, 1):
+            out.append(self._load_run(path, history_for))
+            if on_progress is not None:
+                on_progress(n, len(files))
+        return out
 
     def _src_uri(self, path: Path) -> str:
         runs_root = self.project.runs_path
@@ -459,6 +457,12 @@ class Site:
         return f"{self.options.runs_url.strip('/')}/{rel}"
 
     def _load_run(self, path: Path, history_for: HistoryFor | None) -> RunEntry:
+        entry, record = self._read_run(path)
+        return self._render_run(entry, record, history_for)
+
+    def _read_run(self, path: Path) -> tuple[RunEntry, Any]:
+        """Parse a run file into its entry (all but the page body) and its record; a file
+        that cannot be read gives a broken entry with its error page and no record."""
         from .progress import compute
         from .runfile import STATUSES, load_run
 
@@ -469,13 +473,13 @@ class Site:
             entry.relpath = entry.src_uri
             entry.errors.append("refused: the file is a symlink to a place outside the repository")
             entry.body = self._broken_body(entry)
-            return entry
+            return entry, None
         try:
             record = load_run(path, self.project)
         except RunbookgenError as exc:
             entry.errors.append(str(exc))
             entry.body = self._broken_body(entry)
-            return entry
+            return entry, None
         fm = record.front_matter
         entry.runbook, entry.release, entry.date = record.runbook, record.release, record.date
         entry.lead, entry.status = record.lead, record.status
@@ -500,6 +504,12 @@ class Site:
                                  sp.tree.skipped, sp.counted, sp.depth) for sp in prog.sections()]
         entry.skipped_ids = [i.id for i in record.model.items() if i.skipped]
         entry.triggered_ids = [i.id for i in prog.triggered]
+        return entry, record
+
+    def _render_run(self, entry: RunEntry, record: Any, history_for: HistoryFor | None) -> RunEntry:
+        """Add what needs history (durations) and the page body to a parsed run's entry."""
+        if record is None:  # broken: its body is the error page already
+            return entry
         history = history_for(entry.relpath) if history_for is not None else None
         if history is None and self.git_history is not None:
             history = self._git_run_history(entry, record)
@@ -806,16 +816,6 @@ class Site:
                 '<th scope="col">Runs</th><th scope="col">Success rate</th>'
                 '<th scope="col">Median duration</th><th scope="col">Last exercised</th></tr></thead>'
                 "<tbody>" + "".join(rows) + "</tbody></table>" + "".join(details))
-
-
-PARALLEL_CHUNK = 8
-_WORKER_STATE: tuple[Site, HistoryFor | None] | None = None
-
-
-def _load_in_worker(path: Path) -> RunEntry:
-    assert _WORKER_STATE is not None
-    site, history_for = _WORKER_STATE
-    return site._load_run(path, history_for)
 
 
 def default_workers() -> int:

@@ -120,7 +120,8 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
             self.config.workers or default_workers())
         # `serve` keeps parsed runs between rebuilds; a one-off build needs no cache.
         cache = self._cache if getattr(self, "command", "build") == "serve" else None
-        git_history = self._history() if self.config.history else None
+        # A function: with worker processes, history is read while they parse the run files.
+        git_history = self._history if self.config.history else None
         self.site = site = Site.load(self.project, opts, workers=workers, cache=cache,
                                      on_progress=(lambda n, t: hook("runs", n, t)) if hook else None,
                                      git_history=git_history)
