@@ -1194,17 +1194,17 @@ def timeline(record: RunRecord, history: RunHistory) -> Timeline:
         if kind == "ticked" or kind == "skipped":
             span = spans.get(ev.item)
             spans[ev.item] = (t, t) if span is None else (min(span[0], t), max(span[1], t))
-    order: list[tuple[Section, int]] = []                # pre-order, with depth
+    # pre-order, with depth and each section's own items (nested items included)
+    order: list[tuple[Section, int, list[Item]]] = []
     stack = [(s, 0) for s in reversed(model.stages)]
     while stack:
         sec, depth = stack.pop()
-        order.append((sec, depth))
+        order.append((sec, depth, list(sec.own_items())))
         stack.extend((sub, depth + 1) for sub in reversed(sec.sections))
     agg: dict[int, tuple[int, datetime | None, datetime | None]] = {}
-    for sec, _ in reversed(order):                       # sub-sections before their parent
-        n, lo, hi = 0, None, None
-        for item in sec.own_items():
-            n += 1
+    for sec, _, own in reversed(order):                  # sub-sections before their parent
+        n, lo, hi = len(own), None, None
+        for item in own:
             span = spans.get(item.id)
             if span is not None:
                 lo = span[0] if lo is None or span[0] < lo else lo
@@ -1219,13 +1219,14 @@ def timeline(record: RunRecord, history: RunHistory) -> Timeline:
         agg[id(sec)] = (n, lo, hi)
     estimates = _template_estimates(record.template)
     sections = []
-    for sec, depth in order:
+    for sec, depth, _ in order:
         n, lo, hi = agg[id(sec)]
         if n:
             sections.append(SectionTiming(sec.id, sec.title, depth, lo, hi,
                                           sec.estimate or estimates.get(sec.id)))
+    owned = [(sec, own) for sec, _, own in order]
     return Timeline(record.relpath, history.available, history.reason, latest, sections,
-                    _waits(model, latest), _signoffs(model, history), start, end)
+                    _waits(owned, latest), _signoffs(owned, history), start, end)
 
 
 _ESTIMATES: dict[int, tuple[Runbook, dict[str, Estimate]]] = {}
@@ -1249,13 +1250,18 @@ def _template_estimates(template: Runbook | None) -> dict[str, Estimate]:
     return found
 
 
-def _waits(model: Runbook, latest: dict[str, TickEvent]) -> list[WaitCheck]:
+def _owned(model: Runbook) -> list[tuple[Section, list[Item]]]:
+    """Every section in document order with its own items (nested ones included)."""
+    return [(sec, list(sec.own_items())) for sec in model.sections()]
+
+
+def _waits(owned: list[tuple[Section, list[Item]]], latest: dict[str, TickEvent]) -> list[WaitCheck]:
     """Wait steps and the ticks around them. The wait runs from the step before it to the
     step after it (siblings in document order), so it is right whether people tick the
     wait when it starts or when it ends."""
     out = []
-    for sec in model.sections():
-        siblings_lists = [sec.items] + [i.children for i in sec.own_items() if i.children]
+    for sec, own in owned:
+        siblings_lists = [sec.items] + [i.children for i in own if i.children]
         for siblings in siblings_lists:
             for k, item in enumerate(siblings):
                 minutes = wait_minutes(item.text)
@@ -1274,10 +1280,10 @@ def _done_event(item: Item, latest: dict[str, TickEvent]) -> TickEvent | None:
     return ev if ev is not None and ev.kind == "ticked" else None
 
 
-def _signoffs(model: Runbook, history: RunHistory) -> list[SignOff]:
+def _signoffs(owned: list[tuple[Section, list[Item]]], history: RunHistory) -> list[SignOff]:
     by_item = history.by_item() if history.available else {}
     out = []
-    for sec, item in model.items_with_sections():
+    for sec, item in ((sec, item) for sec, own in owned for item in own):
         if sec.kind != "sign-off" and not item.fields:
             continue
         events = by_item.get(item.id, [])
@@ -1365,7 +1371,7 @@ def signoff_findings(records: Iterable[RunRecord], project: Project,
     for record in records:
         rh = history.for_run(record.relpath)
         if rh.available:
-            out.extend(_signoff_checks(record.relpath, record.model, _signoffs(record.model, rh), rh,
+            out.extend(_signoff_checks(record.relpath, record.model, _signoffs(_owned(record.model), rh), rh,
                                        signers(project, record.template)))
     return out
 

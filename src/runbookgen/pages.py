@@ -17,6 +17,7 @@ history table itself, which is the point of that page).
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -158,6 +159,12 @@ def fmt_time(dt: datetime) -> str:
     """A commit time as the site shows it: in UTC, to the minute (one zone for everyone
     who ticked, so the timeline reads in order)."""
     return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@functools.lru_cache(maxsize=4096)
+def time_html(dt: datetime) -> str:
+    """``<time>`` for a commit time (cached: a run's timeline repeats a few commit times)."""
+    return f'<time datetime="{esc(dt.isoformat())}">{esc(fmt_time(dt))}</time>'
 
 
 def fmt_minutes(minutes: float) -> str:
@@ -1209,18 +1216,14 @@ def timeline_html(h: GitRunHistory) -> str:
     if tl.start is None or tl.end is None:
         out.append('<p data-history="empty">No ticks committed yet.</p></aside>')
         return "".join(out)
-    out.append(f'<p class="rbg-span">First tick <time datetime="{esc(tl.start.isoformat())}">'
-               f"{esc(fmt_time(tl.start))}</time>, last tick <time "
-               f'datetime="{esc(tl.end.isoformat())}">{esc(fmt_time(tl.end))}</time> '
+    out.append(f'<p class="rbg-span">First tick {time_html(tl.start)}, last tick {time_html(tl.end)} '
                f"({fmt_minutes((tl.end - tl.start).total_seconds() / 60)}).</p>")
     rows = []
     for sec in tl.sections:
         if sec.depth > 1 or (sec.first is None and sec.estimate is None):
             continue
-        first = (f'<time datetime="{esc(sec.first.isoformat())}">{esc(fmt_time(sec.first))}</time>'
-                 if sec.first else "")
-        last = (f'<time datetime="{esc(sec.last.isoformat())}">{esc(fmt_time(sec.last))}</time>'
-                if sec.last else "")
+        first = time_html(sec.first) if sec.first else ""
+        last = time_html(sec.last) if sec.last else ""
         took = fmt_minutes(sec.duration.total_seconds() / 60) if sec.duration is not None else ""
         est = fmt_estimate(sec.estimate.min, sec.estimate.max) if sec.estimate else ""
         flag = ' <span class="rbg-tag rbg-tag-over">over estimate</span>' if sec.over else ""

@@ -17,6 +17,7 @@ import contextlib
 import gc
 import marshal
 import multiprocessing
+import signal
 import threading
 import traceback
 from collections.abc import Callable, Sequence
@@ -133,6 +134,8 @@ def load(site: Site, files: Sequence[Path], workers: int, history_for: HistoryFo
 def _work(site: Site, history_for: HistoryFor | None, jobs: list[tuple[int, Path]],
           up: Connection, down: Connection, deferred: bool) -> None:
     """A worker: parse each file; render it once its history is here; send entries up."""
+    # Ctrl-C is the parent's to handle (it stops the workers): no second traceback from here.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         ready = not deferred
         pending: list[tuple[int, RunEntry, Any]] = []
