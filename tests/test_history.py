@@ -343,3 +343,54 @@ def test_check_warns_about_the_stale_signoff(repo: Repo) -> None:
     codes = {f["code"]: f for f in json.loads(res.stdout)["findings"]}
     assert codes["signoff-stale"]["severity"] == "warning"
     assert "signoff-identity" in codes
+
+
+def _small_repo(root: Path) -> Repo:
+    """One run, created then ticked twice; objects left loose (no pack)."""
+    root.mkdir()
+    (root / "content").mkdir()
+    (root / "content" / "production-deployment.md").write_text(SEED.read_text(encoding="utf-8"),
+                                                                encoding="utf-8")
+    r = Repo(root)
+    r.git("init", "-q", "-b", "main")
+    (root / "runs" / "production-deployment").mkdir(parents=True)
+    (root / RUN).write_text(FRONT + SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    r.commit("New run", ALICE, "09:00")
+    r.edit(RUN, tick("All code reviewed and approved"))
+    r.commit("Reviewed (#3)", BOB, "09:10")
+    return r
+
+
+def test_git_log_that_fails_makes_history_unavailable_with_gits_reason(tmp_path: Path) -> None:
+    """A real failure: the first version of the run file is missing from the object store."""
+    r = _small_repo(tmp_path / "broken")
+    first = r.git("rev-parse", "HEAD~1:" + RUN).strip()
+    (r.root / ".git" / "objects" / first[:2] / first[2:]).unlink()
+    hist = h.load_history(Project.from_root(r.root), use_cache=False)
+    assert not hist.available
+    assert (hist.reason or "").startswith("cannot read git history: git log failed: fatal:")
+    assert first[:7] in (hist.reason or "") or "unable to read" in (hist.reason or "")
+
+
+def test_started_history_can_be_stopped_and_leaves_no_git_running(tmp_path: Path) -> None:
+    r = _small_repo(tmp_path / "stop")
+    pending = h.start_history(Project.from_root(r.root), use_cache=False)
+    assert pending.log is not None  # git started at once, before result() is asked for
+    proc = pending.log.proc
+    pending.close()
+    assert pending.log is None and proc.returncode is not None  # killed or finished, and reaped
+    # a fresh start still reads everything
+    hist = h.start_history(Project.from_root(r.root), use_cache=False).result()
+    events = [(e.item.rsplit("/", 1)[-1], e.kind, e.commit.author) for e in hist.for_run(RUN).events]
+    assert events == [("", "status", "Alice Ops"), ("all-code-reviewed-and-approved", "ticked", "Bob Dev")]
+
+
+def test_started_history_is_not_started_when_the_disk_cache_is_there(tmp_path: Path) -> None:
+    r = _small_repo(tmp_path / "cached")
+    project = Project.from_root(r.root)
+    first = h.load_history(project)  # writes .cache/runbookgen/history.json
+    h.clear_cache()
+    pending = h.start_history(Project.from_root(r.root))
+    assert pending.log is None  # no git log: the cache answers
+    again = pending.result()
+    assert again.for_run(RUN).events == first.for_run(RUN).events

@@ -47,9 +47,9 @@ import gc
 import hashlib
 import json
 import os
-import queue
 import re
 import subprocess
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -223,49 +223,95 @@ def load_history(project: Project, *, use_cache: bool = True,
     ``progress`` is called with the number of commits processed so far (for a bar).
     Results are cached by HEAD commit, in memory and under ``.cache/runbookgen/``.
     """
-    root = Path(project.root)
-    if not have_git():
-        return History(False, "git is not installed or not on PATH")
-    info = _repo_info(root)
-    if info is None:
-        return History(False, "not a git repository")
-    git_dir, shallow, head = info
-    if head is None:
-        return History(False, "the repository has no commits yet")
-    warnings = [SHALLOW_FIX] if shallow else []
-    try:
-        labels = project.field_labels
-    except RunbookgenError:  # a broken template is check's to report; history still works
-        labels = frozenset()
-    key = _cache_key(head, shallow, project.runs_dir, labels)
-    hist = _MEMORY.get(key) if use_cache else None
-    if hist is None and use_cache:
-        gc_was = gc.isenabled()
-        gc.disable()  # as in the build: many small objects, no cycles
+    return start_history(project, use_cache=use_cache, progress=progress).result()
+
+
+def start_history(project: Project, *, use_cache: bool = True,
+                  progress: Callable[[int], None] | None = None) -> PendingHistory:
+    """:func:`load_history` in two steps: the cheap checks and git now, the parsing in
+    :meth:`PendingHistory.result` — so git can run while the caller does other work."""
+    return PendingHistory(project, use_cache, progress)
+
+
+class PendingHistory:
+    """A history being read (see :func:`start_history`). ``result()`` once; ``close()``
+    stops git when the result is no longer wanted."""
+
+    def __init__(self, project: Project, use_cache: bool,
+                 progress: Callable[[int], None] | None) -> None:
+        self.project, self.use_cache, self.progress = project, use_cache, progress
+        self.root = root = Path(project.root)
+        self.log: GitLog | None = None
+        self.done: History | None = None
+        self.hist: History | None = None
+        if not have_git():
+            self.done = History(False, "git is not installed or not on PATH")
+            return
+        info = _repo_info(root)
+        if info is None:
+            self.done = History(False, "not a git repository")
+            return
+        self.git_dir, self.shallow, head = info
+        if head is None:
+            self.done = History(False, "the repository has no commits yet")
+            return
+        self.head: str = head
         try:
-            hist = _read_disk_cache(root, key)
-        finally:
-            if gc_was:
-                gc.enable()
-    if hist is None:
-        try:
-            hist = _Builder(root, project.runs_dir, labels, git_dir, shallow, progress).run()
-        except (OSError, RunbookgenError) as exc:
-            return History(False, f"cannot read git history: {exc}")
-        hist.head = head
-        if use_cache:
-            _write_disk_cache(root, key, hist)
-    if use_cache:
-        _MEMORY[key] = hist
-        while len(_MEMORY) > 4:
-            _MEMORY.pop(next(iter(_MEMORY)))
-    # the working tree is not part of the cache key: look at it every time
-    out = History(True, None, list(warnings), shallow, head, dict(hist.runs), project.runs_dir)
-    for path in _uncommitted(root, project.runs_dir):
-        if path in out.runs:
-            rh = out.runs[path]
-            out.runs[path] = RunHistory(rh.path, rh.available, rh.reason, rh.events, True, rh.incomplete)
-    return out
+            self.labels = project.field_labels
+        except RunbookgenError:  # a broken template is check's to report; history still works
+            self.labels = frozenset()
+        self.key = _cache_key(head, self.shallow, project.runs_dir, self.labels)
+        self.hist = _MEMORY.get(self.key) if use_cache else None
+        if self.hist is None and not (use_cache and _cache_path(root).is_file()):
+            try:
+                self.log = GitLog(root, project.runs_dir)
+            except OSError:
+                self.log = None  # result() tries again and reports the error
+
+    def result(self) -> History:
+        if self.done is not None:
+            return self.done
+        root, project = self.root, self.project
+        hist = self.hist
+        if hist is None and self.use_cache:
+            gc_was = gc.isenabled()
+            gc.disable()  # as in the build: many small objects, no cycles
+            try:
+                hist = _read_disk_cache(root, self.key)
+            finally:
+                if gc_was:
+                    gc.enable()
+        if hist is None:
+            try:
+                hist = _Builder(root, project.runs_dir, self.labels, self.git_dir, self.shallow,
+                                self.progress).run(self.log)
+            except (OSError, RunbookgenError) as exc:
+                return History(False, f"cannot read git history: {exc}")
+            finally:
+                self.log = None
+            hist.head = self.head
+            if self.use_cache:
+                _write_disk_cache(root, self.key, hist)
+        self.close()
+        if self.use_cache:
+            _MEMORY[self.key] = hist
+            while len(_MEMORY) > 4:
+                _MEMORY.pop(next(iter(_MEMORY)))
+        # the working tree is not part of the cache key: look at it every time
+        warnings = [SHALLOW_FIX] if self.shallow else []
+        out = History(True, None, warnings, self.shallow, self.head, dict(hist.runs), project.runs_dir)
+        for path in _uncommitted(root, project.runs_dir):
+            if path in out.runs:
+                rh = out.runs[path]
+                out.runs[path] = RunHistory(rh.path, rh.available, rh.reason, rh.events, True,
+                                            rh.incomplete)
+        self.done = out
+        return out
+
+    def close(self) -> None:
+        if self.log is not None:
+            self.log.close()
+            self.log = None
 
 
 def run_history(record: RunRecord, project: Project, history: History | None = None) -> RunHistory:
@@ -411,15 +457,63 @@ class _Blobs:
             self.proc.wait()
 
 
-def _grow_pipe(fd: int) -> None:
-    """Ask Linux for a 1 MiB pipe (default 64 KiB): fewer reads, so the reader thread waits
-    less often for the GIL while Python parses, and git waits less for the reader."""
-    try:
-        import fcntl
+class GitLog:
+    """The one ``git log`` that :func:`load_history` reads, running from construction.
 
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
-    except (ImportError, AttributeError, OSError):
-        pass
+    git writes to an unlinked temporary file and the reader follows the file as it grows:
+    git never waits for Python (as it would on a full pipe), Python parses while git is
+    still diffing (two cores), and no thread is needed — so a build can start git early,
+    while MkDocs sets up, and still fork its worker processes afterwards.
+    """
+
+    BLOCK = 1 << 20
+
+    def __init__(self, root: Path, runs_dir: str) -> None:
+        import tempfile
+
+        # owned by this object until close(), not by one block of code
+        self.out = tempfile.TemporaryFile()  # noqa: SIM115
+        self.err = tempfile.TemporaryFile()  # noqa: SIM115
+        try:
+            self.proc: subprocess.Popen[bytes] = subprocess.Popen(
+                log_command(runs_dir), cwd=root, env=git_env(), stdin=subprocess.DEVNULL,
+                stdout=self.out, stderr=self.err)
+        except OSError:
+            self.close()
+            raise
+
+    def blocks(self) -> Iterator[bytes]:
+        """git's output as it is written, until git has exited and all of it is read.
+        (``pread``: git shares the file offset, which reading must not move.)"""
+        fd, pos, exited = self.out.fileno(), 0, False
+        while True:
+            block = os.pread(fd, self.BLOCK, pos)
+            if block:
+                pos += len(block)
+                yield block
+            elif exited:
+                return
+            else:
+                exited = self.proc.poll() is not None
+                if not exited:
+                    time.sleep(0.002)
+
+    def finish(self) -> None:
+        """Wait for git; raise when it failed (with its last line of error output)."""
+        code = self.proc.wait()
+        if code != 0:
+            self.err.seek(0)
+            detail = self.err.read().decode("utf-8", "replace").strip().splitlines()
+            raise RunbookgenError("git log failed: " + (detail[-1] if detail else f"exit {code}"))
+
+    def close(self) -> None:
+        """Stop git if it still runs (a build that failed early) and drop its output."""
+        proc = getattr(self, "proc", None)
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        self.out.close()
+        self.err.close()
 
 
 def _split(text: str) -> list[str]:
@@ -573,48 +667,24 @@ class _Builder:
         self.parses = 0
 
     # -------------------------------------------------------------- stream
-    def run(self) -> History:
-        import tempfile
-        import threading
-
-        with tempfile.TemporaryFile() as errfile:
-            proc = subprocess.Popen(log_command(self.runs_dir), cwd=self.root, env=git_env(),
-                                    stdout=subprocess.PIPE, stderr=errfile)
-            assert proc.stdout is not None
-            # A thread drains the pipe into memory so git never waits for Python (a pipe
-            # holds 64 KiB): git's diffing and Python's parsing use both cores at once.
-            blocks: queue.SimpleQueue[bytes] = queue.SimpleQueue()
-            stdout = proc.stdout
-            _grow_pipe(stdout.fileno())
-
-            def pump() -> None:
-                try:
-                    while block := stdout.read(1 << 20):
-                        blocks.put(block)
-                finally:
-                    blocks.put(b"")
-
-            reader = threading.Thread(target=pump, name="runbookgen-git-log", daemon=True)
-            reader.start()
-            prs = _merge_prs(self.root)  # meanwhile: a second, small git process
+    def run(self, log: GitLog | None = None) -> History:
+        """Read ``log`` (started here when not given: see :class:`GitLog`)."""
+        log = log if log is not None else GitLog(self.root, self.runs_dir)
+        try:
+            prs = _merge_prs(self.root)  # a second, small git process, while git log runs
             # hundreds of thousands of small, long-lived objects and no cycles: the cyclic
             # collector would re-scan them over and over
             gc_was = gc.isenabled()
             gc.disable()
             try:
-                self._consume(iter(blocks.get, b""), prs)
+                self._consume(log.blocks(), prs)
             finally:
                 if gc_was:
                     gc.enable()
-                reader.join()
-                stdout.close()
-                proc.wait()
                 self.blobs.close()
-                errfile.seek(0)
-                err = errfile.read()
-        if proc.returncode != 0:
-            detail = err.decode("utf-8", "replace").strip().splitlines()
-            raise RunbookgenError("git log failed: " + (detail[-1] if detail else f"exit {proc.returncode}"))
+            log.finish()
+        finally:
+            log.close()
         runs = {}
         for path, events in self.events.items():
             events.sort(key=lambda e: (e.commit.time, e.seq))

@@ -3,7 +3,8 @@
 What it does, event by event:
 
 - ``on_config``: finds the project (the directory of ``mkdocs.yml``), adds the CSS/JS.
-- ``on_files``: reads every run record (outside ``docs_dir``) and adds one generated
+- ``on_files``: reads every run record (outside ``docs_dir``) and, unless ``history: false``,
+  the git history (while worker processes parse the run files), and adds one generated
   page per run, *not in the navigation* (a nav holding every run is copied into every
   page and makes builds quadratic); adds the history page and, when missing, the home page.
 - ``on_page_markdown``: for runbook templates and generated pages, hands Python-Markdown
@@ -75,6 +76,7 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         self._deferred: dict[str, str] = {}
         self._marker = ""
         self._cache: dict[Any, Any] = {}
+        self._pending: Any = None           # history being read since on_config
 
     # Keeping on_startup defined keeps one plugin instance across `mkdocs serve` rebuilds.
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -95,7 +97,19 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
                                settings=dict(self.config))
         config.extra_css.insert(0, f"{ASSET_DIR}/runbookgen.css")
         config.extra_javascript.append(f"{ASSET_DIR}/runbookgen.js")
+        self._pending = self._start_history() if self.config.history else None
         return config
+
+    def _start_history(self) -> Any:
+        """Start reading git history now: git runs while MkDocs loads the theme and finds
+        the files, on a core that is idle then (``on_files`` collects the result)."""
+        from ..history import start_history
+
+        serve = getattr(self, "command", "build") == "serve"
+        # The on-disk cache pays off across serve rebuilds and local re-builds, not in a fresh
+        # CI checkout, where writing it would only cost time: use it when it is there.
+        cached = (Path(self.project.root) / ".cache" / "runbookgen" / "history.json").is_file()
+        return start_history(self.project, use_cache=serve or cached)
 
     # ------------------------------------------------------------------ files
     @event_priority(-50)  # late: after other plugins added their files
@@ -172,22 +186,22 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         """
         import gc
 
-        from ..history import load_history
-
-        serve = getattr(self, "command", "build") == "serve"
-        # The on-disk cache pays off across serve rebuilds and local re-builds, not in a fresh
-        # CI checkout, where writing it would only cost time: use it when it is there.
-        cached = (Path(self.project.root) / ".cache" / "runbookgen" / "history.json").is_file()
-        hist = load_history(self.project, use_cache=serve or cached)
-        if not serve:
+        pending, self._pending = self._pending or self._start_history(), None
+        hist = pending.result()
+        if getattr(self, "command", "build") != "serve":
             # ~200,000 long-lived objects: keep the collector from walking them for the rest
-            # of a one-off build (and from copying them into forked workers).
+            # of a one-off build.
             gc.freeze()
         if not hist.available:
             log.info("runbookgen: run history unavailable: %s", hist.reason)
         for message in hist.warnings:
             notice.warning("runbookgen: %s", message)
         return hist
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if self._pending is not None:  # the build failed before on_files: stop git
+            self._pending.close()
+            self._pending = None
 
     # ------------------------------------------------------------------ pages
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,
