@@ -213,8 +213,14 @@ def test_timeline_and_ticks_are_visible(page: Any, base_url: str) -> None:
     assert re.fullmatch(r"ticked by .+ at 2026-12-01 09:01 UTC \(#1\)", first.inner_text().strip())
     time = first.locator("time")
     assert time.get_attribute("datetime") == "2026-12-01T09:01:00+00:00"
-    assert "m1@example.com" in (time.get_attribute("title") or "")
-    time.hover()  # the title shows on hover; nothing may run
+    # the script gives the time's link the commit list row as its tooltip (as text)
+    link = first.locator("a.rbg-commit")
+    title = link.get_attribute("title") or ""
+    assert title.startswith("commit ") and "m1@example.com" in title and "(#1)" in title
+    link.hover()  # the title shows on hover; nothing may run
+    link.click()  # and the link goes to the commit's row
+    assert page.evaluate("location.hash") == link.get_attribute("href")
+    assert page.locator("table.rbg-commits tr:target").inner_text().count("m1@example.com") == 1
     signed = page.locator("table.rbg-signoffs td").nth(1)
     assert signed.inner_text().startswith("ticked by Mallory")
     assert page.locator("#timeline").is_visible()

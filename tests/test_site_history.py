@@ -144,12 +144,23 @@ def test_run_page_shows_who_ticked_what_and_when(built: tuple[Path, str]) -> Non
     li = by_id(html, f"i-{P1}/verify-migration-success".replace("/", "--"))
     time = next(n for n in li.find_all(lambda n: n.tag == "time"))
     assert time.attrs["datetime"] == "2026-12-01T09:45:00+00:00"
-    assert "alice@example.com" in time.attrs["title"] and "Verified" in time.attrs["title"]
-    assert re.search(r"commit [0-9a-f]{7}: Verified", time.attrs["title"])
-    assert not li.find_all(lambda n: n.tag == "a")  # no pull request: no link
+    # the time links to the commit in the page's commit list: email, commit, message
+    link = next(n for n in li.find_all(lambda n: n.tag == "a"))
+    assert link.attrs["class"] == "rbg-commit" and link.attrs["href"].startswith("#rbg-commit-")
+    cells = [words(td) for td in by_id(html, link.attrs["href"][1:]).elements("td")]
+    assert re.fullmatch(r"[0-9a-f]{7}", cells[0])
+    assert cells[1:] == ["Alice Ops <alice@example.com>", "2026-12-01 09:45 UTC", "Verified", ""]
     pr = by_id(html, f"i-{P1}/create-final-database-backup".replace("/", "--"))
-    hrefs = [a.attrs["href"] for a in pr.find_all(lambda n: n.tag == "a")]
+    row = by_id(html, next(a for a in pr.find_all(lambda n: n.tag == "a")).attrs["href"][1:])
+    hrefs = [a.attrs["href"] for a in row.find_all(lambda n: n.tag == "a")]
     assert "https://github.com/example/ops/pull/12" in hrefs
+    assert any(re.fullmatch(r"https://github.com/example/ops/commit/[0-9a-f]{40}", h) for h in hrefs)
+    # each commit once, oldest first: the list is as long as the commits that ticked
+    commits = next(n for n in parse_html(html).all if "rbg-commits" in n.attrs.get("class", "").split())
+    messages = [words(tr.elements("td")[3]) for tr in commits.find_all(lambda n: n.tag == "tr")
+                if tr.elements("td")]
+    assert messages == ["Backup before migrating (#12)", "Migrations ran", "Verified", "10%",
+                        "25% already", "Approve"]
     still_open = by_id(html, f"i-{P1}/test-database-connectivity".replace("/", "--"))
     assert not still_open.find_all(lambda n: n.attrs.get("class") == "rbg-ticks")
 

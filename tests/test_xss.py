@@ -220,5 +220,5 @@ def test_git_authors_emails_and_messages_are_inert(git_payload_site: Path) -> No
     # shown as text (git drops < and > and leading quotes from names; the rest is escaped)
     assert '<b class="rbg-who">img src=x onerror=alert(1)</b>' in html
     assert '<b class="rbg-who">onmouseover=&#34;alert(133)</b>' in html
-    assert '&lt;m13@example.com&#34; onclick=&#34;alert(13)&gt;' in html  # the email, in a title
-    assert "&lt;script&gt;alert(101)&lt;/script&gt; (#1)" in html  # the message, in a title
+    assert '&lt;m13@example.com&#34; onclick=&#34;alert(13)&gt;' in html  # the email, in the commit list
+    assert "&lt;script&gt;alert(101)&lt;/script&gt; (#1)" in html  # the message, in the commit list

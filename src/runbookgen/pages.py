@@ -196,6 +196,10 @@ def github_base(repo_url: str | None) -> str | None:
     return f"https://github.com/{parts[0]}/{name}"
 
 
+#: id prefix of a run page's commit list rows (``rbg-commit-1``…)
+COMMIT_ID = "rbg-commit-"
+
+
 class GitRunHistory:
     """A :class:`RunHistory` backed by git: the run's :class:`runbookgen.history.Timeline`.
 
@@ -213,16 +217,36 @@ class GitRunHistory:
         self._sections = {s.id: s for s in tl.sections}
         self._waits = {w.item: w for w in tl.waits}
         self._html: dict[tuple[str, str], str] = {}  # one commit ticks many items: render once
+        # The page's commit list: every commit that set a shown tick, oldest first, once.
+        # Items link to it instead of repeating email, commit and message ~200 times.
+        shown = [ev for ev in tl.items.values() if ev.kind in ("ticked", "skipped")]
+        shown += [so.ticked for so in tl.signoffs if so.ticked is not None]
+        self.commits: dict[str, Any] = {}
+        for ev in sorted(shown, key=lambda e: (e.commit.time, e.seq)):
+            self.commits.setdefault(ev.commit.sha, ev.commit)
+        self._number = {sha: n for n, sha in enumerate(self.commits, 1)}
 
     def tick_html(self, item_id: str, skipped: bool) -> str:
         """The rendered tick of an item ("" when its state is not from a tick or skip)."""
         ev = self.timeline.items.get(item_id)
         if ev is None or ev.kind != ("skipped" if skipped else "ticked"):
             return ""
+        return self.event_html(ev)
+
+    def event_html(self, ev: Any) -> str:
+        """``ticked by WHO at WHEN (#PR)``, the time linking to the commit in the page's
+        commit list (which has the email, commit and message)."""
         key = (ev.commit.sha, ev.kind)
         html = self._html.get(key)
         if html is None:
-            html = self._html[key] = tick_html(self.tick(ev))
+            c = ev.commit
+            when = time_html(ev.time)
+            n = self._number.get(c.sha)
+            if n is not None:
+                when = f'<a class="rbg-commit" href="#{COMMIT_ID}{n}">{when}</a>'
+            verb = "skipped" if ev.kind == "skipped" else "ticked"
+            pr = f" (#{c.pr})" if c.pr is not None else ""
+            html = self._html[key] = f'{verb} by <b class="rbg-who">{esc(c.author)}</b> at {when}{pr}'
         return html
 
     def tick(self, ev: Any) -> Tick:
@@ -1247,13 +1271,37 @@ def timeline_html(h: GitRunHistory) -> str:
         rows = []
         for so in signed:
             values = ", ".join(f"{k}: {v}" for k, v in so.fields.items() if v)
-            who = tick_html(h.tick(so.ticked)) if so.ticked else "not committed"
+            who = h.event_html(so.ticked) if so.ticked else "not committed"
             rows.append(f'<tr data-item="{esc(so.item)}"><td>{esc(values or so.text)}</td>'
                         f"<td>{who}</td></tr>")
         out.append('<table class="rbg-table rbg-signoffs"><thead><tr><th scope="col">Sign-off</th>'
                    '<th scope="col">Signed</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
+    if h.commits:
+        out.append(commits_html(h))
     out.append("</aside>")
     return "".join(out)
+
+
+def commits_html(h: GitRunHistory) -> str:
+    """The run page's commit list: each commit that ticked, skipped or signed something
+    shown on the page, with author, email, time, message and pull request."""
+    rows = []
+    for n, c in enumerate(h.commits.values(), 1):
+        sha = f"<code>{esc(c.short)}</code>"
+        if h.github:
+            sha = f'<a href="{esc(h.github)}/commit/{esc(c.sha)}">{sha}</a>'
+        who = esc(f"{c.author} <{c.email}>")
+        if c.committer != c.author:
+            who += f" (committed by {esc(c.committer)})"
+        pr = ""
+        if c.pr is not None:
+            pr = f'<a href="{esc(h.github)}/pull/{c.pr}">#{c.pr}</a>' if h.github else f"#{c.pr}"
+        rows.append(f'<tr id="{COMMIT_ID}{n}"><td>{sha}</td><td>{who}</td><td>{time_html(c.time)}</td>'
+                    f"<td>{esc(c.subject)}</td><td>{pr}</td></tr>")
+    return ('<p class="rbg-commits-title"><strong>Commits</strong></p>'
+            '<table class="rbg-table rbg-commits"><thead><tr><th scope="col">Commit</th>'
+            '<th scope="col">Author</th><th scope="col">Time</th><th scope="col">Message</th>'
+            '<th scope="col">Pull request</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
 
 
 def _field_html(f: Field) -> str:

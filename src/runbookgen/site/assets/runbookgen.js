@@ -1,5 +1,7 @@
 /* runbookgen: click a column heading of a .rbg-sortable table to sort by it.
-   Cells may carry data-sort (ISO dates, zero-padded numbers) so text order is correct. */
+   Cells may carry data-sort (ISO dates, zero-padded numbers) so text order is correct.
+   On run pages, a tick's time links to its row in the commit list; hovering it shows
+   that row (commit, author and email, message) as a tooltip. */
 (function () {
   "use strict";
   function key(row, index) {
@@ -27,8 +29,20 @@
       th.addEventListener("keydown", function (e) { if (e.key === "Enter") sort(); });
     });
   }
+  function commitTitles() {
+    var rows = {};
+    Array.prototype.forEach.call(document.querySelectorAll("table.rbg-commits tbody tr"), function (tr) {
+      var cells = Array.prototype.map.call(tr.cells, function (td) { return td.textContent.trim(); });
+      rows["#" + tr.id] = "commit " + cells.filter(Boolean).join(" · ");
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("a.rbg-commit"), function (a) {
+      var text = rows[a.getAttribute("href")];
+      if (text) a.title = text;  /* a property, not markup: the text stays text */
+    });
+  }
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll("table.rbg-sortable"), setup);
+    commitTitles();
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
