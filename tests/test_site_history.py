@@ -322,6 +322,9 @@ def test_workers_read_history_while_parsing_and_match_serial(repo: Repo, tmp_pat
     from runbookgen.project import Project
 
     clone = _many_runs(repo, tmp_path / "many", 40)
+    # a broken run record (bad YAML) among them: an error page either way
+    write_run(clone.root, "2026-10-30-broken.md", "---\nrunbook: [unclosed\n---\n", seed_body())
+    clone.commit("A broken run", ALICE, "2026-10-03T08:00")
     calls: list[int] = []
 
     def source() -> object:
@@ -339,10 +342,12 @@ def test_workers_read_history_while_parsing_and_match_serial(repo: Repo, tmp_pat
         return [(r.relpath, r.body, r.minutes, r.phase_minutes, r.first_tick, r.last_tick)
                 for r in site.runs]
 
-    assert len(parallel.runs) == 42 and key(parallel) == key(serial)
+    assert len(parallel.runs) == 43 and key(parallel) == key(serial)
+    assert [r.relpath for r in parallel.runs if r.broken] == [
+        "runs/production-deployment/2026-10-30-broken.md"]
     ticked = [r for r in parallel.runs if r.first_tick == "2026-10-02T09:00:00+00:00"]
     assert len(ticked) == 14 and all("Bob Dev" in r.body for r in ticked)
-    assert progress[-1] == (42, 42) and [n for n, _ in progress] == sorted(n for n, _ in progress)
+    assert progress[-1] == (43, 43) and [n for n, _ in progress] == sorted(n for n, _ in progress)
 
 
 def test_history_failure_in_the_parent_stops_the_workers(repo: Repo, tmp_path: Path) -> None:
