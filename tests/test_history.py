@@ -327,8 +327,10 @@ def test_cli_text_timeline_and_errors(repo: Repo, tmp_path: Path) -> None:
     assert missing.returncode == 1 and len(missing.stderr.strip().splitlines()) == 1
     (tmp_path / "content").mkdir()
     (tmp_path / "runs").mkdir()
-    res = run_cli("history", cwd=tmp_path)
-    assert res.returncode == 0 and "history unavailable: not a git repository" in res.stderr
+    res = run_cli("history", "--format", "json", cwd=tmp_path)
+    assert res.returncode == 1 and res.stdout == ""
+    assert len(res.stderr.strip().splitlines()) == 1
+    assert "history unavailable: not a git repository" in res.stderr
     helptext = run_cli("history", "--help").stdout
     assert "Examples:" in helptext and "--format" in helptext
 

@@ -33,7 +33,7 @@ def history_cmd(runs: tuple[str, ...], fmt: str, no_cache: bool) -> None:
     Reads git history: every tick arrives in a commit, with its author, time and pull
     request number (from "Merge pull request #12" or a squash title ending "(#12)").
     Without RUNS, shows every run record. A shallow clone gives a warning and what it
-    has; outside a git repository history is unavailable.
+    has; outside a git repository (or before its first commit) it is an error.
 
     \b
     Examples:
@@ -45,6 +45,7 @@ def history_cmd(runs: tuple[str, ...], fmt: str, no_cache: bool) -> None:
 
     from runbookgen.cli.common import project as find_project
     from runbookgen.cli.common import warn
+    from runbookgen.errors import RunbookgenError
     from runbookgen.history import item_labels
     from runbookgen.runfile import load_run
 
@@ -60,8 +61,9 @@ def history_cmd(runs: tuple[str, ...], fmt: str, no_cache: bool) -> None:
         for f in proj.run_files():
             labelled.append((proj.rel(f), _template_labels(proj, f)))
     history = _load_with_bar(proj, no_cache)
-    if not history.available:
-        warn(f"history unavailable: {history.reason}")
+    if not history.available:  # nothing to show: say why, as an error (exit 1)
+        raise RunbookgenError(f"history unavailable: {history.reason} (history comes from the "
+                              "commits of the repository that holds the run records)")
     for message in history.warnings:
         warn(message)
     out = [_run_dict(rel, labels, history.for_run(rel)) for rel, labels in labelled]
