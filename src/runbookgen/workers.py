@@ -146,16 +146,13 @@ def _work(site: Site, history_for: HistoryFor | None, jobs: list[tuple[int, Path
                 ready = _receive(site, down)
                 part, pending = pending + part, []
             if ready:
-                up.send(("parsed", parsed, _finish(site, history_for, part)))
+                _send(up, site, history_for, part, parsed)
             else:
                 pending += part
                 up.send(("parsed", parsed, []))
-        if pending:
+        if not ready:
             _receive(site, down)
-            for start in range(0, len(pending), CHUNK):
-                up.send(("rendered", 0, _finish(site, history_for, pending[start:start + CHUNK])))
-        elif not ready:
-            down.recv_bytes()  # the parent sends once to every worker; take it
+            _send(up, site, history_for, pending, 0)
         up.send(("done", 0, []))
     except BaseException:
         up.send(("error", traceback.format_exc(), []))
@@ -170,6 +167,15 @@ def _receive(site: Site, down: Connection) -> bool:
     data = down.recv_bytes()
     site.git_history = unpack(marshal.loads(data)) if data else None
     return True
+
+
+def _send(up: Connection, site: Site, history_for: HistoryFor | None,
+          items: list[tuple[int, RunEntry, Any]], parsed: int) -> None:
+    """Render ``items`` and send them up a chunk at a time (bounded messages); the
+    ``parsed`` newly read files are counted once, for progress."""
+    for start in range(0, max(len(items), 1), CHUNK):
+        up.send(("parsed", parsed if start == 0 else 0,
+                 _finish(site, history_for, items[start:start + CHUNK])))
 
 
 def _finish(site: Site, history_for: HistoryFor | None,
