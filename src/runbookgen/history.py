@@ -262,7 +262,7 @@ class PendingHistory:
             self.labels = frozenset()
         self.key = _cache_key(head, self.shallow, project.runs_dir, self.labels)
         self.hist = _MEMORY.get(self.key) if use_cache else None
-        if self.hist is None and not (use_cache and _cache_path(root).is_file()):
+        if self.hist is None and not (use_cache and cache_path(root).is_file()):
             try:
                 self.log = GitLog(root, project.runs_dir)
             except OSError:
@@ -286,7 +286,8 @@ class PendingHistory:
                 hist = _Builder(root, project.runs_dir, self.labels, self.git_dir, self.shallow,
                                 self.progress).run(self.log)
             except (OSError, RunbookgenError) as exc:
-                return History(False, f"cannot read git history: {exc}")
+                self.done = History(False, f"cannot read git history: {exc}")
+                return self.done
             finally:
                 self.log = None
             hist.head = self.head
@@ -1042,7 +1043,8 @@ def _cache_key(head: str, shallow: bool, runs_dir: str, labels: frozenset[str]) 
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def _cache_path(root: Path) -> Path:
+def cache_path(root: Path) -> Path:
+    """Where the history of the repository at ``root`` is cached on disk."""
     return root / ".cache" / "runbookgen" / "history.json"
 
 
@@ -1097,7 +1099,7 @@ def unpack(data: dict[str, Any]) -> History:
 
 def _write_disk_cache(root: Path, key: str, hist: History) -> None:
     data = {"key": key, **pack(hist)}
-    path = _cache_path(root)
+    path = cache_path(root)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -1109,7 +1111,7 @@ def _write_disk_cache(root: Path, key: str, hist: History) -> None:
 
 def _read_disk_cache(root: Path, key: str) -> History | None:
     try:
-        data = json.loads(_cache_path(root).read_text(encoding="utf-8"))
+        data = json.loads(cache_path(root).read_text(encoding="utf-8"))
         if data.get("key") != key or data.get("version") != FORMAT_VERSION:
             return None
         return unpack(data)

@@ -424,7 +424,7 @@ class Site:
             if deferred is None:
                 site.git_history = git_history
             loaded = site._load_runs(files, history_for, workers, on_progress, deferred)
-        site.runs = list(loaded)
+        site.runs = loaded
         site.runs.sort(key=lambda r: (r.date, r.release, r.relpath), reverse=True)
         for run in site.runs:
             if run.runbook in site.runbooks:

@@ -143,8 +143,8 @@ def _work(site: Site, history_for: HistoryFor | None, jobs: list[tuple[int, Path
             part = [(i, *site._read_run(path)) for i, path in jobs[start:start + CHUNK]]
             parsed = len(part)
             if not ready and down.poll():
-                ready = _receive(site, down)
-                part, pending = pending + part, []
+                _receive(site, down)
+                ready, part, pending = True, pending + part, []
             if ready:
                 _send(up, site, history_for, part, parsed)
             else:
@@ -160,13 +160,12 @@ def _work(site: Site, history_for: HistoryFor | None, jobs: list[tuple[int, Path
         up.close()
 
 
-def _receive(site: Site, down: Connection) -> bool:
+def _receive(site: Site, down: Connection) -> None:
     """Take the parent's history payload (empty when history failed to load)."""
     from .history import unpack
 
     data = down.recv_bytes()
     site.git_history = unpack(marshal.loads(data)) if data else None
-    return True
 
 
 def _send(up: Connection, site: Site, history_for: HistoryFor | None,

@@ -103,12 +103,12 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
     def _start_history(self) -> Any:
         """Start reading git history now: git runs while MkDocs loads the theme and finds
         the files, on a core that is idle then (``on_files`` collects the result)."""
-        from ..history import start_history
+        from ..history import cache_path, start_history
 
         serve = getattr(self, "command", "build") == "serve"
         # The on-disk cache pays off across serve rebuilds and local re-builds, not in a fresh
         # CI checkout, where writing it would only cost time: use it when it is there.
-        cached = (Path(self.project.root) / ".cache" / "runbookgen" / "history.json").is_file()
+        cached = cache_path(Path(self.project.root)).is_file()
         return start_history(self.project, use_cache=serve or cached)
 
     # ------------------------------------------------------------------ files
