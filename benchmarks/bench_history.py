@@ -33,9 +33,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SEED = ROOT / "content" / "production-deployment.md"
-PEOPLE = [("Alice Ops", "alice@example.com"), ("Bob Dev", "bob@example.com"),
-          ("Carol SRE", "carol@example.com"), ("Dan QA", "dan@example.com"),
-          ("Eve Lead", "eve@example.com")]
+PEOPLE = [
+    ("Alice Ops", "alice@example.com"),
+    ("Bob Dev", "bob@example.com"),
+    ("Carol SRE", "carol@example.com"),
+    ("Dan QA", "dan@example.com"),
+    ("Eve Lead", "eve@example.com"),
+]
 BASELINE_FORMAT = "--format=%H%x09%an%x09%ae%x09%at%x09%s"
 
 
@@ -59,30 +63,40 @@ def generate(out: Path, nfiles: int, edits: int) -> None:
             data = content.encode()
             w(b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(data), data))
 
-    commit({"content/production-deployment.md": template,
-            "mkdocs.yml": "site_name: bench\ndocs_dir: content\nplugins:\n  - search\n"},
-           PEOPLE[0], "Add the production deployment runbook")
+    commit(
+        {
+            "content/production-deployment.md": template,
+            "mkdocs.yml": "site_name: bench\ndocs_dir: content\nplugins:\n  - search\n",
+        },
+        PEOPLE[0],
+        "Add the production deployment runbook",
+    )
     pr = 100
     for i in range(1, nfiles + 1):
         release = f"v{i // 100}.{i % 100}.0"
         day = f"2026-{(i // 28) % 12 + 1:02d}-{i % 28 + 1:02d}"
         path = f"runs/production-deployment/{day}-{release}-{i:04d}.md"
-        front = (f"---\nrunbook: production-deployment\ntemplate_version: 2.0.0\n"
-                 f"template_digest: sha256:{'0' * 64}\nrelease: {release}\ndate: {day}\n"
-                 f"lead: \"@{PEOPLE[i % 5][1].split('@')[0]}\"\nstatus: in-progress\n---\n")
+        front = (
+            f"---\nrunbook: production-deployment\ntemplate_version: 2.0.0\n"
+            f"template_digest: sha256:{'0' * 64}\nrelease: {release}\ndate: {day}\n"
+            f'lead: "@{PEOPLE[i % 5][1].split("@")[0]}"\nstatus: in-progress\n---\n'
+        )
         lines = (front + template.replace("**Last Updated**: [Date]", f"**Last Updated**: {day}")).split("\n")
         boxes = [j for j, line in enumerate(lines) if re.match(r"^\s*- \[ \] ", line)]
         pr += 1
         commit({path: "\n".join(lines)}, PEOPLE[i % 5], f"New run {release} (#{pr})")
         for k in range(edits):
-            chunk = boxes[len(boxes) * k // edits:len(boxes) * (k + 1) // edits]
+            chunk = boxes[len(boxes) * k // edits : len(boxes) * (k + 1) // edits]
             for j in chunk:
                 lines[j] = lines[j].replace("- [ ] ", "- [x] ", 1)
             if k == edits - 1:
                 lines = [("status: success" if x == "status: in-progress" else x) for x in lines]
             pr += 1
-            commit({path: "\n".join(lines)}, PEOPLE[(i + k) % 5],
-                   f"{path}: tick {len(chunk)} items (step {k + 1}/{edits}) (#{pr})")
+            commit(
+                {path: "\n".join(lines)},
+                PEOPLE[(i + k) % 5],
+                f"{path}: tick {len(chunk)} items (step {k + 1}/{edits}) (#{pr})",
+            )
     proc.stdin.close()
     if proc.wait() != 0:
         raise SystemExit("git fast-import failed")
@@ -115,8 +129,9 @@ def _cpu() -> float:
 def time_baseline(repo: Path) -> tuple[float, float]:
     t0, c0 = time.perf_counter(), _cpu()
     with open(os.devnull, "wb") as null:
-        subprocess.run(["git", "log", BASELINE_FORMAT, "-p", "--", "runs/"], cwd=repo, stdout=null,
-                       check=True)
+        subprocess.run(
+            ["git", "log", BASELINE_FORMAT, "-p", "--", "runs/"], cwd=repo, stdout=null, check=True
+        )
     return time.perf_counter() - t0, _cpu() - c0
 
 
@@ -159,15 +174,23 @@ def main() -> None:
     med = statistics.median
     ratio = med(h / b for h, b in zip(hist, base, strict=True))
     ratio_cpu = med(h / b for h, b in zip(hist_cpu, base_cpu, strict=True))
-    print(f"repo: {repo} ({args.files} run files x {args.edits} tick commits; {runs} runs, "
-          f"{events} events); {args.rounds} interleaved rounds; load average before: "
-          f"{os.getloadavg()[0]:.1f}")
-    print(f"baseline git log -p -- runs/: wall median {med(base):.2f} s (min {min(base):.2f}, "
-          f"max {max(base):.2f}); cpu median {med(base_cpu):.2f} s")
-    print(f"history, all run files:       wall median {med(hist):.2f} s (min {min(hist):.2f}, "
-          f"max {max(hist):.2f}); cpu median {med(hist_cpu):.2f} s")
-    print(f"ratio wall (median of per-round ratios): {ratio:.2f}x  (target <= 1.5x); "
-          f"ratio cpu: {ratio_cpu:.2f}x")
+    print(
+        f"repo: {repo} ({args.files} run files x {args.edits} tick commits; {runs} runs, "
+        f"{events} events); {args.rounds} interleaved rounds; load average before: "
+        f"{os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"baseline git log -p -- runs/: wall median {med(base):.2f} s (min {min(base):.2f}, "
+        f"max {max(base):.2f}); cpu median {med(base_cpu):.2f} s"
+    )
+    print(
+        f"history, all run files:       wall median {med(hist):.2f} s (min {min(hist):.2f}, "
+        f"max {max(hist):.2f}); cpu median {med(hist_cpu):.2f} s"
+    )
+    print(
+        f"ratio wall (median of per-round ratios): {ratio:.2f}x  (target <= 1.5x); "
+        f"ratio cpu: {ratio_cpu:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -79,7 +79,7 @@ def measure(text: str, rounds: int, sample_s: float) -> dict[str, list[float]]:
     samples: dict[str, list[float]] = {k: [] for k in fns}
     keys = list(fns)
     for r in range(rounds):
-        for k in keys[r % len(keys):] + keys[:r % len(keys)]:
+        for k in keys[r % len(keys) :] + keys[: r % len(keys)]:
             fn, n = fns[k], loops[k]
             gc.collect()
             t0 = time.perf_counter()
@@ -99,9 +99,11 @@ def report(name: str, nbytes: int, samples: dict[str, list[float]]) -> list[str]
     for k, v in samples.items():
         med = statistics.median(v)
         unit, scale = ("ms", 1e3) if med < 1 else ("s", 1)
-        rows.append(f"| {name} | {k} | {med * scale:,.2f} {unit} | {min(v) * scale:,.2f}–"
-                    f"{max(v) * scale:,.2f} | {nbytes / med / 1e6:.2f} | "
-                    f"{ratio(samples, k, 'mdit'):.2f}× |")
+        rows.append(
+            f"| {name} | {k} | {med * scale:,.2f} {unit} | {min(v) * scale:,.2f}–"
+            f"{max(v) * scale:,.2f} | {nbytes / med / 1e6:.2f} | "
+            f"{ratio(samples, k, 'mdit'):.2f}× |"
+        )
     return rows
 
 
@@ -127,8 +129,10 @@ def main() -> None:
 
     seed = SEED.read_text(encoding="utf-8")
     big = big_checklist(seed, args.size_mb)
-    print(f"seed: {len(seed.encode()):,} bytes, {sum(1 for _ in runbookgen.loads(seed).items())} tasks; "
-          f"big: {len(big.encode()):,} bytes, {sum(1 for _ in runbookgen.loads(big).items()):,} tasks")
+    print(
+        f"seed: {len(seed.encode()):,} bytes, {sum(1 for _ in runbookgen.loads(seed).items())} tasks; "
+        f"big: {len(big.encode()):,} bytes, {sum(1 for _ in runbookgen.loads(big).items()):,} tasks"
+    )
     print(f"python {sys.version.split()[0]}; rounds: seed {args.rounds}, big {args.big_rounds}\n")
 
     small = measure(seed, args.rounds, 0.2)
@@ -136,14 +140,17 @@ def main() -> None:
     print("| input | variant | median | min–max | MB/s | ÷ mdit (per-round median) |")
     print("|---|---|---:|---|---:|---:|")
     for line in report("seed", len(seed.encode()), small) + report(
-            f"{len(big.encode()) / 1e6:.1f} MB", len(big.encode()), large):
+        f"{len(big.encode()) / 1e6:.1f} MB", len(big.encode()), large
+    ):
         print(line)
     print()
     for name, s in (("seed", small), ("big", large)):
-        print(f"{name}: model/mdit {ratio(s, 'model', 'mdit'):.2f}× (target ≤ 1.5), "
-              f"model/block {ratio(s, 'model', 'block'):.2f}×, "
-              f"model/tokens {ratio(s, 'model', 'tokens'):.2f}×, "
-              f"tokens/block {ratio(s, 'tokens', 'block'):.2f}×")
+        print(
+            f"{name}: model/mdit {ratio(s, 'model', 'mdit'):.2f}× (target ≤ 1.5), "
+            f"model/block {ratio(s, 'model', 'block'):.2f}×, "
+            f"model/tokens {ratio(s, 'model', 'tokens'):.2f}×, "
+            f"tokens/block {ratio(s, 'tokens', 'block'):.2f}×"
+        )
 
     if args.no_memory:
         return

@@ -26,9 +26,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "content" / "production-deployment.md"
-ENV = {**os.environ, "GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
-       "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@example.com",
-       "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "NO_COLOR": "1"}
+ENV = {
+    **os.environ,
+    "GIT_AUTHOR_NAME": "Bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "Bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "NO_COLOR": "1",
+}
 CLI = [sys.executable, "-m", "runbookgen"]
 
 PARSE_ONLY = """
@@ -63,8 +70,14 @@ def make_repo(root: Path, runs: int) -> None:
     for n in range(runs):
         day = start + timedelta(days=n)
         release = f"v{n // 100}.{n % 100}.0"
-        text = render_run(project, "production-deployment", release, day, "@bench",
-                          status=rng.choice(["planned", "in-progress", "success"]))
+        text = render_run(
+            project,
+            "production-deployment",
+            release,
+            day,
+            "@bench",
+            status=rng.choice(["planned", "in-progress", "success"]),
+        )
         lines = text.split("\n")
         share = rng.random()
         for i, line in enumerate(lines):
@@ -107,11 +120,15 @@ def main() -> None:
     try:
         repo = tmp / "repo"
         make_repo(repo, args.runs)
-        many = interleave({
-            "parse only": [sys.executable, "-c", PARSE_ONLY],
-            "status": [*CLI, "status", "--format", "json"],
-            "check": [*CLI, "check", "--format", "json"],
-        }, repo, args.rounds)
+        many = interleave(
+            {
+                "parse only": [sys.executable, "-c", PARSE_ONLY],
+                "status": [*CLI, "status", "--format", "json"],
+                "check": [*CLI, "check", "--format", "json"],
+            },
+            repo,
+            args.rounds,
+        )
         base = many["parse only"]
         print(f"{args.runs} run files, median of {args.rounds} interleaved rounds")
         for name in ("parse only", "status", "check"):
@@ -120,8 +137,20 @@ def main() -> None:
         make_repo(small, 0)
 
         def new_run(r: int) -> float:
-            return timed([*CLI, "new-run", "production-deployment", "--release", f"b{r}",
-                          "--date", "2026-12-01", "--lead", "@bench"], small)
+            return timed(
+                [
+                    *CLI,
+                    "new-run",
+                    "production-deployment",
+                    "--release",
+                    f"b{r}",
+                    "--date",
+                    "2026-12-01",
+                    "--lead",
+                    "@bench",
+                ],
+                small,
+            )
 
         one = interleave({"--help": [*CLI, "--help"], "new-run": new_run}, small, max(args.rounds, 9))
         print(f"new-run (file + branch + commit), median of {max(args.rounds, 9)} interleaved rounds")

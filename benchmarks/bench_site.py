@@ -82,9 +82,11 @@ def run_files(n: int) -> dict[str, str]:
         status = STATUSES[i % len(STATUSES)]
         ticks = boxes if status == "success" else (i * 37) % boxes
         text = body.replace("- [ ]", "- [x]", ticks)
-        fm = (f"---\nrunbook: production-deployment\ntemplate_version: 2.0.0\n"
-              f"template_digest: sha256:0\nrelease: {release}\ndate: {date}\n"
-              f"lead: '@engineer{i % 7}'\nstatus: {status}\n---\n")
+        fm = (
+            f"---\nrunbook: production-deployment\ntemplate_version: 2.0.0\n"
+            f"template_digest: sha256:0\nrelease: {release}\ndate: {date}\n"
+            f"lead: '@engineer{i % 7}'\nstatus: {status}\n---\n"
+        )
         out[f"{date}-{release}.md"] = fm + text
     return out
 
@@ -134,8 +136,12 @@ def sizes(site: Path) -> dict[str, float | str]:
             if p.suffix == ".html" and size > largest:
                 largest, largest_name = size, p.relative_to(site).as_posix()
     index = site / "search" / "search_index.json"
-    return {"site_mb": total / 1e6, "largest_kb": largest / 1e3, "largest_page": largest_name,
-            "index_mb": index.stat().st_size / 1e6 if index.exists() else 0.0}
+    return {
+        "site_mb": total / 1e6,
+        "largest_kb": largest / 1e3,
+        "largest_page": largest_name,
+        "index_mb": index.stat().st_size / 1e6 if index.exists() else 0.0,
+    }
 
 
 def main() -> int:
@@ -164,17 +170,26 @@ def main() -> int:
             results[name].append(res)
             print(f"round {r + 1}: {name}: {res['wall']:.2f} s, {res['rss_mib']:.0f} MiB", file=sys.stderr)
     table = {}
-    print("\n| site | build s median (min–max) | peak RSS MiB | site MB | largest page KB | "
-          "search index MB |\n|---|---|---:|---:|---:|---:|")
+    print(
+        "\n| site | build s median (min–max) | peak RSS MiB | site MB | largest page KB | "
+        "search index MB |\n|---|---|---:|---:|---:|---:|"
+    )
     for name, path in variants:
         walls = [x["wall"] for x in results[name]]
         s = sizes(path / "site")
-        row = {"wall": statistics.median(walls), "min": min(walls), "max": max(walls),
-               "rss_mib": max(x["rss_mib"] for x in results[name]), **s}
+        row = {
+            "wall": statistics.median(walls),
+            "min": min(walls),
+            "max": max(walls),
+            "rss_mib": max(x["rss_mib"] for x in results[name]),
+            **s,
+        }
         table[name] = row
-        print(f"| {name} | {row['wall']:.2f} ({row['min']:.2f}–{row['max']:.2f}) | {row['rss_mib']:.0f} | "
-              f"{row['site_mb']:.1f} | {row['largest_kb']:.0f} ({row['largest_page']}) | "
-              f"{row['index_mb']:.2f} |")
+        print(
+            f"| {name} | {row['wall']:.2f} ({row['min']:.2f}–{row['max']:.2f}) | {row['rss_mib']:.0f} | "
+            f"{row['site_mb']:.1f} | {row['largest_kb']:.0f} ({row['largest_page']}) | "
+            f"{row['index_mb']:.2f} |"
+        )
     ok = True
     print()
     if len(ns) > 1:
@@ -182,17 +197,22 @@ def main() -> int:
         ratio = table[f"runbookgen {big}"]["wall"] / table[f"runbookgen {small}"]["wall"]
         limit = 1.1 * big / small
         ok &= ratio <= limit
-        print(f"build {big} / {small} runs: {ratio:.2f}× (target ≤ {limit:.0f}×) "
-              f"{'OK' if ratio <= limit else 'MISSED'}")
+        print(
+            f"build {big} / {small} runs: {ratio:.2f}× (target ≤ {limit:.0f}×) "
+            f"{'OK' if ratio <= limit else 'MISSED'}"
+        )
     if not args.no_plain:
         ratio = table[f"runbookgen {big}"]["wall"] / table[f"plain {big}"]["wall"]
         ok &= ratio <= 1.3
-        print(f"runbookgen / plain mkdocs-material at {big}: {ratio:.2f}× (target ≤ 1.3×) "
-              f"{'OK' if ratio <= 1.3 else 'MISSED'}")
+        print(
+            f"runbookgen / plain mkdocs-material at {big}: {ratio:.2f}× (target ≤ 1.3×) "
+            f"{'OK' if ratio <= 1.3 else 'MISSED'}"
+        )
     index_mb = table[f"runbookgen {big}"]["index_mb"]
     ok &= index_mb < 3.0
-    print(f"search index at {big} runs: {index_mb:.2f} MB (target < 3 MB) "
-          f"{'OK' if index_mb < 3 else 'MISSED'}")
+    print(
+        f"search index at {big} runs: {index_mb:.2f} MB (target < 3 MB) {'OK' if index_mb < 3 else 'MISSED'}"
+    )
     if args.json:
         args.json.write_text(json.dumps(table, indent=2), encoding="utf-8")
     return 0 if ok else 1

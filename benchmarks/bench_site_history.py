@@ -65,8 +65,9 @@ def prepare(files: int, edits: int) -> Path:
         shutil.rmtree(out, ignore_errors=True)
         subprocess.run(["git", "clone", "-q", str(source), str(out)], check=True)
     for name, history in (("with", "true"), ("without", "false")):
-        (out / f"mkdocs-{name}.yml").write_text(YML.format(site_dir=f"site-{name}", history=history),
-                                                encoding="utf-8")
+        (out / f"mkdocs-{name}.yml").write_text(
+            YML.format(site_dir=f"site-{name}", history=history), encoding="utf-8"
+        )
     return out
 
 
@@ -98,25 +99,34 @@ def main() -> int:
     variants = ["without", "with"] + (["warm"] if args.warm else [])
     results: dict[str, list[tuple[float, float]]] = {v: [] for v in variants}
     for r in range(args.rounds):
-        order = variants if r % 2 == 0 else [v for v in reversed(variants) if v != "warm"] + (
-            ["warm"] if args.warm else [])
+        order = (
+            variants
+            if r % 2 == 0
+            else [v for v in reversed(variants) if v != "warm"] + (["warm"] if args.warm else [])
+        )
         for v in order:
             wall, cpu = build(repo, v)
             results[v].append((wall, cpu))
             print(f"round {r + 1}: {v}: {wall:.2f} s wall, {cpu:.2f} s cpu", file=sys.stderr)
     med = statistics.median
-    print(f"repo: {repo} ({args.files} run files x {args.edits} tick commits), {args.rounds} rounds, "
-          f"load average now {os.getloadavg()[0]:.1f}")
+    print(
+        f"repo: {repo} ({args.files} run files x {args.edits} tick commits), {args.rounds} rounds, "
+        f"load average now {os.getloadavg()[0]:.1f}"
+    )
     print("| build | wall s, median (min–max) | CPU s, median |\n|---|---|---|")
     for v in variants:
         walls = [w for w, _ in results[v]]
-        print(f"| {v} history | {med(walls):.2f} ({min(walls):.2f}–{max(walls):.2f}) | "
-              f"{med(c for _, c in results[v]):.2f} |")
+        print(
+            f"| {v} history | {med(walls):.2f} ({min(walls):.2f}–{max(walls):.2f}) | "
+            f"{med(c for _, c in results[v]):.2f} |"
+        )
     ratio = med(w / o for (w, _), (o, _) in zip(results["with"], results["without"], strict=True))
     ratio_cpu = med(w / o for (_, w), (_, o) in zip(results["with"], results["without"], strict=True))
     ok = ratio <= 1.3
-    print(f"with / without (median of per-round ratios): wall {ratio:.2f}x, cpu {ratio_cpu:.2f}x "
-          f"(target <= 1.3x) {'OK' if ok else 'MISSED'}")
+    print(
+        f"with / without (median of per-round ratios): wall {ratio:.2f}x, cpu {ratio_cpu:.2f}x "
+        f"(target <= 1.3x) {'OK' if ok else 'MISSED'}"
+    )
     return 0 if ok else 1
 
 

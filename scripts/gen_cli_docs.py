@@ -79,8 +79,11 @@ def command_help(name: str | None) -> str:
 def render_cli() -> str:
     cmds = commands()
     rows = "\n".join(f"| [`{n}`](#runbookgen-{n}) | {c.get_short_help_str(80)} |" for n, c in cmds)
-    parts = [HEADER, "| Command | Does |\n|---|---|\n" + rows + "\n",
-             "## `runbookgen`\n\n```text\n" + command_help(None) + "\n```\n"]
+    parts = [
+        HEADER,
+        "| Command | Does |\n|---|---|\n" + rows + "\n",
+        "## `runbookgen`\n\n```text\n" + command_help(None) + "\n```\n",
+    ]
     for name, _ in cmds:
         parts.append(f"## `runbookgen {name}`\n\n```text\n{command_help(name)}\n```\n")
     return "\n".join(parts)
@@ -99,16 +102,23 @@ def plugin_options() -> list[tuple[str, str, str, str]]:
     out = []
     body = cls.body
     for i, node in enumerate(body):
-        if not (isinstance(node, ast.Assign) and len(node.targets) == 1
-                and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Call)):
+        if not (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Call)
+        ):
             continue
         name = node.targets[0].id
         kind, default = _option_kind(node.value)
         doc = ""
         if i + 1 < len(body):
             nxt = body[i + 1]
-            if isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant) \
-                    and isinstance(nxt.value.value, str):
+            if (
+                isinstance(nxt, ast.Expr)
+                and isinstance(nxt.value, ast.Constant)
+                and isinstance(nxt.value.value, str)
+            ):
                 doc = " ".join(nxt.value.value.split())
         out.append((name, kind, default, doc))
     return out
@@ -168,8 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     stale = [p for p, text in wanted.items() if not p.is_file() or p.read_text(encoding="utf-8") != text]
     if args.check:
         for p in stale:
-            print(f"{p.relative_to(ROOT)} is out of date: run python scripts/gen_cli_docs.py",
-                  file=sys.stderr)
+            print(
+                f"{p.relative_to(ROOT)} is out of date: run python scripts/gen_cli_docs.py", file=sys.stderr
+            )
         return 1 if stale else 0
     for p in stale:
         p.write_text(wanted[p], encoding="utf-8")

@@ -35,9 +35,17 @@ def seed_path() -> Path:
     return SEED
 
 
-def run_cli(*args: str, cwd: Path | None = None, input: str | None = None,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path | None = None, input: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run ``python -m runbookgen`` as a real process (exit codes, stderr, no shared state)."""
     full_env = {**os.environ, **GIT_ENV, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "runbookgen", *args], cwd=cwd, input=input,
-                          capture_output=True, text=True, env=full_env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "runbookgen", *args],
+        cwd=cwd,
+        input=input,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=300,
+    )

@@ -14,20 +14,23 @@ RUN = "runs/production-deployment/2026-12-01-v2.4.0.md"
 def git(repo: Path, *args: str) -> str:
     import os
 
-    proc = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True,
-                          env={**os.environ, **GIT_ENV}, check=False)
+    proc = subprocess.run(
+        ["git", *args], cwd=repo, capture_output=True, text=True, env={**os.environ, **GIT_ENV}, check=False
+    )
     assert proc.returncode == 0, f"git {' '.join(args)}: {proc.stderr}"
     return proc.stdout
 
 
-def make_repo(root: Path, template: str | None = None, name: str = "production-deployment",
-              use_git: bool = True) -> Path:
+def make_repo(
+    root: Path, template: str | None = None, name: str = "production-deployment", use_git: bool = True
+) -> Path:
     """A runbook repository: mkdocs.yml, content/<name>.md (the seed by default), runs/."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "mkdocs.yml").write_text("site_name: Test\ndocs_dir: content\n", encoding="utf-8")
     (root / "content").mkdir(exist_ok=True)
     (root / "content" / f"{name}.md").write_text(
-        template if template is not None else SEED.read_text(encoding="utf-8"), encoding="utf-8")
+        template if template is not None else SEED.read_text(encoding="utf-8"), encoding="utf-8"
+    )
     (root / "runs").mkdir(exist_ok=True)
     (root / "runs" / "README.md").write_text("Run records.\n", encoding="utf-8")
     if use_git:
@@ -38,8 +41,18 @@ def make_repo(root: Path, template: str | None = None, name: str = "production-d
 
 
 def new_run(repo: Path, *extra: str, release: str = "v2.4.0", date: str = "2026-12-01") -> Path:
-    res = run_cli("new-run", "production-deployment", "--release", release, "--date", date,
-                  "--lead", "@alice", *extra, cwd=repo)
+    res = run_cli(
+        "new-run",
+        "production-deployment",
+        "--release",
+        release,
+        "--date",
+        date,
+        "--lead",
+        "@alice",
+        *extra,
+        cwd=repo,
+    )
     assert res.returncode == 0, res.stderr
     return repo / f"runs/production-deployment/{date}-{release}.md"
 

@@ -40,8 +40,9 @@ GIT_RUN = "runs/production-deployment/2026-12-01-v9/"  # ticked in commits by pa
 ARTIFACTS = ROOT / "artifacts"
 # Offline: no repo_url (Material would fetch repository facts from api.github.com and log a
 # console error without network); edit links come from the plugin's edit_base instead.
-OFFLINE_YML = (MKDOCS_YML.replace("repo_url: https://github.com/example/ops\n", "")
-               .replace("  - runbookgen\n", "  - runbookgen:\n      edit_base: https://github.com/example/ops/edit/main/\n"))
+OFFLINE_YML = MKDOCS_YML.replace("repo_url: https://github.com/example/ops\n", "").replace(
+    "  - runbookgen\n", "  - runbookgen:\n      edit_base: https://github.com/example/ops/edit/main/\n"
+)
 
 
 def _unavailable() -> str | None:
@@ -72,12 +73,20 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = make_repo(tmp_path_factory.mktemp("browser") / "repo", OFFLINE_YML)
-    body = tick(seed_body(), "All code reviewed and approved", "All tests passing (unit, integration, e2e)",
-                "Error rate < 0.1%")
+    body = tick(
+        seed_body(),
+        "All code reviewed and approved",
+        "All tests passing (unit, integration, e2e)",
+        "Error rate < 0.1%",
+    )
     write_run(root, "2026-12-01-v2.4.0.md", front_matter("v2.4.0", "2026-12-01", lead="'@alice'"), body)
     done = tick(seed_body(), "Linting passes with no errors")
-    write_run(root, "2026-11-01-v2.3.0.md",
-              front_matter("v2.3.0", "2026-11-01", status="success", lead="'@bob'"), done)
+    write_run(
+        root,
+        "2026-11-01-v2.3.0.md",
+        front_matter("v2.3.0", "2026-11-01", status="success", lead="'@bob'"),
+        done,
+    )
     for n, p in enumerate(PAYLOADS, 1):
         name, text = payload_run(n, p)
         (root / "runs" / "production-deployment" / name).write_text(text, encoding="utf-8")
@@ -89,8 +98,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0),
-                                 functools.partial(Quiet, directory=str(root / "site")))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root / "site")))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
@@ -233,10 +241,27 @@ def test_missing_chromium_skips_or_fails_when_required(tmp_path: Path, require: 
     import subprocess
     import sys
 
-    env = {**os.environ, "RUNBOOKGEN_CHROMIUM": str(tmp_path / "no-chromium"),
-           "RUNBOOKGEN_REQUIRE_BROWSER": require}
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
-                           f"{__file__}::test_history_page_sorts_and_draws_chart"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "RUNBOOKGEN_CHROMIUM": str(tmp_path / "no-chromium"),
+        "RUNBOOKGEN_REQUIRE_BROWSER": require,
+    }
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-rs",
+            "-p",
+            "no:cacheprovider",
+            f"{__file__}::test_history_page_sorts_and_draws_chart",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert f"1 {outcome}" in proc.stdout, proc.stdout[-2000:]
     assert "Chromium not found at" in proc.stdout

@@ -108,8 +108,9 @@ def test_path_outside_repository(repo: Path, tmp_path: Path) -> None:
 def test_task_added_and_reworded(repo: Path) -> None:
     path = _run(repo)
     text = path.read_text()
-    text = text.replace("- [ ] CDN configuration verified\n",
-                        "- [ ] CDN configuration verified\n- [ ] Warm the caches\n")
+    text = text.replace(
+        "- [ ] CDN configuration verified\n", "- [ ] CDN configuration verified\n- [ ] Warm the caches\n"
+    )
     text = text.replace("- [ ] DNS records verified", "- [ ] DNS records checked")
     path.write_text(text)
     findings = _check(repo)
@@ -125,7 +126,8 @@ def test_notes_and_ticks_are_not_drift(repo: Path) -> None:
     path = _run(repo)
     text = path.read_text().replace(
         "- [ ] All code reviewed and approved\n",
-        "- [x] All code reviewed and approved\n  Reviewed by @carol, see PR 123.\n  - link to report\n")
+        "- [x] All code reviewed and approved\n  Reviewed by @carol, see PR 123.\n  - link to report\n",
+    )
     path.write_text(text)
     assert _check(repo) == []
 
@@ -133,8 +135,11 @@ def test_notes_and_ticks_are_not_drift(repo: Path) -> None:
 def test_older_template_version_suggests_upgrade(repo: Path) -> None:
     _run(repo)
     tpl = repo / "content/production-deployment.md"
-    tpl.write_text(tpl.read_text().replace("**Version**: 2.0.0", "**Version**: 2.1.0")
-                   .replace("- [ ] CDN configuration verified\n", ""))
+    tpl.write_text(
+        tpl.read_text()
+        .replace("**Version**: 2.0.0", "**Version**: 2.1.0")
+        .replace("- [ ] CDN configuration verified\n", "")
+    )
     [f] = _check(repo)
     assert (f.severity, f.code) == ("warning", "outdated-template")
     assert "version 2.0.0, the template is now 2.1.0" in f.message
@@ -168,16 +173,18 @@ def test_gating_between_numbered_phases_ignores_optional(repo: Path) -> None:
 
 def test_skipping_ahead_is_not_gating(repo: Path) -> None:
     path = _run(repo)
-    text = path.read_text().replace("- [ ] Final database backup created",
-                                    "- [x] ~~Final database backup created~~ n/a: nightly backup")
+    text = path.read_text().replace(
+        "- [ ] Final database backup created", "- [x] ~~Final database backup created~~ n/a: nightly backup"
+    )
     path.write_text(text)
     assert _check(repo) == []
 
 
 def test_no_gating_without_the_rule(repo: Path) -> None:
     tpl = repo / "content/production-deployment.md"
-    tpl.write_text(tpl.read_text().replace(
-        "- All checkboxes must be completed before proceeding to next phase\n", ""))
+    tpl.write_text(
+        tpl.read_text().replace("- All checkboxes must be completed before proceeding to next phase\n", "")
+    )
     path = _run(repo)
     tick_lines(path, "Final database backup created")
     assert _check(repo) == []
@@ -218,10 +225,12 @@ def test_body_status_choice_disagrees(repo: Path) -> None:
 def test_signoff_ticked_with_empty_fields(repo: Path) -> None:
     path = _run(repo)
     text = path.read_text()
-    text = text.replace("- [ ] QA Lead: _________________ Date: _______",
-                        "- [x] QA Lead: _________________ Date: _______")
-    text = text.replace("- [ ] DevOps Lead: _________________ Date: _______",
-                        "- [x] DevOps Lead: @dan Date: 2026-12-01")
+    text = text.replace(
+        "- [ ] QA Lead: _________________ Date: _______", "- [x] QA Lead: _________________ Date: _______"
+    )
+    text = text.replace(
+        "- [ ] DevOps Lead: _________________ Date: _______", "- [x] DevOps Lead: @dan Date: 2026-12-01"
+    )
     path.write_text(text)
     findings = [f for f in _check(repo) if f.code == "signoff-empty"]
     assert len(findings) == 1
@@ -230,8 +239,11 @@ def test_signoff_ticked_with_empty_fields(repo: Path) -> None:
 
 def test_signoff_with_name_but_no_date(repo: Path) -> None:
     path = _run(repo)
-    path.write_text(path.read_text().replace("- [ ] QA Lead: _________________ Date: _______",
-                                             "- [x] QA Lead: @erin Date: _______"))
+    path.write_text(
+        path.read_text().replace(
+            "- [ ] QA Lead: _________________ Date: _______", "- [x] QA Lead: @erin Date: _______"
+        )
+    )
     assert _codes(_check(repo)) == [("error", "signoff-empty")]
 
 

@@ -39,14 +39,16 @@ COMMANDS = gen.commands()
 
 def test_cli_reference_is_up_to_date() -> None:
     assert (DOCS / "cli.md").read_text(encoding="utf-8") == gen.render_cli(), (
-        "content/docs/cli.md is out of date: run python scripts/gen_cli_docs.py")
+        "content/docs/cli.md is out of date: run python scripts/gen_cli_docs.py"
+    )
 
 
 def test_plugin_options_table_is_up_to_date() -> None:
     text = (DOCS / "configuration.md").read_text(encoding="utf-8")
     assert text == gen.spliced_configuration(text), (
         "the options table in content/docs/configuration.md is out of date: "
-        "run python scripts/gen_cli_docs.py")
+        "run python scripts/gen_cli_docs.py"
+    )
 
 
 def test_plugin_options_table_covers_the_config_class() -> None:
@@ -61,8 +63,10 @@ def test_plugin_options_table_covers_the_config_class() -> None:
 
 def _doc_blocks() -> dict[str, str]:
     text = (DOCS / "cli.md").read_text(encoding="utf-8")
-    return {m.group(1).strip(): m.group(2) for m in re.finditer(
-        r"^## `(runbookgen(?: [\w-]+)?)`\n\n```text\n(.*?)\n```$", text, re.S | re.M)}
+    return {
+        m.group(1).strip(): m.group(2)
+        for m in re.finditer(r"^## `(runbookgen(?: [\w-]+)?)`\n\n```text\n(.*?)\n```$", text, re.S | re.M)
+    }
 
 
 def test_reference_matches_real_help_output() -> None:
@@ -71,9 +75,16 @@ def test_reference_matches_real_help_output() -> None:
     blocks = _doc_blocks()
     names = [None, *(name for name, _ in COMMANDS)]
     assert set(blocks) == {"runbookgen" if n is None else f"runbookgen {n}" for n in names}
-    procs = {n: subprocess.Popen([sys.executable, "-m", "runbookgen", *([n] if n else []), "--help"],
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-             for n in names}
+    procs = {
+        n: subprocess.Popen(
+            [sys.executable, "-m", "runbookgen", *([n] if n else []), "--help"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for n in names
+    }
     for name, proc in procs.items():
         out, err = proc.communicate(timeout=60)
         key = "runbookgen" if name is None else f"runbookgen {name}"
@@ -148,8 +159,14 @@ COMMANDS_LISTED = COMMANDS
 def test_docs_pages_build_strictly(tmp_path: Path) -> None:
     """The repository's own site builds with --strict (no broken links) and has every docs page."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
-                          cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     for page in DOCS.glob("*.md"):
         out = tmp_path / "site" / "docs" / ("" if page.stem == "index" else page.stem) / "index.html"

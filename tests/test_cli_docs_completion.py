@@ -20,10 +20,16 @@ from runbookgen.cli.common import complete_run_file, complete_runbook
 def _complete(words: str, cwd: Path) -> list[str]:
     """What bash would offer for the command line ``words`` (cursor at its end)."""
     parts = words.split(" ")
-    env = {**os.environ, **GIT_ENV, "_RUNBOOKGEN_COMPLETE": "bash_complete",
-           "COMP_WORDS": words, "COMP_CWORD": str(len(parts) - 1)}
-    proc = subprocess.run([sys.executable, "-m", "runbookgen"], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=60)
+    env = {
+        **os.environ,
+        **GIT_ENV,
+        "_RUNBOOKGEN_COMPLETE": "bash_complete",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(parts) - 1),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "runbookgen"], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     return [line.split(",", 1)[1] for line in proc.stdout.splitlines() if line]
 
@@ -31,18 +37,36 @@ def _complete(words: str, cwd: Path) -> list[str]:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     starter.init_project(tmp_path)
-    made = run_cli("new-run", "example-deployment", "--release", "v1.0.0", "--date", "2026-12-01",
-                   "--lead", "@alice", "--no-git", cwd=tmp_path)
+    made = run_cli(
+        "new-run",
+        "example-deployment",
+        "--release",
+        "v1.0.0",
+        "--date",
+        "2026-12-01",
+        "--lead",
+        "@alice",
+        "--no-git",
+        cwd=tmp_path,
+    )
     assert made.returncode == 0, made.stderr
     return tmp_path
 
 
-@pytest.mark.parametrize(("shell", "marker"), [("bash", "complete -o"), ("zsh", "compdef"),
-                                               ("fish", "complete --no-files --command runbookgen")])
+@pytest.mark.parametrize(
+    ("shell", "marker"),
+    [("bash", "complete -o"), ("zsh", "compdef"), ("fish", "complete --no-files --command runbookgen")],
+)
 def test_completion_scripts_as_documented(shell: str, marker: str, tmp_path: Path) -> None:
     env = {**os.environ, "_RUNBOOKGEN_COMPLETE": f"{shell}_source"}
-    proc = subprocess.run([sys.executable, "-m", "runbookgen"], env=env, capture_output=True, text=True,
-                          cwd=tmp_path, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "runbookgen"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert marker in proc.stdout
     doc = (Path(__file__).parent.parent / "content" / "docs" / "shell-completion.md").read_text()
@@ -73,8 +97,7 @@ def test_run_files_callback(project: Path, monkeypatch: pytest.MonkeyPatch) -> N
     (fallback,) = complete_run_file(ctx, param, "content/")
     assert (fallback.type, fallback.value) == ("file", "content/")  # the shell completes paths
     monkeypatch.chdir(project / "runs")
-    assert [c.value for c in complete_run_file(ctx, param, "")] == [
-        "example-deployment/2026-12-01-v1.0.0.md"]
+    assert [c.value for c in complete_run_file(ctx, param, "")] == ["example-deployment/2026-12-01-v1.0.0.md"]
 
 
 def test_callbacks_outside_a_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

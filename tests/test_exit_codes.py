@@ -30,7 +30,10 @@ def test_version_is_data_on_stdout() -> None:
     for flag in ("--version", "-V"):
         result = run_cli(flag)
         assert (result.returncode, result.stdout, result.stderr) == (
-            0, f"runbookgen, version {__version__}\n", "")
+            0,
+            f"runbookgen, version {__version__}\n",
+            "",
+        )
 
 
 def test_help_exits_zero() -> None:
@@ -39,15 +42,18 @@ def test_help_exits_zero() -> None:
     assert "Usage: runbookgen" in result.stdout
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    ((), "Usage: runbookgen"),                                 # a group without a command
-    (("nope",), "No such command 'nope'"),
-    (("inti",), "Did you mean 'init'?"),
-    (("parse", "--bogus", "x"), "No such option '--bogus'"),
-    (("new-runbook",), "Missing argument 'NAME'"),
-    (("parse", "x.md", "--format", "xml"), "Invalid value for '--format'"),
-    (("tick", "RUN", "ITEM", "--undo", "--skip", "why"), "use --undo or --skip, not both"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "Usage: runbookgen"),  # a group without a command
+        (("nope",), "No such command 'nope'"),
+        (("inti",), "Did you mean 'init'?"),
+        (("parse", "--bogus", "x"), "No such option '--bogus'"),
+        (("new-runbook",), "Missing argument 'NAME'"),
+        (("parse", "x.md", "--format", "xml"), "Invalid value for '--format'"),
+        (("tick", "RUN", "ITEM", "--undo", "--skip", "why"), "use --undo or --skip, not both"),
+    ],
+)
 def test_usage_errors_exit_2_on_stderr(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
     starter.init_project(tmp_path)
     result = run_cli(*args, cwd=tmp_path)
@@ -57,19 +63,22 @@ def test_usage_errors_exit_2_on_stderr(tmp_path: Path, args: tuple[str, ...], me
 
 
 # ---------------------------------------------------------------- 1
-@pytest.mark.parametrize(("args", "needle"), [
-    (("parse", "missing.md"), "missing.md: no such file"),
-    (("status",), "not inside a runbook repository"),
-    (("check",), "not inside a runbook repository"),
-    (("new-runbook", "x"), "runbookgen init"),
-    (("new-run", "x", "--release", "v1"), "not inside a runbook repository"),
-    (("new-run", "nope", "--release", "v1", "--no-git"), "no runbook named 'nope'"),
-    (("new-run", "example-deployment", "--release", "../x", "--no-git"), "'../x'"),
-    (("upgrade", "nope.md"), "no such run record"),
-    (("tick", "runs/example-deployment/2026-12-01-v1.0.0.md", "No such item"), "no item matches"),
-    (("summary", "--base", "main"), "not inside a git repository"),
-    (("parse", "content"), "is a directory"),
-])
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("parse", "missing.md"), "missing.md: no such file"),
+        (("status",), "not inside a runbook repository"),
+        (("check",), "not inside a runbook repository"),
+        (("new-runbook", "x"), "runbookgen init"),
+        (("new-run", "x", "--release", "v1"), "not inside a runbook repository"),
+        (("new-run", "nope", "--release", "v1", "--no-git"), "no runbook named 'nope'"),
+        (("new-run", "example-deployment", "--release", "../x", "--no-git"), "'../x'"),
+        (("upgrade", "nope.md"), "no such run record"),
+        (("tick", "runs/example-deployment/2026-12-01-v1.0.0.md", "No such item"), "no item matches"),
+        (("summary", "--base", "main"), "not inside a git repository"),
+        (("parse", "content"), "is a directory"),
+    ],
+)
 def test_failures_are_one_error_line_and_exit_1(tmp_path: Path, args: tuple[str, ...], needle: str) -> None:
     if args[0] in ("upgrade", "tick", "summary", "parse") or "--no-git" in args:
         _project_with_run(tmp_path)
@@ -84,8 +93,18 @@ def test_failures_are_one_error_line_and_exit_1(tmp_path: Path, args: tuple[str,
 
 def _project_with_run(root: Path) -> Path:
     starter.init_project(root)
-    made = run_cli("new-run", "example-deployment", "--release", "v1.0.0", "--date", "2026-12-01",
-                   "--lead", "@alice", "--no-git", cwd=root)
+    made = run_cli(
+        "new-run",
+        "example-deployment",
+        "--release",
+        "v1.0.0",
+        "--date",
+        "2026-12-01",
+        "--lead",
+        "@alice",
+        "--no-git",
+        cwd=root,
+    )
     assert made.returncode == 0, made.stderr
     (run,) = (root / "runs").rglob("2026-12-01-*.md")
     return run
@@ -125,8 +144,13 @@ def test_ctrl_c_during_a_command_exits_130(tmp_path: Path) -> None:
     fifo = tmp_path / "slow.md"
     os.mkfifo(fifo)
     env = {**os.environ, **GIT_ENV}
-    proc = subprocess.Popen([sys.executable, "-m", "runbookgen", "parse", str(fifo)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runbookgen", "parse", str(fifo)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     writer = None
     try:
         deadline = time.monotonic() + 60
@@ -152,16 +176,19 @@ def test_ctrl_c_during_a_command_exits_130(tmp_path: Path) -> None:
 
 def test_ctrl_c_before_the_command_starts_exits_130() -> None:
     """SIGINT while Python is still importing (e.g. a slow disk) is not a traceback either."""
-    code = ("import signal, os, runbookgen.cli as c\n"
-            "import click\n"
-            "orig = c.cli.main\n"
-            "def main(*a, **k):\n"
-            "    os.kill(os.getpid(), signal.SIGINT)\n"
-            "    return orig(*a, **k)\n"
-            "c.cli.main = main\n"
-            "c.main()\n")
-    proc = subprocess.run([sys.executable, "-c", code, "--version"], capture_output=True, text=True,
-                          timeout=60)
+    code = (
+        "import signal, os, runbookgen.cli as c\n"
+        "import click\n"
+        "orig = c.cli.main\n"
+        "def main(*a, **k):\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    return orig(*a, **k)\n"
+        "c.cli.main = main\n"
+        "c.main()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "--version"], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 130
     assert "Traceback" not in proc.stderr
 
@@ -170,8 +197,15 @@ def test_ctrl_c_before_the_command_starts_exits_130() -> None:
 def _run_on_a_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> bytes:
     """Run with stdout and stderr on a pseudo-terminal, so click keeps colour unless told not to."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "runbookgen", *args], cwd=cwd, stdin=subprocess.DEVNULL,
-                            stdout=slave, stderr=slave, env=env, close_fds=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runbookgen", *args],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+    )
     os.close(slave)
     chunks = []
     while True:
@@ -211,9 +245,11 @@ def test_no_colour_when_piped(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- start-up
 def _modules_code(args: list[str]) -> str:
-    return ("import sys\nfrom runbookgen.cli import cli\n"
-            f"try:\n    cli.main({args!r}, prog_name='runbookgen')\nexcept SystemExit:\n    pass\n"
-            "sys.stderr.write('\\n'.join(sys.modules))\n")
+    return (
+        "import sys\nfrom runbookgen.cli import cli\n"
+        f"try:\n    cli.main({args!r}, prog_name='runbookgen')\nexcept SystemExit:\n    pass\n"
+        "sys.stderr.write('\\n'.join(sys.modules))\n"
+    )
 
 
 def test_help_and_version_do_not_import_heavy_libraries() -> None:
@@ -221,8 +257,18 @@ def test_help_and_version_do_not_import_heavy_libraries() -> None:
     from runbookgen.cli import COMMANDS
 
     cases = [["--help"], ["--version"]] + [[name, "--help"] for name in COMMANDS]
-    procs = [(args, subprocess.Popen([sys.executable, "-c", _modules_code(args)], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True)) for args in cases]
+    procs = [
+        (
+            args,
+            subprocess.Popen(
+                [sys.executable, "-c", _modules_code(args)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            ),
+        )
+        for args in cases
+    ]
     for args, proc in procs:
         _, err = proc.communicate(timeout=60)
         assert "runbookgen.cli" in err.split(), err[-2000:]  # the module list did come back
@@ -236,12 +282,19 @@ def test_progress_bar_goes_to_a_terminal_stderr_only(tmp_path: Path) -> None:
     run = _project_with_run(tmp_path)
     for i in range(60):
         (run.parent / f"2026-12-{i % 28 + 1:02d}-v2.0.{i}.md").write_text(
-            run.read_text().replace("release: v1.0.0", f"release: v2.0.{i}"))
+            run.read_text().replace("release: v1.0.0", f"release: v2.0.{i}")
+        )
     master, slave = pty.openpty()
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | GIT_ENV | {"TERM": "xterm"}
     out_file = (tmp_path / "stdout.json").open("w+b")  # a file: a full pipe would stall the child
-    proc = subprocess.Popen([sys.executable, "-m", "runbookgen", "status", "--format", "json"], cwd=tmp_path,
-                            stdin=subprocess.DEVNULL, stdout=out_file, stderr=slave, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runbookgen", "status", "--format", "json"],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=out_file,
+        stderr=slave,
+        env=env,
+    )
     os.close(slave)
     err = b""
     while True:

@@ -97,7 +97,7 @@ def blank_front_matter(text: str) -> str:
         return text
     for n in range(1, len(lines)):
         if lines[n].rstrip("\r") == "---":
-            return "\n".join([""] * (n + 1) + lines[n + 1:])
+            return "\n".join([""] * (n + 1) + lines[n + 1 :])
     return text
 
 
@@ -121,10 +121,13 @@ def assert_same_as_github(text: str) -> list[Task]:
     got, children = model_tasks(text)
     if got != expected:
         lines = text.replace("\r\n", "\n").split("\n")
-        diff = [f"  line {n}: github={e} model={g}  {lines[n - 1].lstrip(chr(0xFEFF))!r}"
-                for n in sorted({t[0] for t in expected} | {t[0] for t in got})
-                for e in [[t for t in expected if t[0] == n]]
-                for g in [[t for t in got if t[0] == n]] if e != g]
+        diff = [
+            f"  line {n}: github={e} model={g}  {lines[n - 1].lstrip(chr(0xFEFF))!r}"
+            for n in sorted({t[0] for t in expected} | {t[0] for t in got})
+            for e in [[t for t in expected if t[0] == n]]
+            for g in [[t for t in got if t[0] == n]]
+            if e != g
+        ]
         raise AssertionError("model differs from cmark-gfm:\n" + "\n".join(diff))
     for line, kids in children.items():
         assert kids == sorted(t[0] for t in expected if t[2] == line), f"children of line {line}"
@@ -138,8 +141,12 @@ FIXTURE_FILES = sorted(FIXTURES.glob("*.md"))
 
 def _variants(text: str) -> dict[str, str]:
     """Every fixture is also checked with CRLF endings and with a BOM (editors on Windows)."""
-    return {"lf": text, "crlf": text.replace("\n", "\r\n"), "bom": "\ufeff" + text,
-            "bom-crlf": "\ufeff" + text.replace("\n", "\r\n")}
+    return {
+        "lf": text,
+        "crlf": text.replace("\n", "\r\n"),
+        "bom": "\ufeff" + text,
+        "bom-crlf": "\ufeff" + text.replace("\n", "\r\n"),
+    }
 
 
 @pytest.mark.parametrize("variant", ["lf", "crlf", "bom", "bom-crlf"])
@@ -153,9 +160,17 @@ def test_fixture_matches_github(path: Path, variant: str) -> None:
 def test_fixture_set_covers_the_shapes_it_claims() -> None:
     """Guard against a fixture losing its point (e.g. an editor stripping trailing blanks)."""
     names = {p.name for p in FIXTURE_FILES}
-    assert {"ordered-and-markers.md", "near-misses.md", "nesting.md", "code-html-comments.md",
-            "tables-and-prose.md", "lazy-and-loose.md", "blockquotes.md", "front-matter.md",
-            "starts-with-task.md"} <= names
+    assert {
+        "ordered-and-markers.md",
+        "near-misses.md",
+        "nesting.md",
+        "code-html-comments.md",
+        "tables-and-prose.md",
+        "lazy-and-loose.md",
+        "blockquotes.md",
+        "front-matter.md",
+        "starts-with-task.md",
+    } <= names
     markers = (FIXTURES / "ordered-and-markers.md").read_text(encoding="utf-8")
     assert "\n- [ ] \n" in markers  # an empty task keeps its trailing space
     assert "\t- [ ] Tab child" in (FIXTURES / "nesting.md").read_text(encoding="utf-8")
@@ -173,40 +188,59 @@ def test_non_tasks_stay_out_of_the_model() -> None:
     """Boxes in code, HTML, comments, tables and paragraphs, and near-miss brackets."""
     rb = runbookgen.load(FIXTURES / "code-html-comments.md")
     assert [i.text for i in rb.items()] == [
-        "A real task before the code", "A task whose item holds a fence",
+        "A real task before the code",
+        "A task whose item holds a fence",
         "A real child after the fence",
-        "After a blank line this is Markdown again, so a real task", "A real task after all of that"]
+        "After a blank line this is Markdown again, so a real task",
+        "A real task after all of that",
+    ]
     rb = runbookgen.load(FIXTURES / "tables-and-prose.md")
     assert [i.text for i in rb.items()] == [
         "this one? No: a bullet interrupts a paragraph, so it is a task.",
-        "A task with a table below it", "Task after the table"]
+        "A task with a table below it",
+        "Task after the table",
+    ]
     texts = [i.text for i in runbookgen.load(FIXTURES / "near-misses.md").items()]
     assert texts[0] == "A real one between near misses"
-    for miss in ("Dash inside", "Slash inside", "Question mark", "Empty brackets", "No space",
-                 "Indented four", "Five spaces", "Second marker", "Bullet inside", "Ordered inside"):
+    for miss in (
+        "Dash inside",
+        "Slash inside",
+        "Question mark",
+        "Empty brackets",
+        "No space",
+        "Indented four",
+        "Five spaces",
+        "Second marker",
+        "Bullet inside",
+        "Ordered inside",
+    ):
         assert not any(miss in t for t in texts), miss
 
 
 # ------------------------------------------------------- quirks pinned against the oracle
 
-@pytest.mark.parametrize(("text", "expected"), [
-    # cmark-gfm scans the whole first line from column 0: no boxes in block quotes ...
-    ("> - [ ] quoted\n", []),
-    ("- [ ] outer\n  > - [ ] quoted\n", [(1, False, None)]),
-    # ... nor for a second marker on the same line
-    ("- - [ ] x\n", []),
-    ("- [ ] - [ ] x\n", [(1, False, None)]),
-    # a ticked mark anywhere on the line ticks the box (strstr over the line in tasklist.c)
-    ("- [ ] see [x] later\n", [(1, True, None)]),
-    # nothing after the box starts a block: a task reading "# x", not a heading
-    ("- [ ] # x\n  - [x] child\n", [(1, False, None), (2, True, 1)]),
-    ("- [ ] ```\n  - [ ] still a child, not code\n", [(1, False, None), (2, False, 1)]),
-    # an empty task needs the space after the box
-    ("- [ ] \n- [ ]\n", [(1, False, None)]),
-    # a BOM hides a task on line 1 (it is skipped for structure, not by the task scanner)
-    ("\ufeff- [x] first\n- [ ] second\n", [(2, False, None)]),
-    ("\ufeff# Title\n- [x] first\n", [(2, True, None)]),
-])
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # cmark-gfm scans the whole first line from column 0: no boxes in block quotes ...
+        ("> - [ ] quoted\n", []),
+        ("- [ ] outer\n  > - [ ] quoted\n", [(1, False, None)]),
+        # ... nor for a second marker on the same line
+        ("- - [ ] x\n", []),
+        ("- [ ] - [ ] x\n", [(1, False, None)]),
+        # a ticked mark anywhere on the line ticks the box (strstr over the line in tasklist.c)
+        ("- [ ] see [x] later\n", [(1, True, None)]),
+        # nothing after the box starts a block: a task reading "# x", not a heading
+        ("- [ ] # x\n  - [x] child\n", [(1, False, None), (2, True, 1)]),
+        ("- [ ] ```\n  - [ ] still a child, not code\n", [(1, False, None), (2, False, 1)]),
+        # an empty task needs the space after the box
+        ("- [ ] \n- [ ]\n", [(1, False, None)]),
+        # a BOM hides a task on line 1 (it is skipped for structure, not by the task scanner)
+        ("\ufeff- [x] first\n- [ ] second\n", [(2, False, None)]),
+        ("\ufeff# Title\n- [x] first\n", [(2, True, None)]),
+    ],
+)
 def test_cmark_gfm_quirk(text: str, expected: list[Task]) -> None:
     assert oracle_tasks(text) == expected  # the oracle still behaves this way
     assert assert_same_as_github(text) == expected
@@ -224,20 +258,66 @@ _WORDS = st.sampled_from(["deploy", "check", "DB", "ok", "v2", "rollback", "x", 
 _TEXT = st.one_of(
     st.lists(_WORDS, min_size=1, max_size=3).map(" ".join),
     st.lists(_WORDS, min_size=1, max_size=3).map(" ".join),
-    st.sampled_from(["see [x] here", "# hash", "> angle", "- dash", "1. one", "`[ ]` code",
-                     "***", "~~struck~~", "**Bold**: ____", "<b>tag</b>", "[ ] box", ""]),
+    st.sampled_from(
+        [
+            "see [x] here",
+            "# hash",
+            "> angle",
+            "- dash",
+            "1. one",
+            "`[ ]` code",
+            "***",
+            "~~struck~~",
+            "**Bold**: ____",
+            "<b>tag</b>",
+            "[ ] box",
+            "",
+        ]
+    ),
 )
 _MARKERS = st.sampled_from(["-", "-", "-", "*", "+", "1.", "2.", "10.", "1)", "3)"])
-_BOXES = st.sampled_from(["[ ] ", "[ ] ", "[ ] ", "[x] ", "[x] ", "[X] ", "[ ]\t", "[ ]", "[x]",
-                          "[-] ", "[/] ", "[?] ", "[] ", "[ x] ", ""])
+_BOXES = st.sampled_from(
+    [
+        "[ ] ",
+        "[ ] ",
+        "[ ] ",
+        "[x] ",
+        "[x] ",
+        "[X] ",
+        "[ ]\t",
+        "[ ]",
+        "[x]",
+        "[-] ",
+        "[/] ",
+        "[?] ",
+        "[] ",
+        "[ x] ",
+        "",
+    ]
+)
 _GAP = st.sampled_from([" ", " ", " ", " ", "  ", "\t", "    ", "     "])
 _UNITS = st.sampled_from(["  ", "  ", "   ", "    ", "\t", " "])
 _OTHER = st.one_of(
     st.just(""),
     _TEXT.map(lambda t: "lazy " + t),  # a lazy continuation line (or a paragraph)
     st.builds(lambda n, t: " " * n + "cont " + t, st.integers(1, 8), _TEXT),
-    st.sampled_from(["## Heading", "Setext", "===", "---", "> - [ ] q", "> quote", "```",
-                     "<details>", "</details>", "<!--", "-->", "| a | [ ] |", "|---|---|"]),
+    st.sampled_from(
+        [
+            "## Heading",
+            "Setext",
+            "===",
+            "---",
+            "> - [ ] q",
+            "> quote",
+            "```",
+            "<details>",
+            "</details>",
+            "<!--",
+            "-->",
+            "| a | [ ] |",
+            "|---|---|",
+        ]
+    ),
 )
 
 
@@ -259,8 +339,7 @@ def documents(draw: st.DrawFn) -> str:
             continue
         depth = max(0, min(5, depth + draw(st.sampled_from([-2, -1, 0, 0, 1, 1, 1]))))
         jitter = draw(st.sampled_from(["", "", "", "", " ", "\t"]))
-        lines.append(unit * depth + jitter + draw(_MARKERS) + draw(_GAP) + draw(_BOXES)
-                      + draw(_TEXT))
+        lines.append(unit * depth + jitter + draw(_MARKERS) + draw(_GAP) + draw(_BOXES) + draw(_TEXT))
     if lines[0] == "---":  # that would open front matter, which the fixtures cover
         lines[0] = "Intro"
     eol = draw(st.sampled_from(["\n", "\n", "\r\n"]))
@@ -273,7 +352,8 @@ def documents(draw: st.DrawFn) -> str:
 # to let an empty item interrupt a paragraph, so the parser cannot blank the box there
 # (see ``_tokenize`` in parse.py) and what follows the blank line nests under the task.
 _EMPTY_TASK_AFTER_TEXT = re.compile(
-    r"^[ \t]*\S.*\n[ \t]*(?:[-+*]|[0-9]+[.)])[ \t]+\[[ xX]\][ \t]*\n[ \t]*(?:\n|$)", re.M)
+    r"^[ \t]*\S.*\n[ \t]*(?:[-+*]|[0-9]+[.)])[ \t]+\[[ xX]\][ \t]*\n[ \t]*(?:\n|$)", re.M
+)
 
 
 def test_the_known_disagreement_is_real() -> None:

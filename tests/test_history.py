@@ -54,9 +54,16 @@ class Repo:
 
     def git(self, *args: str, who: tuple[str, str] = ALICE, when: str = "09:00") -> str:
         stamp = at(when).isoformat()
-        env = {**os.environ, **GIT_ENV, "GIT_AUTHOR_NAME": who[0], "GIT_AUTHOR_EMAIL": who[1],
-               "GIT_COMMITTER_NAME": who[0], "GIT_COMMITTER_EMAIL": who[1],
-               "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+        env = {
+            **os.environ,
+            **GIT_ENV,
+            "GIT_AUTHOR_NAME": who[0],
+            "GIT_AUTHOR_EMAIL": who[1],
+            "GIT_COMMITTER_NAME": who[0],
+            "GIT_COMMITTER_EMAIL": who[1],
+            "GIT_AUTHOR_DATE": stamp,
+            "GIT_COMMITTER_DATE": stamp,
+        }
         proc = subprocess.run(["git", *args], cwd=self.root, env=env, capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
         return proc.stdout
@@ -92,9 +99,14 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
     r.commit("Tick code quality (#12)", ALICE, "09:10")
     # a pull request branch, ticked by Bob
     r.git("checkout", "-q", "-b", "bob/phase-1")
-    r.edit(DRAFT, tick("Create final database backup"),
-           ("- [ ] Put application in maintenance mode (if needed)",
-            "- [x] ~~Put application in maintenance mode (if needed)~~ n/a: online migration"))
+    r.edit(
+        DRAFT,
+        tick("Create final database backup"),
+        (
+            "- [ ] Put application in maintenance mode (if needed)",
+            "- [x] ~~Put application in maintenance mode (if needed)~~ n/a: online migration",
+        ),
+    )
     r.commit("Phase 1 started", BOB, "09:20")
     # a tick plus a note: lines move, so this takes the full (parse) path, not the fast one
     r.edit(DRAFT, ("- [ ] Run database migrations", "- [x] Run database migrations\n  Took 4 minutes."))
@@ -103,8 +115,16 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
     r.git("checkout", "-q", "main")
     r.edit(DRAFT, ("- [x] All tests passing", "- [ ] All tests passing"))
     r.commit("Tests are red again", ALICE, "09:25")
-    r.git("merge", "-q", "--no-ff", "-m", "Merge pull request #13 from bob/phase-1\n\nPhase 1",
-          "bob/phase-1", who=CAROL, when="09:40")
+    r.git(
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "Merge pull request #13 from bob/phase-1\n\nPhase 1",
+        "bob/phase-1",
+        who=CAROL,
+        when="09:40",
+    )
     # rename and tick in one squash-merged commit
     r.git("mv", DRAFT, RUN, when="09:45")
     r.edit(RUN, tick("Verify migration success"))
@@ -115,8 +135,13 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
     r.edit(RUN, tick("Monitor for 10 minutes"), tick("Route 25% of traffic to new version"))
     r.commit("25%", BOB, "10:03")
     # sign-off by Carol in the name of Jane Doe, then a task changes after it
-    r.edit(RUN, ("- [ ] Engineering Manager: _________________ Date: _______",
-                 "- [x] Engineering Manager: Jane Doe Date: 2026-12-01"))
+    r.edit(
+        RUN,
+        (
+            "- [ ] Engineering Manager: _________________ Date: _______",
+            "- [x] Engineering Manager: Jane Doe Date: 2026-12-01",
+        ),
+    )
     r.commit("Pre-deployment approval", CAROL, "10:10")
     r.edit(RUN, ("- [x] All code reviewed and approved", "- [ ] All code reviewed and approved"))
     r.commit("Review reopened", BOB, "10:20")
@@ -130,8 +155,9 @@ def hist(repo: Repo) -> h.History:
 
 
 def _rows(rh: h.RunHistory) -> list[tuple]:
-    return [(e.item, e.kind, e.field, e.value, e.commit.author, e.time, e.commit.pr, e.path)
-            for e in rh.events]
+    return [
+        (e.item, e.kind, e.field, e.value, e.commit.author, e.time, e.commit.pr, e.path) for e in rh.events
+    ]
 
 
 def test_exact_events_with_authors_times_prs_merge_and_rename(hist: h.History) -> None:
@@ -145,11 +171,18 @@ def test_exact_events_with_authors_times_prs_merge_and_rename(hist: h.History) -
         (CQ + "all-code-reviewed-and-approved", "ticked", None, None, a, at("09:10"), 12, DRAFT),
         (CQ + "all-tests-passing-unit-integration-e2e", "ticked", None, None, a, at("09:10"), 12, DRAFT),
         # Bob's branch commits carry the PR number of the merge that brought them in
-        (P1 + "put-application-in-maintenance-mode-if-needed", "skipped", None, "online migration",
-         b, at("09:20"), 13, DRAFT),
+        (
+            P1 + "put-application-in-maintenance-mode-if-needed",
+            "skipped",
+            None,
+            "online migration",
+            b,
+            at("09:20"),
+            13,
+            DRAFT,
+        ),
         (P1 + "create-final-database-backup", "ticked", None, None, b, at("09:20"), 13, DRAFT),
-        (CQ + "all-tests-passing-unit-integration-e2e", "unticked", None, None, a, at("09:25"), None,
-         DRAFT),
+        (CQ + "all-tests-passing-unit-integration-e2e", "unticked", None, None, a, at("09:25"), None, DRAFT),
         (P1 + "run-database-migrations", "ticked", None, None, b, at("09:35"), 13, DRAFT),
         # the merge itself (Carol, 09:40) changed nothing of its own: no events
         (P1 + "verify-migration-success", "ticked", None, None, a, at("09:45"), 14, RUN),
@@ -223,11 +256,13 @@ def test_signoff_findings_stale_and_identity(repo: Repo, hist: h.History) -> Non
     found = h.signoff_findings([record], project, hist)
     assert [f.code for f in found] == ["signoff-stale"]
     assert [f.code for f in h.signoff_findings_for_paths([repo.root / RUN], project, hist)] == [
-        "signoff-stale"]
+        "signoff-stale"
+    ]
 
 
 def test_versions_evicted_from_memory_are_read_back_from_git(
-        repo: Repo, hist: h.History, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo: Repo, hist: h.History, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(h._Builder, "VERSIONS_KEPT", 1)
     again = h.load_history(Project.from_root(repo.root), use_cache=False)
     assert _rows(again.for_run(RUN)) == _rows(hist.for_run(RUN))
@@ -246,8 +281,9 @@ def test_cache_by_head_on_disk_and_in_memory(repo: Repo, hist: h.History) -> Non
 
 def test_uncommitted_and_never_committed_files(repo: Repo, tmp_path: Path) -> None:
     clone = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", str(repo.root), str(clone)], check=True,
-                   env={**os.environ, **GIT_ENV})
+    subprocess.run(
+        ["git", "clone", "-q", str(repo.root), str(clone)], check=True, env={**os.environ, **GIT_ENV}
+    )
     project = Project.from_root(clone)
     path = clone / RUN
     path.write_text(path.read_text().replace("- [ ] Linting passes", "- [x] Linting passes"))
@@ -261,16 +297,20 @@ def test_uncommitted_and_never_committed_files(repo: Repo, tmp_path: Path) -> No
 
 def test_shallow_clone_warns_with_the_fix_and_keeps_what_it_has(repo: Repo, tmp_path: Path) -> None:
     clone = tmp_path / "shallow"
-    subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{repo.root}", str(clone)],
-                   check=True, env={**os.environ, **GIT_ENV})
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "2", f"file://{repo.root}", str(clone)],
+        check=True,
+        env={**os.environ, **GIT_ENV},
+    )
     hist = h.load_history(Project.from_root(clone), use_cache=False)
     assert hist.available and hist.shallow
     assert any("fetch-depth: 0" in w for w in hist.warnings)
     rh = hist.for_run(RUN)
     assert rh.incomplete
     # the boundary commit is a baseline, not a flood of fake ticks; the last one is real
-    assert _rows(rh) == [(CQ + "all-code-reviewed-and-approved", "unticked", None, None, BOB[0],
-                          at("10:20"), None, RUN)]
+    assert _rows(rh) == [
+        (CQ + "all-code-reviewed-and-approved", "unticked", None, None, BOB[0], at("10:20"), None, RUN)
+    ]
 
 
 def test_not_a_repository_is_unavailable_not_an_error(tmp_path: Path) -> None:
@@ -312,8 +352,9 @@ def test_cli_json_lists_each_tick_with_author_time_commit(repo: Repo) -> None:
     # without RUNS: every run, item texts from the template (one parse per runbook)
     every = json.loads(run_cli("history", "--format", "json", cwd=repo.root).stdout)
     assert [r["path"] for r in every] == [RUN]
-    assert [(e["item"], e["section"], e["kind"]) for e in every[0]["events"]] == \
-        [(e["item"], e["section"], e["kind"]) for e in data[0]["events"]]
+    assert [(e["item"], e["section"], e["kind"]) for e in every[0]["events"]] == [
+        (e["item"], e["section"], e["kind"]) for e in data[0]["events"]
+    ]
     assert every[0]["events"][1]["text"] == "All code reviewed and approved"
 
 
@@ -351,8 +392,9 @@ def _small_repo(root: Path) -> Repo:
     """One run, created then ticked twice; objects left loose (no pack)."""
     root.mkdir()
     (root / "content").mkdir()
-    (root / "content" / "production-deployment.md").write_text(SEED.read_text(encoding="utf-8"),
-                                                                encoding="utf-8")
+    (root / "content" / "production-deployment.md").write_text(
+        SEED.read_text(encoding="utf-8"), encoding="utf-8"
+    )
     r = Repo(root)
     r.git("init", "-q", "-b", "main")
     (root / "runs" / "production-deployment").mkdir(parents=True)

@@ -23,8 +23,10 @@ from runbookgen.parse import loads
 from runbookgen.project import Project
 
 RUN = "runs/production-deployment/2026-12-01-v9.9.9.md"
-FRONT = ("---\nrunbook: production-deployment\ntemplate_version: 2.0.0\ntemplate_digest: sha256:0\n"
-         "release: v9.9.9\ndate: 2026-12-01\nlead: \"@a\"\nstatus: in-progress\n---\n")
+FRONT = (
+    "---\nrunbook: production-deployment\ntemplate_version: 2.0.0\ntemplate_digest: sha256:0\n"
+    'release: v9.9.9\ndate: 2026-12-01\nlead: "@a"\nstatus: in-progress\n---\n'
+)
 START = datetime.fromisoformat("2026-12-01T08:00:00+00:00")
 TASK = re.compile(r"^(?P<prefix>\s*- )\[(?P<mark>[ xX])\] (?P<text>.*)$")
 
@@ -33,8 +35,9 @@ def _git(root: Path, *args: str, when: datetime | None = None) -> str:
     env = {**os.environ, **GIT_ENV}
     if when is not None:
         env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = when.isoformat()
-    return subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def _edit(lines: list[str], rng: random.Random) -> None:

@@ -41,6 +41,7 @@ def test_init_writes_the_starter_repository(tmp_path: Path) -> None:
     assert "runbookgen new-run example-deployment" in result.stderr
     assert "site_name: Payments Runbooks" in (target / "mkdocs.yml").read_text()
     from runbookgen import __version__
+
     assert f"runbookgen=={__version__}" in (target / "requirements.txt").read_text()
     assert not list(target.rglob("*.tmp")), "temporary files left behind"
 
@@ -155,8 +156,23 @@ def test_new_runbook_never_overwrites(tmp_path: Path) -> None:
     assert (tmp_path / "content" / "example-deployment.md").read_text() == before
 
 
-@pytest.mark.parametrize("name", ["../escape", "a/b", "..", ".hidden", "-rf", "", "index", "a b",
-                                  "x" * 65, "C:\\evil", "name\n", "ünïcode"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../escape",
+        "a/b",
+        "..",
+        ".hidden",
+        "-rf",
+        "",
+        "index",
+        "a b",
+        "x" * 65,
+        "C:\\evil",
+        "name\n",
+        "ünïcode",
+    ],
+)
 def test_new_runbook_rejects_unsafe_names(tmp_path: Path, name: str) -> None:
     with pytest.raises(RunbookgenError, match="invalid runbook name"):
         starter.new_runbook(tmp_path, name)
@@ -196,8 +212,14 @@ def test_mkdocs_build_works_in_a_fresh_init(tmp_path: Path) -> None:
         pytest.skip("the runbookgen MkDocs plugin is not importable in this checkout")
     starter.init_project(tmp_path)
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=tmp_path,
-                          capture_output=True, text=True, env=env, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "site" / "index.html").is_file()
     assert any((tmp_path / "site").rglob("example-deployment*"))

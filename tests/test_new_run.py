@@ -27,7 +27,12 @@ def test_new_run_file_branch_and_commit(tmp_path: Path) -> None:
     assert git(repo, "status", "--porcelain") == ""
     rec = load_run(path, Project.discover(repo))
     assert (rec.runbook, rec.release, rec.date, rec.lead, rec.status) == (
-        "production-deployment", "v2.4.0", "2026-12-01", "@alice", "planned")
+        "production-deployment",
+        "v2.4.0",
+        "2026-12-01",
+        "@alice",
+        "planned",
+    )
     assert rec.template_version == "2.0.0"
     assert rec.template_digest == digest((repo / "content/production-deployment.md").read_text())
     assert not any(i.checked for i in rec.model.items())
@@ -42,8 +47,7 @@ def test_new_run_again_fails_and_changes_nothing(tmp_path: Path) -> None:
     path.write_text(path.read_text() + "\nedited\n")
     before = path.read_bytes()
     head = git(repo, "rev-parse", "HEAD")
-    res = run_cli("new-run", "production-deployment", "--release", "v2.4.0", "--date", "2026-12-01",
-                  cwd=repo)
+    res = run_cli("new-run", "production-deployment", "--release", "v2.4.0", "--date", "2026-12-01", cwd=repo)
     assert res.returncode == 1
     assert "already exists" in res.stderr and RUN in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
@@ -83,8 +87,17 @@ def test_push_to_bare_remote(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo")
     git(repo, "remote", "add", "origin", str(remote))
     git(repo, "push", "-q", "origin", "main")
-    res = run_cli("new-run", "production-deployment", "-r", "v2.4.0", "-d", "2026-12-01", "--push",
-                  cwd=repo, env={"PATH": "/usr/bin:/bin"})
+    res = run_cli(
+        "new-run",
+        "production-deployment",
+        "-r",
+        "v2.4.0",
+        "-d",
+        "2026-12-01",
+        "--push",
+        cwd=repo,
+        env={"PATH": "/usr/bin:/bin"},
+    )
     assert res.returncode == 0, res.stderr
     branch = "run/production-deployment/2026-12-01-v2.4.0"
     assert git(remote, "rev-parse", branch) == git(repo, "rev-parse", "HEAD")
@@ -104,15 +117,20 @@ def test_push_without_remote_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_compare_url() -> None:
-    assert compare_url("git@github.com:acme/ops.git", "main", "run/x/1") == \
-        "https://github.com/acme/ops/compare/main...run/x/1?expand=1"
-    assert compare_url("https://github.com/acme/ops", "main", "b") == \
-        "https://github.com/acme/ops/compare/main...b?expand=1"
+    assert (
+        compare_url("git@github.com:acme/ops.git", "main", "run/x/1")
+        == "https://github.com/acme/ops/compare/main...run/x/1?expand=1"
+    )
+    assert (
+        compare_url("https://github.com/acme/ops", "main", "b")
+        == "https://github.com/acme/ops/compare/main...b?expand=1"
+    )
     assert compare_url("/srv/git/ops.git", "main", "b") is None
 
 
-@pytest.mark.parametrize("release", ["../x", "-x", "a/b", "a\\b", "v1\x1b[31m", "v1\n", "", "..", "v1.lock",
-                                     "rel ease", ".hidden"])
+@pytest.mark.parametrize(
+    "release", ["../x", "-x", "a/b", "a\\b", "v1\x1b[31m", "v1\n", "", "..", "v1.lock", "rel ease", ".hidden"]
+)
 def test_bad_release_names_are_refused(release: str) -> None:
     with pytest.raises(RunbookgenError):
         check_release(release)
@@ -136,8 +154,9 @@ def test_bad_release_cli_writes_nothing(tmp_path: Path, release: str) -> None:
 def test_duplicate_release_is_refused(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo")
     new_run(repo, "--no-git", date="2026-11-30")
-    res = run_cli("new-run", "production-deployment", "-r", "v2.4.0", "-d", "2026-12-01", "--no-git",
-                  cwd=repo)
+    res = run_cli(
+        "new-run", "production-deployment", "-r", "v2.4.0", "-d", "2026-12-01", "--no-git", cwd=repo
+    )
     assert res.returncode == 1
     assert "already has a run record" in res.stderr and "2026-11-30-v2.4.0.md" in res.stderr
     assert not (repo / RUN).exists()
@@ -194,8 +213,8 @@ def test_placeholders_filled_only_where_they_mean_the_run(tmp_path: Path) -> Non
     text = render_run(project, "small", "v9", date(2026, 12, 1), "@bob")
     assert "- [ ] Tag v9 in git" in text
     assert "- [ ] Announce the deployment on 2026-12-01" in text  # box emptied too
-    assert "**Last Updated**: [Date]" in text          # the template's date, not the run's
-    assert "- **Primary**: [Name] - [Phone]" in text   # a contact, not the lead
+    assert "**Last Updated**: [Date]" in text  # the template's date, not the run's
+    assert "- **Primary**: [Name] - [Phone]" in text  # a contact, not the lead
     assert "- **Deployment Lead**: @bob" in text
     assert "template_version: 1.2.0" in text
     # the template's declared kinds travel with the run

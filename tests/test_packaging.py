@@ -39,13 +39,18 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """sdist and wheel built from a clean copy of the sources (the wheel is built from the sdist)."""
     work = tmp_path_factory.mktemp("build")
     src = work / "src-tree"
-    shutil.copytree(ROOT / "src", src / "src",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc"))
+    shutil.copytree(
+        ROOT / "src", src / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
+    )
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, src / name)
     out = work / "dist"
-    proc = subprocess.run([sys.executable, "-m", "build", "--outdir", str(out), str(src)],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "build", "--outdir", str(out), str(src)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return out
 
@@ -57,8 +62,12 @@ def _wheel(dist: Path) -> Path:
 
 def test_wheel_and_sdist_carry_all_package_data(dist: Path) -> None:
     wanted = _data_files()
-    assert {"runbookgen/starter/.github/workflows/pages.yml", "runbookgen/starter/.gitignore",
-            "runbookgen/starter/.pre-commit-config.yaml", "runbookgen/starter/mkdocs.yml"} <= wanted
+    assert {
+        "runbookgen/starter/.github/workflows/pages.yml",
+        "runbookgen/starter/.gitignore",
+        "runbookgen/starter/.pre-commit-config.yaml",
+        "runbookgen/starter/mkdocs.yml",
+    } <= wanted
     assert any(f.startswith("runbookgen/schemas/") for f in wanted)
     assert any(f.startswith("runbookgen/site/") for f in wanted)
     names = set(zipfile.ZipFile(_wheel(dist)).namelist())
@@ -86,12 +95,16 @@ def test_fresh_environment_init_then_mkdocs_build(dist: Path, tmp_path: Path) ->
     bin_dir = env_dir / "bin"
     # The fresh environment only: no dev venv on PATH, no PYTHONPATH pointing at src/.
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    env |= GIT_ENV | {"PATH": f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin",
-                      "NO_MKDOCS_2_WARNING": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    env |= GIT_ENV | {
+        "PATH": f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin",
+        "NO_MKDOCS_2_WARNING": "1",
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    }
 
     def run(*args: str | Path, cwd: Path = tmp_path) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True,
-                              text=True, timeout=900)
+        proc = subprocess.run(
+            [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900
+        )
         assert proc.returncode == 0, f"{args}: {proc.stdout[-3000:]}{proc.stderr[-3000:]}"
         return proc
 
@@ -103,8 +116,19 @@ def test_fresh_environment_init_then_mkdocs_build(dist: Path, tmp_path: Path) ->
     project = tmp_path / "runbooks"
     run(bin_dir / "runbookgen", "init", project)
     run(bin_dir / "runbookgen", "new-runbook", "database-failover", cwd=project)
-    run(bin_dir / "runbookgen", "new-run", "example-deployment", "--release", "v1.0.0",
-        "--date", "2026-12-01", "--lead", "@alice", "--no-git", cwd=project)
+    run(
+        bin_dir / "runbookgen",
+        "new-run",
+        "example-deployment",
+        "--release",
+        "v1.0.0",
+        "--date",
+        "2026-12-01",
+        "--lead",
+        "@alice",
+        "--no-git",
+        cwd=project,
+    )
     run(bin_dir / "runbookgen", "check", cwd=project)
     run(bin_dir / "mkdocs", "build", cwd=project)
     site = project / "site"

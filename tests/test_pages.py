@@ -24,17 +24,25 @@ from test_site_support import SEED, front_matter, make_repo, parse_html, seed_bo
 
 
 def test_core_and_cli_modules_do_not_import_mkdocs() -> None:
-    code = ("import sys, runbookgen.pages, runbookgen.badges, runbookgen.safehtml, runbookgen.cli.site\n"
-            "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('mkdocs', 'material'))\n"
-            "assert not bad, bad\n")
+    code = (
+        "import sys, runbookgen.pages, runbookgen.badges, runbookgen.safehtml, runbookgen.cli.site\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('mkdocs', 'material'))\n"
+        "assert not bad, bad\n"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
 
 
-@pytest.mark.parametrize(("src", "directory", "url"), [
-    ("index.md", True, ""), ("history.md", True, "history/"), ("history.md", False, "history.html"),
-    ("runs/pd/2026-01-01-v1.2.md", True, "runs/pd/2026-01-01-v1.2/"), ("a/index.md", True, "a/"),
-])
+@pytest.mark.parametrize(
+    ("src", "directory", "url"),
+    [
+        ("index.md", True, ""),
+        ("history.md", True, "history/"),
+        ("history.md", False, "history.html"),
+        ("runs/pd/2026-01-01-v1.2.md", True, "runs/pd/2026-01-01-v1.2/"),
+        ("a/index.md", True, "a/"),
+    ],
+)
 def test_page_url_matches_mkdocs(src: str, directory: bool, url: str) -> None:
     assert page_url(src, directory) == url
 
@@ -48,13 +56,16 @@ def test_relative_links() -> None:
     assert links.file("badges/a.svg") == "../../../badges/a.svg"
 
 
-@pytest.mark.parametrize(("repo", "edit", "docs", "base"), [
-    ("https://github.com/o/r", "edit/main/content/", "content", "https://github.com/o/r/edit/main/"),
-    ("https://github.com/o/r/", None, "docs", "https://github.com/o/r/edit/master/"),
-    ("https://gitlab.com/o/r", "-/edit/main/docs", "docs", "https://gitlab.com/o/r/-/edit/main/"),
-    ("https://git.example.com/o/r", None, "docs", None),
-    (None, "edit/main/", "docs", None),
-])
+@pytest.mark.parametrize(
+    ("repo", "edit", "docs", "base"),
+    [
+        ("https://github.com/o/r", "edit/main/content/", "content", "https://github.com/o/r/edit/main/"),
+        ("https://github.com/o/r/", None, "docs", "https://github.com/o/r/edit/master/"),
+        ("https://gitlab.com/o/r", "-/edit/main/docs", "docs", "https://gitlab.com/o/r/-/edit/main/"),
+        ("https://git.example.com/o/r", None, "docs", None),
+        (None, "edit/main/", "docs", None),
+    ],
+)
 def test_edit_base(repo: str | None, edit: str | None, docs: str, base: str | None) -> None:
     assert edit_base(repo, edit, docs) == base
 
@@ -107,8 +118,10 @@ def test_site_load_parallel_matches_serial(tmp_path: Path) -> None:
     project = Project.from_root(root)
     serial = Site.load(project, SiteOptions(), workers=1)
     parallel = Site.load(Project.from_root(root), SiteOptions(), workers=2)
+
     def key(site: Site) -> list[tuple[str, int, str]]:
         return [(r.relpath, r.done, r.body) for r in site.runs]
+
     assert key(serial) == key(parallel) and len(serial.runs) == 40
     dates = [r.date for r in serial.runs]
     assert dates == sorted(dates, reverse=True)  # newest first
@@ -157,11 +170,13 @@ def test_progress_bars_skip_sections_without_boxes(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "repo")
     body = seed_body().replace(
         "- [ ] Put application in maintenance mode (if needed)",
-        "- [x] ~~Put application in maintenance mode (if needed)~~ n/a: online migration")
+        "- [x] ~~Put application in maintenance mode (if needed)~~ n/a: online migration",
+    )
     write_run(root, "2026-03-01-v1.md", front_matter("v1", "2026-03-01"), body)
     site = Site.load(Project.from_root(root), SiteOptions(), workers=1)
     bars = parse_html(site.runs[0].body).root.find_all(
-        lambda n: n.tag == "aside" and "rbg-stagebars" in n.attrs.get("class", ""))
+        lambda n: n.tag == "aside" and "rbg-stagebars" in n.attrs.get("class", "")
+    )
     assert len(bars) == 1
     text = bars[0].text
     assert "Pre-Deployment Approval" in text and "Success Criteria" in text

@@ -37,6 +37,7 @@ def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
 
 # ---------------------------------------------------------------------- errors
 
+
 def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "nope.md"
     assert_one_line_error(run_cli("parse", str(path)), path, None, "no such file")
@@ -85,8 +86,10 @@ def test_deeply_nested_yaml(tmp_path: Path) -> None:
 
 
 def test_kinds_naming_a_section_that_does_not_exist(tmp_path: Path) -> None:
-    text = "---\ntitle: T\nkinds:\n  Rollback Criteria: triggers\n  Go/No-Go: triggers\n---\n" \
-           "# T\n\n## Rollback Criteria\n- [ ] Error rate above 1%\n"
+    text = (
+        "---\ntitle: T\nkinds:\n  Rollback Criteria: triggers\n  Go/No-Go: triggers\n---\n"
+        "# T\n\n## Rollback Criteria\n- [ ] Error rate above 1%\n"
+    )
     path = write(tmp_path, "t.md", text)
     assert_one_line_error(run_cli("parse", str(path)), path, 5, "'Go/No-Go'")
 
@@ -102,8 +105,9 @@ def test_kinds_that_is_not_a_mapping(tmp_path: Path) -> None:
     assert_one_line_error(run_cli("parse", str(path)), path, 2, "'kinds' must map")
 
 
-@pytest.mark.parametrize("args", [("parse",), ("parse", "x.md", "--format", "toml"),
-                                  ("parse", "x.md", "--bogus")])
+@pytest.mark.parametrize(
+    "args", [("parse",), ("parse", "x.md", "--format", "toml"), ("parse", "x.md", "--bogus")]
+)
 def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
     result = run_cli(*args)
     assert result.returncode == 2, result.stderr
@@ -115,12 +119,21 @@ def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
 def test_help_teaches() -> None:
     result = run_cli("parse", "--help")
     assert result.returncode == 0
-    for words in ("FILE", "--format", "json", "yaml", "Examples:", "kinds:",
-                  "runbook.schema.json", "runbookgen parse content/production-deployment.md"):
+    for words in (
+        "FILE",
+        "--format",
+        "json",
+        "yaml",
+        "Examples:",
+        "kinds:",
+        "runbook.schema.json",
+        "runbookgen parse content/production-deployment.md",
+    ):
         assert words in result.stdout, words
 
 
 # ---------------------------------------------------------------------- valid odd input
+
 
 def _parse_ok(path: Path, *extra: str) -> dict:
     result = run_cli("parse", str(path), *extra)
@@ -133,13 +146,16 @@ def _parse_ok(path: Path, *extra: str) -> dict:
 
 def test_empty_file(tmp_path: Path) -> None:
     data = _parse_ok(write(tmp_path, "empty.md", ""))
-    assert data == {"title": "empty", "description": "", "version": None, "metadata": {},
-                    "stages": []}
+    assert data == {"title": "empty", "description": "", "version": None, "metadata": {}, "stages": []}
 
 
 def test_file_without_tasks(tmp_path: Path) -> None:
-    path = write(tmp_path, "notes.md", "# Notes\n\nJust prose.\n\n- a plain list\n- [-] not a box\n"
-                                       "\n## Contacts\n\n| Role | Who |\n|---|---|\n| SRE | [ ] |\n")
+    path = write(
+        tmp_path,
+        "notes.md",
+        "# Notes\n\nJust prose.\n\n- a plain list\n- [-] not a box\n"
+        "\n## Contacts\n\n| Role | Who |\n|---|---|\n| SRE | [ ] |\n",
+    )
     data = _parse_ok(path)
     assert data["title"] == "Notes"
     assert objects_with_checked(data) == ([], [])
@@ -147,14 +163,20 @@ def test_file_without_tasks(tmp_path: Path) -> None:
 
 
 def test_unknown_front_matter_keys_are_kept_as_metadata(tmp_path: Path) -> None:
-    text = ("---\nrunbook: production-deployment\nrelease: v2.4.0\ndate: 2026-12-01\n"
-            "team: {name: payments, pager: '#pay-oncall'}\nversion: 3.1.0\n---\n# Deploy\n"
-            "**Last Updated**: 2026-11-01\n\n## Go\n- [ ] ship\n")
+    text = (
+        "---\nrunbook: production-deployment\nrelease: v2.4.0\ndate: 2026-12-01\n"
+        "team: {name: payments, pager: '#pay-oncall'}\nversion: 3.1.0\n---\n# Deploy\n"
+        "**Last Updated**: 2026-11-01\n\n## Go\n- [ ] ship\n"
+    )
     data = _parse_ok(write(tmp_path, "run.md", text))
-    assert data["metadata"] == {"Last Updated": "2026-11-01", "runbook": "production-deployment",
-                                "release": "v2.4.0", "date": "2026-12-01",
-                                "team": {"name": "payments", "pager": "#pay-oncall"},
-                                "version": "3.1.0"}
+    assert data["metadata"] == {
+        "Last Updated": "2026-11-01",
+        "runbook": "production-deployment",
+        "release": "v2.4.0",
+        "date": "2026-12-01",
+        "team": {"name": "payments", "pager": "#pay-oncall"},
+        "version": "3.1.0",
+    }
     assert data["version"] == "3.1.0"
     assert data["stages"][0]["items"][0]["line"] == 12  # lines count the front matter
 
@@ -162,13 +184,15 @@ def test_unknown_front_matter_keys_are_kept_as_metadata(tmp_path: Path) -> None:
 def test_kinds_overrides_apply_and_steps_inherit(tmp_path: Path) -> None:
     """Override a section the text alone would call ``tasks``; sub-sections and ordered
     steps inherit it; an override by path or id works too."""
-    text = ("---\nkinds:\n  Go/No-Go: triggers\n  Contacts: reference\n"
-            "  Release / Approvals: sign-off\n  release/smoke-tests: conditional\n---\n"
-            "# Release\n\n## Go/No-Go\n### Health\n- [ ] Error rate above 1%\n"
-            "1. **Latency**\n   - [ ] p99 above 2 s\n\n"
-            "## Contacts\n- [ ] Page the on-call\n\n"
-            "## Release\n### Approvals\n- [ ] Manager\n"
-            "### Smoke tests\n- [ ] Log in\n### Deploy\n- [ ] Ship\n")
+    text = (
+        "---\nkinds:\n  Go/No-Go: triggers\n  Contacts: reference\n"
+        "  Release / Approvals: sign-off\n  release/smoke-tests: conditional\n---\n"
+        "# Release\n\n## Go/No-Go\n### Health\n- [ ] Error rate above 1%\n"
+        "1. **Latency**\n   - [ ] p99 above 2 s\n\n"
+        "## Contacts\n- [ ] Page the on-call\n\n"
+        "## Release\n### Approvals\n- [ ] Manager\n"
+        "### Smoke tests\n- [ ] Log in\n### Deploy\n- [ ] Ship\n"
+    )
     data = _parse_ok(write(tmp_path, "t.md", text))
     kinds = {}
     stack = list(data["stages"])
@@ -176,15 +200,23 @@ def test_kinds_overrides_apply_and_steps_inherit(tmp_path: Path) -> None:
         sec = stack.pop()
         kinds[sec["title"]] = sec["kind"]
         stack.extend(sec["sections"])
-    assert kinds == {"Go/No-Go": "triggers", "Health": "triggers", "Latency": "triggers",
-                     "Contacts": "reference", "Release": "tasks", "Approvals": "sign-off",
-                     "Smoke tests": "conditional", "Deploy": "tasks"}
+    assert kinds == {
+        "Go/No-Go": "triggers",
+        "Health": "triggers",
+        "Latency": "triggers",
+        "Contacts": "reference",
+        "Release": "tasks",
+        "Approvals": "sign-off",
+        "Smoke tests": "conditional",
+        "Deploy": "tasks",
+    }
 
 
 def test_kinds_override_on_the_seed_without_editing_it(tmp_path: Path) -> None:
     """A template can reclassify the user's sections through front matter alone."""
-    text = "---\nkinds:\n  Success Criteria: reference\n  Rollback Criteria: tasks\n---\n" \
-           + SEED.read_text(encoding="utf-8")
+    text = "---\nkinds:\n  Success Criteria: reference\n  Rollback Criteria: tasks\n---\n" + SEED.read_text(
+        encoding="utf-8"
+    )
     rb = runbookgen.loads(text)
     by_title = {s.title: s for s in rb.stages}
     assert by_title["Success Criteria"].kind == "reference"
@@ -196,8 +228,10 @@ def test_kinds_override_on_the_seed_without_editing_it(tmp_path: Path) -> None:
 
 def _big_checklist(target_bytes: int) -> str:
     """A run record grown to ``target_bytes``: stages, sections, nested tasks, notes."""
-    note = ("Deviation noted during the release: the canary showed elevated latency on one "
-            "shard, which recovered after the cache warmed; no customer impact. ") * 2
+    note = (
+        "Deviation noted during the release: the canary showed elevated latency on one "
+        "shard, which recovered after the cache warmed; no customer impact. "
+    ) * 2
     parts = ["---\nrunbook: big\nrelease: v9.9.9\n---\n# Big checklist\n\n"]
     size = stage = 0
     while size < target_bytes:
@@ -240,8 +274,7 @@ def deep_stack():
 
 @pytest.mark.parametrize("fmt", ["json", "yaml"])
 def test_two_hundred_levels_of_nesting(tmp_path: Path, fmt: str, deep_stack: None) -> None:
-    text = "# Deep\n\n" + "".join("  " * n + f"- [{'x' if n % 2 else ' '}] level {n}\n"
-                                  for n in range(200))
+    text = "# Deep\n\n" + "".join("  " * n + f"- [{'x' if n % 2 else ' '}] level {n}\n" for n in range(200))
     path = write(tmp_path, "deep.md", text)
     result = run_cli("parse", str(path), "--format", fmt)
     assert result.returncode == 0, result.stderr[-500:]

@@ -42,14 +42,22 @@ needs_check = pytest.mark.skipif(not _check_available(), reason="`runbookgen che
 
 
 def test_manifest_passes_pre_commits_own_validation() -> None:
-    proc = subprocess.run([str(BIN / "pre-commit"), "validate-manifest", str(MANIFEST)],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [str(BIN / "pre-commit"), "validate-manifest", str(MANIFEST)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_starter_config_passes_validation() -> None:
-    proc = subprocess.run([str(BIN / "pre-commit"), "validate-config", str(STARTER_CONFIG)],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [str(BIN / "pre-commit"), "validate-config", str(STARTER_CONFIG)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -77,8 +85,14 @@ def test_starter_config_runs_the_same_hook() -> None:
 
 
 def _git(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, **GIT_ENV, **(env or {})}, timeout=120)
+    return subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **GIT_ENV, **(env or {})},
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -96,16 +110,24 @@ def repo(tmp_path: Path) -> Path:
 @needs_check
 def test_check_ignores_git_variables_a_hook_exports(repo: Path, tmp_path: Path) -> None:
     """Same answer with GIT_DIR/GIT_INDEX_FILE pointing elsewhere, as in a hook run from another cwd."""
-    made = run_cli("new-run", "example-deployment", "--release", "v1.0.0", "--date", "2026-12-01",
-                   cwd=repo)
+    made = run_cli("new-run", "example-deployment", "--release", "v1.0.0", "--date", "2026-12-01", cwd=repo)
     assert made.returncode == 0, made.stderr
     plain = run_cli("check", "--format", "text", cwd=repo)
     other = tmp_path / "other"
     other.mkdir()
     _git("init", "-q", cwd=other)
-    hooked = run_cli("check", "--format", "text", cwd=repo, env={
-        "GIT_DIR": str(other / ".git"), "GIT_INDEX_FILE": str(other / ".git" / "index"),
-        "GIT_WORK_TREE": str(other), "GIT_PREFIX": "runs/"})
+    hooked = run_cli(
+        "check",
+        "--format",
+        "text",
+        cwd=repo,
+        env={
+            "GIT_DIR": str(other / ".git"),
+            "GIT_INDEX_FILE": str(other / ".git" / "index"),
+            "GIT_WORK_TREE": str(other),
+            "GIT_PREFIX": "runs/",
+        },
+    )
     assert (hooked.returncode, hooked.stdout) == (plain.returncode, plain.stdout), hooked.stderr
 
 
@@ -113,19 +135,31 @@ def test_check_ignores_git_variables_a_hook_exports(repo: Path, tmp_path: Path) 
 @pytest.mark.slow
 def test_real_git_commit_runs_the_hook(repo: Path, tmp_path: Path) -> None:
     """pre-commit installed as a git hook blocks a commit with a broken run record."""
-    env = {"PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
-           "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-    inst = subprocess.run([str(BIN / "pre-commit"), "install"], cwd=repo, capture_output=True,
-                          text=True, env={**os.environ, **env}, timeout=120)
+    env = {
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+    }
+    inst = subprocess.run(
+        [str(BIN / "pre-commit"), "install"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
+    )
     assert inst.returncode == 0, inst.stdout + inst.stderr
-    made = run_cli("new-run", "example-deployment", "--release", "v1.0.0", "--date", "2026-12-01",
-                   cwd=repo, env=env)
+    made = run_cli(
+        "new-run", "example-deployment", "--release", "v1.0.0", "--date", "2026-12-01", cwd=repo, env=env
+    )
     assert made.returncode == 0, made.stderr
     run = next((repo / "runs").rglob("2026-12-01-*.md"))
     rel = run.relative_to(repo).as_posix()
     _git("checkout", "-q", "-B", "break", cwd=repo)
-    run.write_text(run.read_text().replace("status: planned", "status: not-a-status", 1)
-                   .replace("status: in-progress", "status: not-a-status", 1))
+    run.write_text(
+        run.read_text()
+        .replace("status: planned", "status: not-a-status", 1)
+        .replace("status: in-progress", "status: not-a-status", 1)
+    )
     _git("add", rel, cwd=repo)
     commit = _git("commit", "-m", "tick", cwd=repo, env=env)
     assert commit.returncode != 0, "the hook let a broken run record through"

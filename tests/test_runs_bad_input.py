@@ -10,8 +10,10 @@ from conftest import run_cli
 from runs_support import RUN, make_repo, new_run
 
 BAD = {
-    "malformed front matter": (b"---\nrunbook: production-deployment\nrelease: [v1\n---\n# T\n- [ ] a\n",
-                               "invalid front matter YAML"),
+    "malformed front matter": (
+        b"---\nrunbook: production-deployment\nrelease: [v1\n---\n# T\n- [ ] a\n",
+        "invalid front matter YAML",
+    ),
     "not UTF-8": (b"---\nrunbook: production-deployment\n---\n# T\n- [ ] caf\xe9\n", "not valid UTF-8"),
 }
 

@@ -18,18 +18,26 @@ def test_done_when_scenario(tmp_path: Path) -> None:
     assert git(repo, "branch", "--show-current").strip() == "run/production-deployment/2026-12-01-v2.4.0"
     # again: fails, changes nothing
     before = path.read_bytes()
-    again = run_cli("new-run", "production-deployment", "--release", "v2.4.0", "--date", "2026-12-01",
-                    cwd=repo)
+    again = run_cli(
+        "new-run", "production-deployment", "--release", "v2.4.0", "--date", "2026-12-01", cwd=repo
+    )
     assert again.returncode == 1 and path.read_bytes() == before
     # fresh: 0 done of 172 (206 less 14 triggers and 20 rollback-procedure items)
     [fresh] = status_json(repo)
     assert (fresh["done"], fresh["total"], fresh["skipped"], fresh["percent"]) == (0, 172, 0, 0.0)
     assert fresh["triggered"] == []
     # five ticks and one strike
-    tick_lines(path, "All code reviewed", "All tests passing", "Linting passes", "Changelog updated",
-               "DNS records verified")
-    strike = run_cli("tick", RUN, "Put application in maintenance mode", "--skip", "online migration",
-                     cwd=repo)
+    tick_lines(
+        path,
+        "All code reviewed",
+        "All tests passing",
+        "Linting passes",
+        "Changelog updated",
+        "DNS records verified",
+    )
+    strike = run_cli(
+        "tick", RUN, "Put application in maintenance mode", "--skip", "online migration", cwd=repo
+    )
     assert strike.returncode == 0, strike.stderr
     [run] = status_json(repo, RUN)
     assert (run["done"], run["skipped"], run["total"]) == (5, 1, 171)
@@ -55,8 +63,18 @@ def test_status_json_contract(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo")
     new_run(repo, "--no-git")
     [run] = status_json(repo)
-    for key in ("path", "runbook", "release", "status", "done", "total", "skipped", "percent",
-                "triggered", "sections"):
+    for key in (
+        "path",
+        "runbook",
+        "release",
+        "status",
+        "done",
+        "total",
+        "skipped",
+        "percent",
+        "triggered",
+        "sections",
+    ):
         assert key in run
     assert run["path"] == RUN and run["runbook"] == "production-deployment" and run["release"] == "v2.4.0"
     sections = {s["title"]: s for s in run["sections"]}
@@ -89,8 +107,10 @@ def test_rolled_back_status_counts_procedure() -> None:
 
 
 def test_nested_and_skipped_counting() -> None:
-    body = ("## Deploy\n- [x] Monitor\n  - [x] Error rate\n  - [ ] Latency\n"
-            "- [x] ~~Maintenance mode (if needed)~~ n/a: online\n- [ ] ~~Old step~~\n")
+    body = (
+        "## Deploy\n- [x] Monitor\n  - [x] Error rate\n  - [ ] Latency\n"
+        "- [x] ~~Maintenance mode (if needed)~~ n/a: online\n- [ ] ~~Old step~~\n"
+    )
     prog = compute(loads(body))
     assert (prog.done, prog.total, prog.skipped) == (2, 3, 2)
 
@@ -106,8 +126,9 @@ def test_two_branches_ticking_different_items_merge_cleanly(tmp_path: Path) -> N
     git(repo, "switch", "-q", "-c", "bob")
     # one untouched line between alice's and bob's ticks: git's line merge conflicts on
     # changes to *adjacent* lines, whatever they are
-    tick_lines(path, "No critical or high-severity", "CDN configuration verified",
-               "Final database backup created")
+    tick_lines(
+        path, "No critical or high-severity", "CDN configuration verified", "Final database backup created"
+    )
     git(repo, "commit", "-q", "-am", "bob ticks")
     git(repo, "switch", "-q", "alice")
     git(repo, "merge", "-q", "--no-edit", "bob")  # asserts success (no conflict)
@@ -138,8 +159,9 @@ def test_done_when_in_a_clone_of_this_repository(tmp_path: Path) -> None:
 
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(ROOT), str(clone))
-    res = run_cli("new-run", "production-deployment", "--release", "v2.4.0", "--date", "2026-12-01",
-                  cwd=clone)
+    res = run_cli(
+        "new-run", "production-deployment", "--release", "v2.4.0", "--date", "2026-12-01", cwd=clone
+    )
     assert res.returncode == 0, res.stderr
     assert "\nlead: Test Author\n" in (clone / RUN).read_text()  # git's author name by default
     assert git(clone, "branch", "--show-current").strip() == "run/production-deployment/2026-12-01-v2.4.0"

@@ -55,7 +55,10 @@ def test_seed_ids_unique_and_monitor_items_distinct(seed_path: Path) -> None:
     assert len(monitors) == 3
     assert len({m.id for m in monitors}) == 3
     assert [c.text for c in monitors[0].children] == [
-        "Error rate < 0.1%", "Response time < 500ms", "No critical errors"]
+        "Error rate < 0.1%",
+        "Response time < 500ms",
+        "No critical errors",
+    ]
     assert not monitors[1].children and not monitors[2].children
     # same ids from a second parse (stable across runs of the template)
     assert [i.id for i in runbookgen.load(seed_path).items()] == ids
@@ -65,7 +68,12 @@ def test_seed_phase_estimates(seed_path: Path) -> None:
     rb = runbookgen.load(seed_path)
     phases = [s for s in rb.sections() if s.title.startswith("Phase ")]
     assert [(s.estimate.min, s.estimate.max) for s in phases] == [
-        (10, 15), (10, 15), (5, 10), (40, 50), (15, 20)]
+        (10, 15),
+        (10, 15),
+        (5, 10),
+        (40, 50),
+        (15, 20),
+    ]
 
 
 def test_seed_rollback_procedure_steps(seed_path: Path) -> None:
@@ -73,8 +81,12 @@ def test_seed_rollback_procedure_steps(seed_path: Path) -> None:
     proc = next(s for s in rb.stages if s.title == "Rollback Procedure")
     assert proc.kind == "conditional"
     assert [s.title for s in proc.sections] == [
-        "Immediate Actions", "Database Rollback (if needed)", "Verification",
-        "Communication", "Post-Rollback"]
+        "Immediate Actions",
+        "Database Rollback (if needed)",
+        "Verification",
+        "Communication",
+        "Post-Rollback",
+    ]
     assert all(s.step and s.kind == "conditional" and len(s.items) == 4 for s in proc.sections)
     assert proc.sections[1].optional and not proc.sections[0].optional
 

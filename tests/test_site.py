@@ -26,18 +26,29 @@ ROLLED = "runs/production-deployment/2026-11-01-v2.3.0"
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = make_repo(tmp_path_factory.mktemp("site") / "repo")
-    body = tick(seed_body(), "All code reviewed and approved", "Error rate < 0.1%",
-                "Deploy backend to green environment")
-    body = body.replace("- [ ] Secrets rotated (if needed)",
-                        "- [x] ~~Secrets rotated (if needed)~~ n/a: nothing changed")
-    body = body.replace("- [ ] Run database migrations",
-                        "- [x] Run database migrations\n  Took 4 minutes; see ticket OPS-12.")
-    body = body.replace("- [ ] DevOps Lead: _________________ Date: _______",
-                        "- [x] DevOps Lead: Dana Ops Date: 2026-12-01")
+    body = tick(
+        seed_body(),
+        "All code reviewed and approved",
+        "Error rate < 0.1%",
+        "Deploy backend to green environment",
+    )
+    body = body.replace(
+        "- [ ] Secrets rotated (if needed)", "- [x] ~~Secrets rotated (if needed)~~ n/a: nothing changed"
+    )
+    body = body.replace(
+        "- [ ] Run database migrations", "- [x] Run database migrations\n  Took 4 minutes; see ticket OPS-12."
+    )
+    body = body.replace(
+        "- [ ] DevOps Lead: _________________ Date: _______", "- [x] DevOps Lead: Dana Ops Date: 2026-12-01"
+    )
     write_run(root, "2026-12-01-v2.4.0.md", front_matter("v2.4.0", "2026-12-01", lead="'@alice'"), body)
     rolled = tick(seed_body(), "Error rate exceeds 1%", "Announce rollback decision to team")
-    write_run(root, "2026-11-01-v2.3.0.md",
-              front_matter("v2.3.0", "2026-11-01", status="rolled-back", lead="'@bob'"), rolled)
+    write_run(
+        root,
+        "2026-11-01-v2.3.0.md",
+        front_matter("v2.3.0", "2026-11-01", status="rolled-back", lead="'@bob'"),
+        rolled,
+    )
     write_run(root, "2026-10-01-broken.md", "---\nrunbook: [unclosed\n---\n", "# x\n")
     outside = root.parent / "secret.md"
     outside.write_text(front_matter("vSECRET", "2026-01-01") + "TOPSECRET-CONTENT\n", encoding="utf-8")
@@ -79,8 +90,13 @@ def test_runbook_page_nests_like_github(built: tuple[Path, str]) -> None:
     site, _ = built
     for url in ("production-deployment", RUN):
         tree = parse_html(page(site, url))
-        monitors = tree.root.find_all(lambda n: n.tag == "li" and "rbg-item" in n.attrs.get("class", "")
-                                      and n.own_text().strip() == "Monitor for 10 minutes")
+        monitors = tree.root.find_all(
+            lambda n: (
+                n.tag == "li"
+                and "rbg-item" in n.attrs.get("class", "")
+                and n.own_text().strip() == "Monitor for 10 minutes"
+            )
+        )
         assert len(monitors) == 3
         nested = [li.own_text().strip() for ul in monitors[0].elements("ul") for li in ul.elements("li")]
         assert nested == ["Error rate < 0.1%", "Response time < 500ms", "No critical errors"]
@@ -107,7 +123,9 @@ def test_run_page_states_banner_signoff_and_edit_link(built: tuple[Path, str]) -
     assert "Took 4 minutes; see ticket OPS-12." in html  # notes are kept
     assert "Dana Ops" in html and "2026-12-01" in html  # sign-off name and date
     edit = [a.attrs["href"] for a in tree.all if a.tag == "a" and "Edit the run file" in a.text]
-    assert edit == ["https://github.com/example/ops/edit/main/runs/production-deployment/2026-12-01-v2.4.0.md"]
+    assert edit == [
+        "https://github.com/example/ops/edit/main/runs/production-deployment/2026-12-01-v2.4.0.md"
+    ]
     bar = next(n for n in tree.all if n.attrs.get("role") == "progressbar")
     assert bar.attrs["aria-valuenow"] == "3"  # 5 of 171 done (one skipped, triggers/rollback not counted)
     assert "5 of 171 done, 1 skipped (3%)" in html
@@ -182,8 +200,10 @@ def test_search_finds_items_and_runs_by_release_lead_status(built: tuple[Path, s
     site, _ = built
     index = json.loads((site / "search/search_index.json").read_text())
     docs = index["docs"]
+
     def texts(prefix: str) -> str:
         return " ".join(d["title"] + " " + d["text"] for d in docs if d["location"].startswith(prefix))
+
     assert "Deploy backend to green environment" in texts("production-deployment/")
     run = texts(RUN + "/")
     for needle in ("v2.4.0", "@alice", "in-progress"):
@@ -237,8 +257,17 @@ def test_done_when_new_run_ticked_and_built(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
     subprocess.run(["git", "add", "-A"], cwd=root, check=True)
     subprocess.run(["git", "commit", "-q", "-m", "init"], cwd=root, check=True)
-    proc = run_cli("new-run", "production-deployment", "--release", "v9.9.9", "--date", "2026-12-24",
-                   "--lead", "@zed", cwd=root)
+    proc = run_cli(
+        "new-run",
+        "production-deployment",
+        "--release",
+        "v9.9.9",
+        "--date",
+        "2026-12-24",
+        "--lead",
+        "@zed",
+        cwd=root,
+    )
     assert proc.returncode == 0, proc.stderr
     [run] = list((root / "runs").rglob("*.md"))
     text = tick(run.read_text(encoding="utf-8"), "All code reviewed and approved", "Error rate < 0.1%")
@@ -268,8 +297,9 @@ def test_cli_progress_reports_large_builds(capsys: pytest.CaptureFixture[str]) -
 
 def test_own_home_page_with_marker(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "own-home")
-    (root / "content" / "index.md").write_text("# Ops handbook\n\nWelcome.\n\n<!-- runbookgen:home -->\n",
-                                               encoding="utf-8")
+    (root / "content" / "index.md").write_text(
+        "# Ops handbook\n\nWelcome.\n\n<!-- runbookgen:home -->\n", encoding="utf-8"
+    )
     write_run(root, "2026-12-01-v3.0.0.md", front_matter("v3.0.0", "2026-12-01"), seed_body())
     proc = mkdocs_build(root, "--strict")
     assert proc.returncode == 0, proc.stderr
@@ -287,7 +317,9 @@ def test_odd_run_files_and_a_broken_template_do_not_break_the_build(tmp_path: Pa
     (runs / "production-deployment" / "latin1.md").write_bytes(b"\xff\xfe bad")
     (runs / "production-deployment" / "typed.md").write_text(
         "---\nrunbook: production-deployment\nrelease: 2.4\ndate: 2026-01-01T10:00:00Z\nlead: [a, b]\n"
-        "status: success\n---\n" + seed_body(), encoding="utf-8")
+        "status: success\n---\n" + seed_body(),
+        encoding="utf-8",
+    )
     (runs / "production-deployment" / "dangling.md").symlink_to(tmp_path / "missing.md")
     broken = "---\nkinds: 5\n---\n# T\n- [ ] a\n"
     (root / "content" / "broken-template.md").write_text(broken, encoding="utf-8")

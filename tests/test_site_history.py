@@ -44,9 +44,16 @@ class Repo:
 
     def git(self, *args: str, who: tuple[str, str] = ALICE, when: str = "2026-12-01T09:00") -> None:
         stamp = f"{when}:00+00:00"
-        env = {**os.environ, **GIT_ENV, "GIT_AUTHOR_NAME": who[0], "GIT_AUTHOR_EMAIL": who[1],
-               "GIT_COMMITTER_NAME": who[0], "GIT_COMMITTER_EMAIL": who[1],
-               "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+        env = {
+            **os.environ,
+            **GIT_ENV,
+            "GIT_AUTHOR_NAME": who[0],
+            "GIT_AUTHOR_EMAIL": who[1],
+            "GIT_COMMITTER_NAME": who[0],
+            "GIT_COMMITTER_EMAIL": who[1],
+            "GIT_AUTHOR_DATE": stamp,
+            "GIT_COMMITTER_DATE": stamp,
+        }
         proc = subprocess.run(["git", *args], cwd=self.root, env=env, capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
 
@@ -79,8 +86,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
     r.tick(DONE, "Verify migration success")
     r.commit("verified", BOB, "2026-11-01T09:10")
     r.tick(DONE, "Route 10% of traffic to new version")
-    (r.root / DONE).write_text((r.root / DONE).read_text().replace("status: in-progress",
-                                                                   "status: success"))
+    (r.root / DONE).write_text((r.root / DONE).read_text().replace("status: in-progress", "status: success"))
     r.commit("v2.3.0 done", BOB, "2026-11-01T09:30")
     # the open run, by two authors
     r.tick(OPEN, "Create final database backup", skip="Put application in maintenance mode (if needed)")
@@ -89,8 +95,16 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
     r.tick(OPEN, "Run database migrations")
     r.commit("Migrations ran", BOB, "2026-12-01T09:30")
     r.git("checkout", "-q", "main", when="2026-12-01T09:40")
-    r.git("merge", "-q", "--no-ff", "-m", "Merge pull request #13 from bob/migrate", "bob/migrate",
-          who=CAROL, when="2026-12-01T09:40")
+    r.git(
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "Merge pull request #13 from bob/migrate",
+        "bob/migrate",
+        who=CAROL,
+        when="2026-12-01T09:40",
+    )
     r.tick(OPEN, "Verify migration success")
     r.commit("Verified", ALICE, "2026-12-01T09:45")
     r.tick(OPEN, "Route 10% of traffic to new version")
@@ -98,8 +112,13 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
     r.tick(OPEN, "Monitor for 10 minutes", "Route 25% of traffic to new version")
     r.commit("25% already", BOB, "2026-12-01T10:03")
     p = r.root / OPEN
-    p.write_text(p.read_text().replace("- [ ] Engineering Manager: _________________ Date: _______",
-                                       "- [x] Engineering Manager: Jane Doe Date: 2026-12-01", 1))
+    p.write_text(
+        p.read_text().replace(
+            "- [ ] Engineering Manager: _________________ Date: _______",
+            "- [x] Engineering Manager: Jane Doe Date: 2026-12-01",
+            1,
+        )
+    )
     r.commit("Approve", CAROL, "2026-12-01T10:10")
     return r
 
@@ -134,13 +153,18 @@ def test_run_page_shows_who_ticked_what_and_when(built: tuple[Path, str]) -> Non
     site, stderr = built
     assert "shallow" not in stderr
     html = page(site, OPEN_URL)
-    assert ticks_of(html, f"{P1}/create-final-database-backup") == \
-        "ticked by Alice Ops at 2026-12-01 09:20 UTC (#12)"
+    assert (
+        ticks_of(html, f"{P1}/create-final-database-backup")
+        == "ticked by Alice Ops at 2026-12-01 09:20 UTC (#12)"
+    )
     # a tick on a pull request branch carries the number of the merge that brought it in
-    assert ticks_of(html, f"{P1}/run-database-migrations") == \
-        "ticked by Bob Dev at 2026-12-01 09:30 UTC (#13)"
-    assert ticks_of(html, f"{P1}/put-application-in-maintenance-mode-if-needed") == \
-        "skipped by Alice Ops at 2026-12-01 09:20 UTC (#12)"
+    assert (
+        ticks_of(html, f"{P1}/run-database-migrations") == "ticked by Bob Dev at 2026-12-01 09:30 UTC (#13)"
+    )
+    assert (
+        ticks_of(html, f"{P1}/put-application-in-maintenance-mode-if-needed")
+        == "skipped by Alice Ops at 2026-12-01 09:20 UTC (#12)"
+    )
     li = by_id(html, f"i-{P1}/verify-migration-success".replace("/", "--"))
     time = next(n for n in li.find_all(lambda n: n.tag == "time"))
     assert time.attrs["datetime"] == "2026-12-01T09:45:00+00:00"
@@ -157,10 +181,17 @@ def test_run_page_shows_who_ticked_what_and_when(built: tuple[Path, str]) -> Non
     assert any(re.fullmatch(r"https://github.com/example/ops/commit/[0-9a-f]{40}", h) for h in hrefs)
     # each commit once, oldest first: the list is as long as the commits that ticked
     commits = next(n for n in parse_html(html).all if "rbg-commits" in n.attrs.get("class", "").split())
-    messages = [words(tr.elements("td")[3]) for tr in commits.find_all(lambda n: n.tag == "tr")
-                if tr.elements("td")]
-    assert messages == ["Backup before migrating (#12)", "Migrations ran", "Verified", "10%",
-                        "25% already", "Approve"]
+    messages = [
+        words(tr.elements("td")[3]) for tr in commits.find_all(lambda n: n.tag == "tr") if tr.elements("td")
+    ]
+    assert messages == [
+        "Backup before migrating (#12)",
+        "Migrations ran",
+        "Verified",
+        "10%",
+        "25% already",
+        "Approve",
+    ]
     still_open = by_id(html, f"i-{P1}/test-database-connectivity".replace("/", "--"))
     assert not still_open.find_all(lambda n: n.attrs.get("class") == "rbg-ticks")
 
@@ -171,16 +202,27 @@ def test_phase_durations_against_estimates(built: tuple[Path, str]) -> None:
     tree = parse_html(html)
     rows = {r.attrs["data-section"]: r for r in tree.all if r.tag == "tr" and "data-section" in r.attrs}
     cells = [words(td) for td in rows[P1].elements("td")]
-    assert cells == ["Phase 1: Database Migration (if required)", "2026-12-01 09:20 UTC",
-                     "2026-12-01 09:45 UTC", "25 min over estimate", "10–15 min"]
+    assert cells == [
+        "Phase 1: Database Migration (if required)",
+        "2026-12-01 09:20 UTC",
+        "2026-12-01 09:45 UTC",
+        "25 min over estimate",
+        "10–15 min",
+    ]
     assert "data-over" in rows[P1].attrs
     assert [words(td) for td in rows[P4].elements("td")] == [
-        "Phase 4: Traffic Migration", "2026-12-01 10:00 UTC", "2026-12-01 10:03 UTC", "3 min", "40–50 min"]
+        "Phase 4: Traffic Migration",
+        "2026-12-01 10:00 UTC",
+        "2026-12-01 10:03 UTC",
+        "3 min",
+        "40–50 min",
+    ]
     assert "data-over" not in rows[P4].attrs
-    assert "First tick 2026-12-01 09:20 UTC, last tick 2026-12-01 10:10 UTC (50 min)." in \
-        " ".join(parse_html(html).root.text.split())
+    assert "First tick 2026-12-01 09:20 UTC, last tick 2026-12-01 10:10 UTC (50 min)." in " ".join(
+        parse_html(html).root.text.split()
+    )
     # next to the estimate in the checklist, too
-    assert "Estimate: 10–15 min · <span class=\"rbg-over\">actual: 25 min, over the estimate</span>" in html
+    assert 'Estimate: 10–15 min · <span class="rbg-over">actual: 25 min, over the estimate</span>' in html
     assert "Estimate: 40–50 min · actual: 3 min" in html
 
 
@@ -191,13 +233,19 @@ def test_wait_step_cut_short_and_signoff(built: tuple[Path, str]) -> None:
     short = [words(s) for s in monitor.find_all(lambda n: "rbg-tag-short" in n.attrs.get("class", ""))]
     assert short == ["waited 3 min of 10 min"]
     waits = next(n for n in parse_html(html).all if n.attrs.get("class") == "rbg-waits")
-    assert words(waits) == ("Monitor for 10 minutes: the next step was ticked 3 min after the step "
-                            "before the wait; the wait is 10 min too soon")
+    assert words(waits) == (
+        "Monitor for 10 minutes: the next step was ticked 3 min after the step "
+        "before the wait; the wait is 10 min too soon"
+    )
     signoffs = next(n for n in parse_html(html).all if "rbg-signoffs" in n.attrs.get("class", ""))
-    rows = [[words(td) for td in tr.elements("td")] for tr in signoffs.find_all(lambda n: n.tag == "tr")
-            if tr.elements("td")]
-    assert rows == [["Engineering Manager: Jane Doe, Date: 2026-12-01",
-                     "ticked by Carol SRE at 2026-12-01 10:10 UTC"]]
+    rows = [
+        [words(td) for td in tr.elements("td")]
+        for tr in signoffs.find_all(lambda n: n.tag == "tr")
+        if tr.elements("td")
+    ]
+    assert rows == [
+        ["Engineering Manager: Jane Doe, Date: 2026-12-01", "ticked by Carol SRE at 2026-12-01 10:10 UTC"]
+    ]
     sign = "deployment-sign-off/pre-deployment-approval/engineering-manager-date"
     assert ticks_of(html, sign) == "ticked by Carol SRE at 2026-12-01 10:10 UTC"
 
@@ -205,36 +253,56 @@ def test_wait_step_cut_short_and_signoff(built: tuple[Path, str]) -> None:
 def test_statistics_on_runbook_and_history_pages(built: tuple[Path, str]) -> None:
     site, _ = built
     tree = parse_html(page(site, "production-deployment"))
-    dl = next(n for n in tree.all if n.tag == "dl" and "rbg-summary" in n.attrs.get("class", "")
-              and "Success rate" in n.text)
-    facts = dict(zip([words(n) for n in dl.elements("dt")], [words(n) for n in dl.elements("dd")],
-                     strict=True))
+    dl = next(
+        n
+        for n in tree.all
+        if n.tag == "dl" and "rbg-summary" in n.attrs.get("class", "") and "Success rate" in n.text
+    )
+    facts = dict(
+        zip([words(n) for n in dl.elements("dt")], [words(n) for n in dl.elements("dd")], strict=True)
+    )
     assert facts["Success rate"] == "100% (1 of 1 finished)"
     assert facts["Median duration"] == "30 min (median of 1 finished run)"
     assert facts["Last exercised"] == "2026-12-01 (v2.4.0, last tick 2026-12-01 10:10 UTC)"
     phase = next(r for r in tree.all if r.tag == "tr" and r.attrs.get("data-phase") == P1)
     assert [words(td) for td in phase.elements("td")][:4] == [
-        "Phase 1: Database Migration (if required)", "10–15 min", "10 min", "0 of 1"]
+        "Phase 1: Database Migration (if required)",
+        "10–15 min",
+        "10 min",
+        "0 of 1",
+    ]
     hist = parse_html(page(site, "history"))
     table = next(n for n in hist.all if "rbg-runbook-stats" in n.attrs.get("class", ""))
     row = [words(td) for td in table.find_all(lambda n: n.tag == "td")]
-    assert row[:4] == ["Production Deployment Checklist", "2", "100% (1 of 1 finished)",
-                       "30 min (median of 1 finished run)"]
+    assert row[:4] == [
+        "Production Deployment Checklist",
+        "2",
+        "100% (1 of 1 finished)",
+        "30 min (median of 1 finished run)",
+    ]
     runs = next(n for n in hist.all if "rbg-sortable" in n.attrs.get("class", ""))
     assert "Duration" in words(runs.find_all(lambda n: n.tag == "thead")[0])
-    durations = {words(tr.elements("td")[1]): words(tr.elements("td")[-1])
-                 for tr in runs.find_all(lambda n: n.tag == "tr") if tr.elements("td")}
+    durations = {
+        words(tr.elements("td")[1]): words(tr.elements("td")[-1])
+        for tr in runs.find_all(lambda n: n.tag == "tr")
+        if tr.elements("td")
+    }
     assert durations == {"v2.4.0": "50 min", "v2.3.0": "30 min"}
 
 
 def _clone(repo: Repo, dest: Path, *args: str) -> Path:
-    subprocess.run(["git", "clone", "-q", *args, f"file://{repo.root}", str(dest)], check=True,
-                   env={**os.environ, **GIT_ENV}, capture_output=True)
+    subprocess.run(
+        ["git", "clone", "-q", *args, f"file://{repo.root}", str(dest)],
+        check=True,
+        env={**os.environ, **GIT_ENV},
+        capture_output=True,
+    )
     return dest
 
 
-def test_shallow_clone_builds_with_a_warning_even_strict(repo: Repo, built: tuple[Path, str],
-                                                          tmp_path: Path) -> None:
+def test_shallow_clone_builds_with_a_warning_even_strict(
+    repo: Repo, built: tuple[Path, str], tmp_path: Path
+) -> None:
     clone = _clone(repo, tmp_path / "shallow", "--depth", "1")
     proc = mkdocs_build(clone, "--strict")
     assert proc.returncode == 0, proc.stderr
@@ -304,8 +372,12 @@ def _many_runs(repo: Repo, dest: Path, count: int) -> Repo:
     """A clone with ``count`` more runs (enough for worker processes), ticked in commits."""
     clone = Repo(_clone(repo, dest))
     for i in range(count):
-        write_run(clone.root, f"2026-10-{i % 28 + 1:02d}-v1.{i}.0.md",
-                  front_matter(f"v1.{i}.0", f"2026-10-{i % 28 + 1:02d}"), seed_body())
+        write_run(
+            clone.root,
+            f"2026-10-{i % 28 + 1:02d}-v1.{i}.0.md",
+            front_matter(f"v1.{i}.0", f"2026-10-{i % 28 + 1:02d}"),
+            seed_body(),
+        )
     clone.commit("More runs", ALICE, "2026-10-01T08:00")
     for i in range(0, count, 3):
         path = f"runs/production-deployment/2026-10-{i % 28 + 1:02d}-v1.{i}.0.md"
@@ -333,18 +405,23 @@ def test_workers_read_history_while_parsing_and_match_serial(repo: Repo, tmp_pat
 
     serial = Site.load(Project.from_root(clone.root), SiteOptions(), workers=1, git_history=source)
     progress: list[tuple[int, int]] = []
-    parallel = Site.load(Project.from_root(clone.root), SiteOptions(), workers=2, git_history=source,
-                         on_progress=lambda n, t: progress.append((n, t)))
+    parallel = Site.load(
+        Project.from_root(clone.root),
+        SiteOptions(),
+        workers=2,
+        git_history=source,
+        on_progress=lambda n, t: progress.append((n, t)),
+    )
     assert calls == [os.getpid(), os.getpid()]  # once per build, in this process
     assert parallel.git_history is not None and parallel.git_history.available
 
     def key(site: Site) -> list[tuple]:
-        return [(r.relpath, r.body, r.minutes, r.phase_minutes, r.first_tick, r.last_tick)
-                for r in site.runs]
+        return [(r.relpath, r.body, r.minutes, r.phase_minutes, r.first_tick, r.last_tick) for r in site.runs]
 
     assert len(parallel.runs) == 43 and key(parallel) == key(serial)
     assert [r.relpath for r in parallel.runs if r.broken] == [
-        "runs/production-deployment/2026-10-30-broken.md"]
+        "runs/production-deployment/2026-10-30-broken.md"
+    ]
     ticked = [r for r in parallel.runs if r.first_tick == "2026-10-02T09:00:00+00:00"]
     assert len(ticked) == 14 and all("Bob Dev" in r.body for r in ticked)
     assert progress[-1] == (43, 43) and [n for n, _ in progress] == sorted(n for n, _ in progress)

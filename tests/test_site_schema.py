@@ -15,8 +15,13 @@ from test_site_support import ROOT
 
 SCHEMA = json.loads(files("runbookgen").joinpath("schemas/plugin.schema.json").read_text())
 PROPS: dict[str, Any] = SCHEMA["oneOf"][1]["properties"]["runbookgen"]["properties"]
-SAMPLES = {"boolean": True, "string": "x", "integer": 3, "null": None,
-           "object": {"Jane Doe": ["jane@example.com"]}}
+SAMPLES = {
+    "boolean": True,
+    "string": "x",
+    "integer": 3,
+    "null": None,
+    "object": {"Jane Doe": ["jane@example.com"]},
+}
 WRONG = {"boolean": "yes please", "string": 12, "integer": "many", "object": "jane"}
 
 

@@ -43,19 +43,25 @@ def test_serve_rebuilds_when_a_run_changes(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "repo")
     run = write_run(root, "2026-12-01-v2.4.0.md", front_matter("v2.4.0", "2026-12-01"), seed_body())
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "runbookgen", "serve", "-a", f"127.0.0.1:{port}"],
-                            cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runbookgen", "serve", "-a", f"127.0.0.1:{port}"],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
     try:
         url = f"http://127.0.0.1:{port}/runs/production-deployment/2026-12-01-v2.4.0/"
         wait_for(url, "v2.4.0")
         time.sleep(1)
-        run.write_text(run.read_text(encoding="utf-8").replace("lead: '@alice'", "lead: '@zoe-serve'"),
-                       encoding="utf-8")
+        run.write_text(
+            run.read_text(encoding="utf-8").replace("lead: '@alice'", "lead: '@zoe-serve'"), encoding="utf-8"
+        )
         wait_for(url, "@zoe-serve")
         (root / "content" / "production-deployment.md").write_text(
             seed_body().replace("# Production Deployment Checklist", "# Renamed Checklist Serve"),
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         wait_for(f"http://127.0.0.1:{port}/production-deployment/", "Renamed Checklist Serve")
     finally:
         proc.terminate()

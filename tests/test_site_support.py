@@ -37,11 +37,24 @@ markdown_extensions:
 """
 
 
-def front_matter(release: str, date: str, status: str = "in-progress", lead: str = "'@alice'",
-                 runbook: str = "production-deployment", **extra: str) -> str:
-    lines = ["---", f"runbook: {runbook}", "template_version: 2.0.0",
-             "template_digest: sha256:0000", f"release: {release}", f"date: {date}",
-             f"lead: {lead}", f"status: {status}"]
+def front_matter(
+    release: str,
+    date: str,
+    status: str = "in-progress",
+    lead: str = "'@alice'",
+    runbook: str = "production-deployment",
+    **extra: str,
+) -> str:
+    lines = [
+        "---",
+        f"runbook: {runbook}",
+        "template_version: 2.0.0",
+        "template_digest: sha256:0000",
+        f"release: {release}",
+        f"date: {date}",
+        f"lead: {lead}",
+        f"status: {status}",
+    ]
     lines += [f"{k}: {v}" for k, v in extra.items()]
     return "\n".join([*lines, "---", ""])
 
@@ -75,15 +88,22 @@ def write_run(root: Path, name: str, fm: str, body: str) -> Path:
 
 def mkdocs_build(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build", *args], cwd=root,
-                          capture_output=True, text=True, env=env, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
 
 
 class Tree(HTMLParser):
     """A tiny DOM: enough to check nesting and attributes without extra dependencies."""
 
-    VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
-                      "source", "track", "wbr"})
+    VOID = frozenset(
+        {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -137,8 +157,10 @@ class Node:
 
     def own_text(self) -> str:
         """Text of this element without its nested lists (an item's own words)."""
-        return "".join(c if isinstance(c, str) else ("" if c.tag in ("ul", "ol") else c.own_text())
-                       for c in self.children)
+        return "".join(
+            c if isinstance(c, str) else ("" if c.tag in ("ul", "ol") else c.own_text())
+            for c in self.children
+        )
 
 
 def parse_html(html: str) -> Tree:

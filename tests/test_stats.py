@@ -9,21 +9,52 @@ from test_site_support import SEED
 
 P1 = Phase("p1", "Phase 1", 10, 15)
 P2 = Phase("p2", "Phase 2", 5, 10)
-LABELS = {"a": "Put application in maintenance mode", "b": "Secrets rotated", "t1": "Error rate exceeds 1%",
-          "t2": "Response time > 2s"}
+LABELS = {
+    "a": "Put application in maintenance mode",
+    "b": "Secrets rotated",
+    "t1": "Error rate exceeds 1%",
+    "t2": "Response time > 2s",
+}
 
 
 def runs() -> list[RunFacts]:
     return [
-        RunFacts("r1.md", "2026-09-03", "success", "v1", ["a"], [], 60.0, {"p1": 12.0, "p2": 4.0},
-                 "2026-09-03T10:00:00+00:00"),
-        RunFacts("r2.md", "2026-10-01", "success", "v2", ["a", "b"], [], 90.0, {"p1": 20.0},
-                 "2026-10-01T11:00:00+00:00"),
+        RunFacts(
+            "r1.md",
+            "2026-09-03",
+            "success",
+            "v1",
+            ["a"],
+            [],
+            60.0,
+            {"p1": 12.0, "p2": 4.0},
+            "2026-09-03T10:00:00+00:00",
+        ),
+        RunFacts(
+            "r2.md",
+            "2026-10-01",
+            "success",
+            "v2",
+            ["a", "b"],
+            [],
+            90.0,
+            {"p1": 20.0},
+            "2026-10-01T11:00:00+00:00",
+        ),
         RunFacts("r3.md", "2026-10-20", "rolled-back", "v3", ["a"], ["t1", "t2"], 30.0, {"p1": 16.0}),
         RunFacts("r4.md", "2026-11-02", "partial", "v4", [], ["t1"], None, {}),
         # open runs: counted as runs, not in success rate or durations
-        RunFacts("r5.md", "2026-12-01", "in-progress", "v5", ["b"], [], 500.0, {"p1": 99.0},
-                 "2026-12-01T09:00:00+00:00"),
+        RunFacts(
+            "r5.md",
+            "2026-12-01",
+            "in-progress",
+            "v5",
+            ["b"],
+            [],
+            500.0,
+            {"p1": 99.0},
+            "2026-12-01T09:00:00+00:00",
+        ),
         RunFacts("bad.md", "2026-12-24", "success", errors=["runs/bad.md:1: front matter lacks 'date'"]),
     ]
 
@@ -35,8 +66,12 @@ def test_outcomes_success_rate_and_last_exercised() -> None:
     assert st.finished == 4 and st.success_rate == 0.5
     assert (st.last_date, st.last_release, st.last_relpath) == ("2026-12-01", "v5", "r5.md")
     assert st.last_tick == "2026-12-01T09:00:00+00:00"
-    assert st.by_month == {"2026-09": {"success": 1}, "2026-10": {"success": 1, "rolled-back": 1},
-                           "2026-11": {"partial": 1}, "2026-12": {"in-progress": 1}}
+    assert st.by_month == {
+        "2026-09": {"success": 1},
+        "2026-10": {"success": 1, "rolled-back": 1},
+        "2026-11": {"partial": 1},
+        "2026-12": {"in-progress": 1},
+    }
 
 
 def test_durations_use_finished_runs_with_history_only() -> None:
@@ -51,9 +86,13 @@ def test_durations_use_finished_runs_with_history_only() -> None:
 def test_most_skipped_and_most_triggered() -> None:
     st = stats.compute(runs(), [P1], LABELS, top=5)
     assert [(c.id, c.text, c.count) for c in st.skipped] == [
-        ("a", "Put application in maintenance mode", 3), ("b", "Secrets rotated", 2)]
+        ("a", "Put application in maintenance mode", 3),
+        ("b", "Secrets rotated", 2),
+    ]
     assert [(c.text, c.count) for c in st.triggered] == [
-        ("Error rate exceeds 1%", 2), ("Response time > 2s", 1)]
+        ("Error rate exceeds 1%", 2),
+        ("Response time > 2s", 1),
+    ]
     assert [c.id for c in stats.compute(runs(), top=1).skipped] == ["a"]
 
 
@@ -68,6 +107,9 @@ def test_no_runs_and_nothing_finished() -> None:
 def test_phases_of_the_seed_are_the_estimated_sections() -> None:
     phases = stats.phases_of(load(SEED))
     assert [(p.title, p.min, p.max) for p in phases] == [
-        ("Phase 1: Database Migration (if required)", 10, 15), ("Phase 2: Backend Deployment", 10, 15),
-        ("Phase 3: Frontend Deployment", 5, 10), ("Phase 4: Traffic Migration", 40, 50),
-        ("Phase 5: Verification", 15, 20)]
+        ("Phase 1: Database Migration (if required)", 10, 15),
+        ("Phase 2: Backend Deployment", 10, 15),
+        ("Phase 3: Frontend Deployment", 5, 10),
+        ("Phase 4: Traffic Migration", 40, 50),
+        ("Phase 5: Verification", 15, 20),
+    ]

@@ -29,8 +29,10 @@ def test_ticks_unticks_skips_and_triggers_by_phase(tmp_path: Path) -> None:
     git(repo, "switch", "-q", "-c", "pr2")
     text = path.read_text()
     text = text.replace("- [x] DNS records verified", "- [ ] DNS records verified")
-    text = text.replace("- [ ] Put application in maintenance mode (if needed)",
-                        "- [x] ~~Put application in maintenance mode (if needed)~~ n/a: online")
+    text = text.replace(
+        "- [ ] Put application in maintenance mode (if needed)",
+        "- [x] ~~Put application in maintenance mode (if needed)~~ n/a: online",
+    )
     path.write_text(text)
     tick_lines(path, "Error rate exceeds 1%", "Verify backend health checks pass")
     git(repo, "commit", "-q", "-am", "second")
@@ -52,8 +54,9 @@ def test_head_defaults_to_the_work_tree(tmp_path: Path) -> None:
     tick_lines(path, "Changelog updated")  # not committed
     out = run_cli("summary", "--base", "main", cwd=repo).stdout
     assert "✅ ticked: Changelog updated" in out
-    assert "No run records changed." in run_cli("summary", "--base", "main", "--head", "HEAD",
-                                                cwd=repo).stdout
+    assert (
+        "No run records changed." in run_cli("summary", "--base", "main", "--head", "HEAD", cwd=repo).stdout
+    )
 
 
 def test_output_file_is_appended(tmp_path: Path) -> None:

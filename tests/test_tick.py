@@ -14,7 +14,7 @@ from runs_support import RUN, make_repo, new_run
 
 
 def _diff_bytes(a: bytes, b: bytes) -> list[tuple[int, bytes, bytes]]:
-    return [(n, a[n:n + 1], b[n:n + 1]) for n in range(len(a)) if a[n] != b[n]]
+    return [(n, a[n : n + 1], b[n : n + 1]) for n in range(len(a)) if a[n] != b[n]]
 
 
 def test_tick_changes_only_the_box_characters(tmp_path: Path) -> None:
@@ -24,8 +24,13 @@ def test_tick_changes_only_the_box_characters(tmp_path: Path) -> None:
     res = run_cli("tick", RUN, "All code reviewed", "pre-deployment-24-hours-before/testing/cdn", cwd=repo)
     assert res.returncode == 1  # unknown id: nothing written at all
     assert path.read_bytes() == before
-    res = run_cli("tick", RUN, "All code reviewed",
-                  "during-deployment/phase-4-traffic-migration/monitor-for-10-minutes-2", cwd=repo)
+    res = run_cli(
+        "tick",
+        RUN,
+        "All code reviewed",
+        "during-deployment/phase-4-traffic-migration/monitor-for-10-minutes-2",
+        cwd=repo,
+    )
     assert res.returncode == 0, res.stderr
     after = path.read_bytes()
     assert len(after) == len(before)
@@ -55,8 +60,9 @@ def test_crlf_and_bom_preserved() -> None:
     assert new == text.replace("- [ ] one", "- [x] one")
     assert [c.action for c in changes] == ["ticked"]
     skipped, _ = apply(text, find_items(model, ["two"]), skip="not needed")
-    assert skipped == text.replace("- [ ] two\r\n  continued\r\n",
-                                   "- [x] ~~two\r\n  continued~~ n/a: not needed\r\n")
+    assert skipped == text.replace(
+        "- [ ] two\r\n  continued\r\n", "- [x] ~~two\r\n  continued~~ n/a: not needed\r\n"
+    )
     again = loads(skipped)
     item = again.item_index()[find_items(model, ["two"])[0].id]
     assert item.skipped and item.skip_reason == "not needed"

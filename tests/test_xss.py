@@ -52,8 +52,9 @@ PAYLOADS = [
     "[ref][r]\n\n[r]: javascript:alert(132)",
 ]
 FRAMES = frozenset({"iframe", "frame", "frameset", "object", "embed", "applet", "base"})
-URL_ATTRS = frozenset({"href", "src", "action", "formaction", "data", "xlink:href", "srcdoc", "poster",
-                       "background", "content"})
+URL_ATTRS = frozenset(
+    {"href", "src", "action", "formaction", "data", "xlink:href", "srcdoc", "poster", "background", "content"}
+)
 BAD_SCHEME = re.compile(r"^(javascript|vbscript|data):", re.I)
 CONTROL = re.compile(r"[\x00-\x20\x7f]+")
 
@@ -81,17 +82,33 @@ def live_markup(tree: Tree, where: str) -> list[str]:
 def payload_run(n: int, p: str) -> tuple[str, str]:
     """A run with the payload in every place a run file can hold text."""
     q = json.dumps(p)  # a JSON string is a valid YAML double-quoted scalar
-    fm = "\n".join(["---", "runbook: production-deployment", f"template_version: {q}",
-                    "template_digest: sha256:0", f"release: {q}", f"date: {q}", f"lead: {q}",
-                    f"status: {q}", "---", ""])
+    fm = "\n".join(
+        [
+            "---",
+            "runbook: production-deployment",
+            f"template_version: {q}",
+            "template_digest: sha256:0",
+            f"release: {q}",
+            f"date: {q}",
+            f"lead: {q}",
+            f"status: {q}",
+            "---",
+            "",
+        ]
+    )
     one_line = p.replace("\n", " ")
     body = seed_body()
     body = body.replace("- [ ] All code reviewed and approved", f"- [x] All code reviewed {one_line}")
-    body = body.replace("- [ ] All tests passing (unit, integration, e2e)",
-                        "- [x] All tests passing (unit, integration, e2e)\n  " + p.replace("\n", "\n  "))
+    body = body.replace(
+        "- [ ] All tests passing (unit, integration, e2e)",
+        "- [x] All tests passing (unit, integration, e2e)\n  " + p.replace("\n", "\n  "),
+    )
     body = body.replace("- [ ] Secrets rotated (if needed)", f"- [x] ~~Secrets rotated~~ n/a: {one_line}")
-    body = body.replace("- [ ] Engineering Manager: _________________ Date: _______",
-                        f"- [x] Engineering Manager: {one_line} Date: {one_line}", 1)
+    body = body.replace(
+        "- [ ] Engineering Manager: _________________ Date: _______",
+        f"- [x] Engineering Manager: {one_line} Date: {one_line}",
+        1,
+    )
     body = body.replace("### Testing", f"### Testing {one_line}")
     body = body.replace("**Completion Time**: _______", f"**Completion Time**: {one_line}")
     body = body.replace("- [ ] Error rate exceeds 1%", f"- [x] Error rate exceeds 1% {one_line}")
@@ -105,11 +122,18 @@ def payload_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         name, text = payload_run(n, p)
         (root / "runs" / "production-deployment" / name).write_text(text, encoding="utf-8")
     # a well-formed run with the payloads only in item text, so it is not shown as broken
-    body = seed_body().replace("- [ ] All code reviewed and approved",
-                               "- [x] All code reviewed " + " ".join(p.replace("\n", " ") for p in PAYLOADS))
-    write_run(root, "2026-02-01-v1.md", "---\nruntime: x\nrunbook: production-deployment\n"
-              "template_version: 2.0.0\ntemplate_digest: sha256:0\nrelease: v1\ndate: 2026-02-01\n"
-              "lead: '@eve'\nstatus: in-progress\n---\n", body)
+    body = seed_body().replace(
+        "- [ ] All code reviewed and approved",
+        "- [x] All code reviewed " + " ".join(p.replace("\n", " ") for p in PAYLOADS),
+    )
+    write_run(
+        root,
+        "2026-02-01-v1.md",
+        "---\nruntime: x\nrunbook: production-deployment\n"
+        "template_version: 2.0.0\ntemplate_digest: sha256:0\nrelease: v1\ndate: 2026-02-01\n"
+        "lead: '@eve'\nstatus: in-progress\n---\n",
+        body,
+    )
     proc = mkdocs_build(root)
     assert proc.returncode == 0, proc.stderr
     return root / "site"
@@ -123,14 +147,26 @@ def test_inline_and_block_rendering_is_inert(payload: str) -> None:
     assert not set("<>&\"'`") & set(title_text(payload))
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", " JavaScript:x", "java\tscript:x", "data:text/html,x",
-                                 "vbscript:x", "DATA:image/png;base64,xx", "jav&#x09;ascript:x"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        " JavaScript:x",
+        "java\tscript:x",
+        "data:text/html,x",
+        "vbscript:x",
+        "DATA:image/png;base64,xx",
+        "jav&#x09;ascript:x",
+    ],
+)
 def test_bad_urls_refused(url: str) -> None:
     assert not safe_url(url)
 
 
-@pytest.mark.parametrize("url", ["https://example.com/a?b#c", "http://x", "mailto:a@b.c", "../runs/x/",
-                                 "#anchor", "page.md", "?q=a:b"])
+@pytest.mark.parametrize(
+    "url",
+    ["https://example.com/a?b#c", "http://x", "mailto:a@b.c", "../runs/x/", "#anchor", "page.md", "?q=a:b"],
+)
 def test_good_urls_kept(url: str) -> None:
     assert safe_url(url)
 
@@ -162,8 +198,12 @@ def test_payloads_are_shown_as_text(payload_site: Path) -> None:
 
 
 # ---------------------------------------------------------------- git history is untrusted too
-GIT_PAYLOADS = [*[p for p in PAYLOADS if "\n" not in p][:12], "<img src=x onerror=alert(1)>",
-                '" onmouseover="alert(133)', "Mallory</time><script>alert(134)</script>"]
+GIT_PAYLOADS = [
+    *[p for p in PAYLOADS if "\n" not in p][:12],
+    "<img src=x onerror=alert(1)>",
+    '" onmouseover="alert(133)',
+    "Mallory</time><script>alert(134)</script>",
+]
 
 
 def git_payload_repo(root: Path) -> Path:
@@ -176,23 +216,38 @@ def git_payload_repo(root: Path) -> Path:
 
     def git(*args: str, n: int = 0, who: str = "Setup", email: str = "setup@example.com") -> None:
         stamp = f"2026-12-01T09:{n:02d}:00+00:00"
-        env = {**os.environ, **GIT_ENV, "GIT_AUTHOR_NAME": who, "GIT_COMMITTER_NAME": who,
-               "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_EMAIL": email,
-               "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+        env = {
+            **os.environ,
+            **GIT_ENV,
+            "GIT_AUTHOR_NAME": who,
+            "GIT_COMMITTER_NAME": who,
+            "GIT_AUTHOR_EMAIL": email,
+            "GIT_COMMITTER_EMAIL": email,
+            "GIT_AUTHOR_DATE": stamp,
+            "GIT_COMMITTER_DATE": stamp,
+        }
         proc = subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
 
-    run = write_run(root, "2026-12-01-v9.md", "---\nrunbook: production-deployment\n"
-                    "template_version: 2.0.0\ntemplate_digest: sha256:0\nrelease: v9\n"
-                    "date: 2026-12-01\nlead: '@eve'\nstatus: in-progress\n---\n", seed_body())
+    run = write_run(
+        root,
+        "2026-12-01-v9.md",
+        "---\nrunbook: production-deployment\n"
+        "template_version: 2.0.0\ntemplate_digest: sha256:0\nrelease: v9\n"
+        "date: 2026-12-01\nlead: '@eve'\nstatus: in-progress\n---\n",
+        seed_body(),
+    )
     git("init", "-q", "-b", "main")
     git("add", "runs", "content", "mkdocs.yml")
     git("commit", "-q", "-m", "start")
     for n, p in enumerate(GIT_PAYLOADS, 1):
         text = run.read_text(encoding="utf-8")
         if n == len(GIT_PAYLOADS):  # the last one signs off
-            text = text.replace("- [ ] Engineering Manager: _________________ Date: _______",
-                                "- [x] Engineering Manager: Jane Date: 2026-12-01", 1)
+            text = text.replace(
+                "- [ ] Engineering Manager: _________________ Date: _______",
+                "- [x] Engineering Manager: Jane Date: 2026-12-01",
+                1,
+            )
         else:
             text = text.replace("- [ ] ", "- [x] ", 1)
         run.write_text(text, encoding="utf-8")
@@ -220,5 +275,5 @@ def test_git_authors_emails_and_messages_are_inert(git_payload_site: Path) -> No
     # shown as text (git drops < and > and leading quotes from names; the rest is escaped)
     assert '<b class="rbg-who">img src=x onerror=alert(1)</b>' in html
     assert '<b class="rbg-who">onmouseover=&#34;alert(133)</b>' in html
-    assert '&lt;m13@example.com&#34; onclick=&#34;alert(13)&gt;' in html  # the email, in the commit list
+    assert "&lt;m13@example.com&#34; onclick=&#34;alert(13)&gt;" in html  # the email, in the commit list
     assert "&lt;script&gt;alert(101)&lt;/script&gt; (#1)" in html  # the message, in the commit list

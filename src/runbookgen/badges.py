@@ -25,9 +25,22 @@ COLORS: dict[str, tuple[str, str]] = {
     "broken": ("critical", "#e05d44"),
     "none": ("lightgrey", "#9f9f9f"),
 }
-ENDPOINT_KEYS = frozenset({
-    "schemaVersion", "label", "message", "color", "labelColor", "isError", "namedLogo",
-    "logoSvg", "logoColor", "logoWidth", "style", "cacheSeconds"})
+ENDPOINT_KEYS = frozenset(
+    {
+        "schemaVersion",
+        "label",
+        "message",
+        "color",
+        "labelColor",
+        "isError",
+        "namedLogo",
+        "logoSvg",
+        "logoColor",
+        "logoWidth",
+        "style",
+        "cacheSeconds",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +63,14 @@ class Badge:
 
     def endpoint(self) -> dict[str, object]:
         """shields.io endpoint JSON (schemaVersion 1), documented keys only."""
-        return {"schemaVersion": 1, "label": self.label, "message": self.message or "none",
-                "color": self.color[0], "isError": self.state in {"broken", "triggered"},
-                "cacheSeconds": 300}
+        return {
+            "schemaVersion": 1,
+            "label": self.label,
+            "message": self.message or "none",
+            "color": self.color[0],
+            "isError": self.state in {"broken", "triggered"},
+            "cacheSeconds": 300,
+        }
 
     def endpoint_json(self) -> str:
         return json.dumps(self.endpoint(), sort_keys=True) + "\n"

@@ -26,13 +26,23 @@ from .runfile import REQUIRED_KEYS, STATUSES, RunRecord, digest, load_run
 GATING_RULE = re.compile(
     r"(?:all\s+)?(?:check\s*boxes|checkboxes|items|tasks)\s+must\s+be\s+(?:completed|done|ticked)\s+"
     r"before\s+(?:proceeding|moving|continuing|going)\s+(?:on\s+)?to\s+(?:the\s+)?next\s+"
-    r"(?:phase|stage|step)", re.I)
+    r"(?:phase|stage|step)",
+    re.I,
+)
 _NUMBERED = re.compile(r"^\s*(?:\*\*)?(?:phase|stage|step)\s+\d+\b", re.I)
 KNOWN_KEYS = frozenset({*REQUIRED_KEYS, "kinds", "title", "notes", "tags", "environment"})
 # The body's "Status: [ ] Success [ ] Partial [ ] Rolled Back" choice → front matter status.
-CHOICE_STATUS = {"success": "success", "successful": "success", "partial": "partial",
-                 "rolled back": "rolled-back", "rolled-back": "rolled-back", "rollback": "rolled-back",
-                 "aborted": "aborted", "in progress": "in-progress", "planned": "planned"}
+CHOICE_STATUS = {
+    "success": "success",
+    "successful": "success",
+    "partial": "partial",
+    "rolled back": "rolled-back",
+    "rolled-back": "rolled-back",
+    "rollback": "rolled-back",
+    "aborted": "aborted",
+    "in progress": "in-progress",
+    "planned": "planned",
+}
 
 
 @dataclass
@@ -58,9 +68,14 @@ def _f(rec: RunRecord, line: int | None, severity: str, code: str, message: str)
 def rule_front_matter(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
     fm = rec.front_matter
     if not fm and rec.model.body_line == 1:
-        yield _f(rec, 1, "error", "front-matter-missing",
-                 "no front matter: a run record starts with '---', the keys "
-                 f"{', '.join(REQUIRED_KEYS)}, and '---'")
+        yield _f(
+            rec,
+            1,
+            "error",
+            "front-matter-missing",
+            "no front matter: a run record starts with '---', the keys "
+            f"{', '.join(REQUIRED_KEYS)}, and '---'",
+        )
         return
     for key in REQUIRED_KEYS:
         if key not in fm:
@@ -71,39 +86,68 @@ def rule_front_matter(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
             yield _f(rec, rec.key_line(key), "error", "front-matter-key", f"front matter '{key}' is empty")
     for key in ("runbook", "release", "lead", "template_digest"):
         if key in fm and fm[key] is not None and not isinstance(fm[key], str):
-            yield _f(rec, rec.key_line(key), "error", "front-matter-type",
-                     f"front matter '{key}' must be a string, not {type(fm[key]).__name__} "
-                     f"({fm[key]!r}); quote it")
+            yield _f(
+                rec,
+                rec.key_line(key),
+                "error",
+                "front-matter-type",
+                f"front matter '{key}' must be a string, not {type(fm[key]).__name__} "
+                f"({fm[key]!r}); quote it",
+            )
     if "template_version" in fm and isinstance(fm["template_version"], (list, dict)):
-        yield _f(rec, rec.key_line("template_version"), "error", "front-matter-type",
-                 "front matter 'template_version' must be a version string")
+        yield _f(
+            rec,
+            rec.key_line("template_version"),
+            "error",
+            "front-matter-type",
+            "front matter 'template_version' must be a version string",
+        )
     value = fm.get("date")
     if value is not None and not isinstance(value, (date, datetime)):
         ok = isinstance(value, str) and _iso(value)
         if not ok:
-            yield _f(rec, rec.key_line("date"), "error", "front-matter-type",
-                     f"front matter 'date' must be a date (YYYY-MM-DD), not {value!r}")
+            yield _f(
+                rec,
+                rec.key_line("date"),
+                "error",
+                "front-matter-type",
+                f"front matter 'date' must be a date (YYYY-MM-DD), not {value!r}",
+            )
     status = fm.get("status")
     if status is not None and status not in STATUSES:
         close = difflib.get_close_matches(str(status), STATUSES, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
-        yield _f(rec, rec.key_line("status"), "error", "unknown-status",
-                 f"status {status!r} is not one of {', '.join(STATUSES)}{hint}")
+        yield _f(
+            rec,
+            rec.key_line("status"),
+            "error",
+            "unknown-status",
+            f"status {status!r} is not one of {', '.join(STATUSES)}{hint}",
+        )
     name = fm.get("runbook")
     if isinstance(name, str) and name and rec.template is None:
         names = ctx.project.runbook_names
         close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
-        hint = f"; did you mean '{close[0]}'?" if close else (
-            f"; known: {', '.join(names)}" if names else "")
-        yield _f(rec, rec.key_line("runbook"), "error", "unknown-runbook",
-                 f"runbook {name!r} has no template {ctx.project.content_dir}/{name}.md{hint}")
+        hint = f"; did you mean '{close[0]}'?" if close else (f"; known: {', '.join(names)}" if names else "")
+        yield _f(
+            rec,
+            rec.key_line("runbook"),
+            "error",
+            "unknown-runbook",
+            f"runbook {name!r} has no template {ctx.project.content_dir}/{name}.md{hint}",
+        )
     yield from _misplaced(rec, ctx)
     for key in fm:
         if key not in KNOWN_KEYS:
             close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            yield _f(rec, rec.key_line(key), "warning", "front-matter-unknown-key",
-                     f"unknown front matter key '{key}'{hint}")
+            yield _f(
+                rec,
+                rec.key_line(key),
+                "warning",
+                "front-matter-unknown-key",
+                f"unknown front matter key '{key}'{hint}",
+            )
 
 
 def _misplaced(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
@@ -114,9 +158,13 @@ def _misplaced(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
         return
     expected = f"{ctx.project.runs_dir}/{name}/{day}-{release}.md"
     if rec.relpath != expected:
-        yield _f(rec, rec.key_line("release"), "warning", "misplaced",
-                 f"front matter says runbook {name}, date {day}, release {release}: the file "
-                 f"would be {expected}")
+        yield _f(
+            rec,
+            rec.key_line("release"),
+            "warning",
+            "misplaced",
+            f"front matter says runbook {name}, date {day}, release {release}: the file would be {expected}",
+        )
 
 
 def _iso(text: str) -> bool:
@@ -136,8 +184,11 @@ def _key(pair: tuple[Section, Item]) -> tuple[str, str]:
     return pair[0].id, pair[1].key
 
 
-def drift(run: Runbook, template: Runbook, cache: dict[Any, Any] | None = None,
-          ) -> tuple[list[Item], list[Item], list[tuple[Item, Item]]]:
+def drift(
+    run: Runbook,
+    template: Runbook,
+    cache: dict[Any, Any] | None = None,
+) -> tuple[list[Item], list[Item], list[tuple[Item, Item]]]:
     """Tasks (removed from the template, added in the run, reworded: (template, run))."""
     cache = cache if cache is not None else {}
     if ("seq", id(template)) not in cache:
@@ -185,27 +236,58 @@ def rule_drift(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
     if rec.template_digest and rec.template_digest != current:
         run_v, tpl_v = rec.template_version, tpl.version or ""
         if run_v and tpl_v and run_v != tpl_v:
-            extra = (f"; {len(removed)} removed, {len(added)} added, {len(reworded)} reworded "
-                     "compared with the current template") if changed else ""
-            yield _f(rec, rec.key_line("template_version"), "warning", "outdated-template",
-                     f"made from template version {run_v}, the template is now {tpl_v}{extra}; "
-                     f"run 'runbookgen upgrade {rec.relpath}'")
+            extra = (
+                (
+                    f"; {len(removed)} removed, {len(added)} added, {len(reworded)} reworded "
+                    "compared with the current template"
+                )
+                if changed
+                else ""
+            )
+            yield _f(
+                rec,
+                rec.key_line("template_version"),
+                "warning",
+                "outdated-template",
+                f"made from template version {run_v}, the template is now {tpl_v}{extra}; "
+                f"run 'runbookgen upgrade {rec.relpath}'",
+            )
             return
-        yield _f(rec, rec.key_line("template_digest"), "warning", "template-changed",
-                 f"the template changed since this run was made (version {tpl_v or '?'} both); "
-                 f"differences below may come from the template: 'runbookgen upgrade {rec.relpath}'")
+        yield _f(
+            rec,
+            rec.key_line("template_digest"),
+            "warning",
+            "template-changed",
+            f"the template changed since this run was made (version {tpl_v or '?'} both); "
+            f"differences below may come from the template: 'runbookgen upgrade {rec.relpath}'",
+        )
     tpl_rel = tpl.path or ""
     for item in removed:
-        yield _f(rec, _where_removed(rec.model, tpl, item), "error", "task-removed",
-                 f"task removed: '{_short(item.text)}' ({tpl_rel}:{item.line}); restore it, or "
-                 "strike it through to skip: - [x] ~~text~~ n/a: reason")
+        yield _f(
+            rec,
+            _where_removed(rec.model, tpl, item),
+            "error",
+            "task-removed",
+            f"task removed: '{_short(item.text)}' ({tpl_rel}:{item.line}); restore it, or "
+            "strike it through to skip: - [x] ~~text~~ n/a: reason",
+        )
     for item in added:
-        yield _f(rec, item.line, "error", "task-added",
-                 f"task not in the template: '{_short(item.text)}'; record extra work as a note "
-                 "(indented text without a box) under an item")
+        yield _f(
+            rec,
+            item.line,
+            "error",
+            "task-added",
+            f"task not in the template: '{_short(item.text)}'; record extra work as a note "
+            "(indented text without a box) under an item",
+        )
     for old, new in reworded:
-        yield _f(rec, new.line, "error", "task-reworded",
-                 f"task reworded: '{_short(new.text)}' was '{_short(old.text)}' ({tpl_rel}:{old.line})")
+        yield _f(
+            rec,
+            new.line,
+            "error",
+            "task-reworded",
+            f"task reworded: '{_short(new.text)}' was '{_short(old.text)}' ({tpl_rel}:{old.line})",
+        )
 
 
 def _where_removed(run: Runbook, tpl: Runbook, item: Item) -> int | None:
@@ -284,11 +366,16 @@ def rule_gating(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
                 continue
             for earlier, (_, still) in zip(seq[:n], states[:n], strict=True):
                 if still:
-                    yield _f(rec, tick.line, severity, "gating",
-                             f"'{_short(phase.title, 50)}' has ticks while '{_short(earlier.title, 50)}' "
-                             f"has {len(still)} open required item{'s' * (len(still) != 1)} "
-                             f"(first: line {still[0].line} '{_short(still[0].text, 50)}'); the runbook "
-                             "says all checkboxes must be completed before proceeding to the next phase")
+                    yield _f(
+                        rec,
+                        tick.line,
+                        severity,
+                        "gating",
+                        f"'{_short(phase.title, 50)}' has ticks while '{_short(earlier.title, 50)}' "
+                        f"has {len(still)} open required item{'s' * (len(still) != 1)} "
+                        f"(first: line {still[0].line} '{_short(still[0].text, 50)}'); the runbook "
+                        "says all checkboxes must be completed before proceeding to the next phase",
+                    )
                     break
 
 
@@ -308,37 +395,70 @@ def rule_status(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
     prog = ctx.progress
     line = rec.key_line("status")
     if status == "success":
-        open_items = [i for sp in prog.sections() if sp.counted
-                      for i in sp.section.own_items() if not i.checked and not i.skipped and not i.optional]
+        open_items = [
+            i
+            for sp in prog.sections()
+            if sp.counted
+            for i in sp.section.own_items()
+            if not i.checked and not i.skipped and not i.optional
+        ]
         if open_items:
-            yield _f(rec, line, "error", "status-success-open",
-                     f"status is success but {len(open_items)} required item"
-                     f"{'s are' if len(open_items) != 1 else ' is'} open "
-                     f"(first: line {open_items[0].line} '{_short(open_items[0].text, 50)}')")
+            yield _f(
+                rec,
+                line,
+                "error",
+                "status-success-open",
+                f"status is success but {len(open_items)} required item"
+                f"{'s are' if len(open_items) != 1 else ' is'} open "
+                f"(first: line {open_items[0].line} '{_short(open_items[0].text, 50)}')",
+            )
         if prog.triggered:
             t = prog.triggered[0]
-            yield _f(rec, line, "error", "status-success-triggered",
-                     f"status is success but a rollback criterion is ticked: line {t.line} "
-                     f"'{_short(t.text, 50)}'")
+            yield _f(
+                rec,
+                line,
+                "error",
+                "status-success-triggered",
+                f"status is success but a rollback criterion is ticked: line {t.line} '{_short(t.text, 50)}'",
+            )
     elif status == "rolled-back":
         conditional = [i for s in rec.model.sections() if s.kind == "conditional" for i in s.own_items()]
         if conditional and not any(i.checked for i in conditional):
-            yield _f(rec, line, "error", "status-rolled-back-untouched",
-                     "status is rolled-back but no rollback procedure item is ticked")
+            yield _f(
+                rec,
+                line,
+                "error",
+                "status-rolled-back-untouched",
+                "status is rolled-back but no rollback procedure item is ticked",
+            )
     elif prog.triggered and status not in ("aborted", "partial"):
         t = prog.triggered[0]
-        yield _f(rec, t.line, "warning", "triggered",
-                 f"rollback criterion ticked: '{_short(t.text, 50)}'; follow the rollback "
-                 "procedure and set status: rolled-back")
+        yield _f(
+            rec,
+            t.line,
+            "warning",
+            "triggered",
+            f"rollback criterion ticked: '{_short(t.text, 50)}'; follow the rollback "
+            "procedure and set status: rolled-back",
+        )
     body, body_line, selected = _body_status(rec.model)
     if len(selected) > 1:
-        yield _f(rec, body_line, "error", "status-choice",
-                 f"the Status choice has {len(selected)} options ticked ({', '.join(selected)}); "
-                 "tick one")
+        yield _f(
+            rec,
+            body_line,
+            "error",
+            "status-choice",
+            f"the Status choice has {len(selected)} options ticked ({', '.join(selected)}); tick one",
+        )
     elif body and status in STATUSES and body != status:
-        yield _f(rec, body_line, "error", "status-mismatch",
-                 f"the body's Status says {selected[0]!r} but the front matter says status: "
-                 f"{status} (line {line})")
+        yield _f(
+            rec,
+            body_line,
+            "error",
+            "status-mismatch",
+            f"the body's Status says {selected[0]!r} but the front matter says status: "
+            f"{status} (line {line})",
+        )
 
 
 # ---------------------------------------------------------------------------- sign-off
@@ -350,18 +470,24 @@ def rule_signoff(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
             continue
         empty = [f.name for f in item.fields if not f.filled]
         if empty:
-            yield _f(rec, item.line, "error", "signoff-empty",
-                     f"sign-off ticked with {' and '.join(repr(e) for e in empty)} empty: "
-                     f"'{_short(item.text, 60)}'; fill in {'them' if len(empty) > 1 else 'it'} "
-                     "or untick it")
+            yield _f(
+                rec,
+                item.line,
+                "error",
+                "signoff-empty",
+                f"sign-off ticked with {' and '.join(repr(e) for e in empty)} empty: "
+                f"'{_short(item.text, 60)}'; fill in {'them' if len(empty) > 1 else 'it'} "
+                "or untick it",
+            )
 
 
 RULES: list[Rule] = [rule_front_matter, rule_drift, rule_gating, rule_status, rule_signoff]
 
 
 # ---------------------------------------------------------------------------- entry points
-def check_record(rec: RunRecord, project: Project, strict: bool = False,
-                 cache: dict[Any, Any] | None = None) -> list[Finding]:
+def check_record(
+    rec: RunRecord, project: Project, strict: bool = False, cache: dict[Any, Any] | None = None
+) -> list[Finding]:
     """Findings for one loaded run record; ``cache`` shares template work across runs."""
     cache = cache if cache is not None else {}
     tpl_text = None
@@ -373,16 +499,23 @@ def check_record(rec: RunRecord, project: Project, strict: bool = False,
             cache[("text", rec.runbook)] = template_text(project, rec.runbook)
         tpl_text = cache[("text", rec.runbook)]
         expected = _expected_template(rec, project, tpl_text, cache)
-    ctx = Context(project=project, progress=compute(rec.model, rec.status), template=expected,
-                  template_text=tpl_text, strict=strict, cache=cache)
+    ctx = Context(
+        project=project,
+        progress=compute(rec.model, rec.status),
+        template=expected,
+        template_text=tpl_text,
+        strict=strict,
+        cache=cache,
+    )
     out: list[Finding] = []
     for rule in RULES:
         out.extend(rule(rec, ctx))
     return out
 
 
-def _expected_template(rec: RunRecord, project: Project, tpl_text: str,
-                       cache: dict[Any, Any]) -> Runbook | None:
+def _expected_template(
+    rec: RunRecord, project: Project, tpl_text: str, cache: dict[Any, Any]
+) -> Runbook | None:
     """The template as ``new-run`` rendered it for this run: placeholders in tasks
     ("Tag [Release]") are filled in the run, so drift compares against the filled text."""
     from .scaffold import render_body, split_front_matter
@@ -400,17 +533,20 @@ def _expected_template(rec: RunRecord, project: Project, tpl_text: str,
 
         _fm, body = split_front_matter(tpl_text)
         rendered = tpl_text[: len(tpl_text) - len(body)] + render_body(
-            body, {"release": rec.release, "date": rec.date, "lead": rec.lead})
-        model = loads(rendered, path=rec.template.path if rec.template else None,
-                      field_labels=project.field_labels)
+            body, {"release": rec.release, "date": rec.date, "lead": rec.lead}
+        )
+        model = loads(
+            rendered, path=rec.template.path if rec.template else None, field_labels=project.field_labels
+        )
         if rec.template is not None:
             model.path = rec.template.path
         cache[key] = model
     return cache[key]
 
 
-def check_paths(paths: Iterable[Path], project: Project, strict: bool = False,
-                extra: Iterable[Finding] = ()) -> list[Finding]:
+def check_paths(
+    paths: Iterable[Path], project: Project, strict: bool = False, extra: Iterable[Finding] = ()
+) -> list[Finding]:
     """Load and check run files; a file that cannot be read is a finding, not a crash.
 
     ``paths`` is iterated once (the CLI passes a progress bar)."""
@@ -420,16 +556,16 @@ def check_paths(paths: Iterable[Path], project: Project, strict: bool = False,
         try:
             rec = load_run(p, project)
         except RunbookgenError as exc:
-            findings.append(Finding(exc.path or project.rel(p), exc.line, "error", "unreadable",
-                                    exc.message))
+            findings.append(Finding(exc.path or project.rel(p), exc.line, "error", "unreadable", exc.message))
             continue
         findings.extend(check_record(rec, project, strict, cache))
     findings.extend(extra)
     return finalize(findings, strict)
 
 
-def check_runs(records: Iterable[RunRecord], project: Project, strict: bool = False,
-               extra: Iterable[Finding] = ()) -> list[Finding]:
+def check_runs(
+    records: Iterable[RunRecord], project: Project, strict: bool = False, extra: Iterable[Finding] = ()
+) -> list[Finding]:
     """Findings for already-loaded records plus ``extra`` ones (e.g. from history)."""
     cache: dict[Any, Any] = {}
     findings = [f for rec in records for f in check_record(rec, project, strict, cache)]
@@ -440,8 +576,10 @@ def check_runs(records: Iterable[RunRecord], project: Project, strict: bool = Fa
 def finalize(findings: list[Finding], strict: bool) -> list[Finding]:
     """Under ``--strict`` warnings are errors; order: by file, then line."""
     if strict:
-        findings = [Finding(f.path, f.line, "error", f.code, f.message) if f.severity == "warning"
-                    else f for f in findings]
+        findings = [
+            Finding(f.path, f.line, "error", f.code, f.message) if f.severity == "warning" else f
+            for f in findings
+        ]
     return sorted(findings, key=lambda f: (f.path, f.line or 0))
 
 
@@ -473,9 +611,11 @@ def format_github(findings: list[Finding], prefix: str = "") -> list[str]:
         props.append(f"title={escape_property('runbookgen ' + f.code)}")
         lines.append(f"::{f.severity} {','.join(props)}::{escape_data(f.message)}")
     if len(errors) > GITHUB_LIMIT or len(warnings) > GITHUB_LIMIT:
-        lines.append(f"runbookgen check: {len(errors)} error(s) and {len(warnings)} warning(s); "
-                     f"GitHub shows only the first {GITHUB_LIMIT} of each per step, the full list "
-                     "is above (or run 'runbookgen check' locally)")
+        lines.append(
+            f"runbookgen check: {len(errors)} error(s) and {len(warnings)} warning(s); "
+            f"GitHub shows only the first {GITHUB_LIMIT} of each per step, the full list "
+            "is above (or run 'runbookgen check' locally)"
+        )
     return lines
 
 

@@ -8,8 +8,9 @@ import os
 class RunbookgenError(Exception):
     """A problem with the user's input: rendered as ``path:line: message``, never a traceback."""
 
-    def __init__(self, message: str, path: str | os.PathLike[str] | None = None,
-                 line: int | None = None) -> None:
+    def __init__(
+        self, message: str, path: str | os.PathLike[str] | None = None, line: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.path = os.fspath(path) if path is not None else None

@@ -19,8 +19,13 @@ class Finding:
     message: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "line": self.line, "severity": self.severity,
-                "code": self.code, "message": self.message}
+        return {
+            "path": self.path,
+            "line": self.line,
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+        }
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path

@@ -14,9 +14,17 @@ from pathlib import Path
 from .errors import RunbookgenError
 
 # Variables a git hook exports that would redirect our git calls.
-_HOOK_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
-              "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_PREFIX", "GIT_COMMON_DIR",
-              "GIT_NAMESPACE", "GIT_QUARANTINE_PATH")
+_HOOK_VARS = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_PREFIX",
+    "GIT_COMMON_DIR",
+    "GIT_NAMESPACE",
+    "GIT_QUARANTINE_PATH",
+)
 
 
 class GitError(RunbookgenError):
@@ -34,18 +42,19 @@ def have_git() -> bool:
     return shutil.which("git") is not None
 
 
-def git(*args: str, cwd: str | os.PathLike[str], check: bool = True,
-        input: bytes | None = None) -> str:
+def git(*args: str, cwd: str | os.PathLike[str], check: bool = True, input: bytes | None = None) -> str:
     """Run git and return stdout as text; raise GitError with git's own message on failure."""
     return git_bytes(*args, cwd=cwd, check=check, input=input).decode("utf-8", "replace")
 
 
-def git_bytes(*args: str, cwd: str | os.PathLike[str], check: bool = True,
-              input: bytes | None = None) -> bytes:
+def git_bytes(
+    *args: str, cwd: str | os.PathLike[str], check: bool = True, input: bytes | None = None
+) -> bytes:
     if not have_git():
         raise GitError("git is not installed or not on PATH")
-    proc = subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True,
-                          env=git_env(), check=False)
+    proc = subprocess.run(
+        ["git", *args], cwd=cwd, input=input, capture_output=True, env=git_env(), check=False
+    )
     if check and proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         detail = message[-1] if message else f"exit code {proc.returncode}"
@@ -57,8 +66,9 @@ def repo_root(path: str | os.PathLike[str]) -> Path | None:
     """The work tree root containing ``path``, or None outside a repository or without git."""
     if not have_git():
         return None
-    proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=path, capture_output=True,
-                          env=git_env(), check=False)
+    proc = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"], cwd=path, capture_output=True, env=git_env(), check=False
+    )
     if proc.returncode != 0:
         return None
     return Path(proc.stdout.decode().strip()).resolve()

@@ -66,9 +66,11 @@ if TYPE_CHECKING:
     from .runfile import RunRecord
 
 FORMAT_VERSION = 3
-SHALLOW_FIX = ("the repository is a shallow clone, so history is incomplete; fetch the whole "
-               "history (GitHub Actions: 'fetch-depth: 0' under 'with:' of actions/checkout; "
-               "locally: git fetch --unshallow)")
+SHALLOW_FIX = (
+    "the repository is a shallow clone, so history is incomplete; fetch the whole "
+    "history (GitHub Actions: 'fetch-depth: 0' under 'with:' of actions/checkout; "
+    "locally: git fetch --unshallow)"
+)
 
 EVENT_KINDS = ("ticked", "unticked", "skipped", "unskipped", "filled", "cleared", "status")
 STATE_KINDS = frozenset({"ticked", "unticked", "skipped", "unskipped"})
@@ -77,8 +79,11 @@ _PR_MERGE = re.compile(r"^Merge pull request #(\d+)\b")
 _PR_SQUASH = re.compile(r"\(#(\d+)\)\s*$")
 _TASK = re.compile(r"^(?P<prefix>[ \t]*(?:[-+*]|[0-9]{1,9}[.)])[ \t]+)\[[ xX]\][ \t]+(?P<text>.*)$")
 _STATUS_LINE = re.compile(r"^status\s*:\s*(?P<value>.*?)\s*$")
-_WAIT = re.compile(r"\bfor\s+(?:at\s+least\s+)?(?P<n>\d+(?:\.\d+)?)\s*"
-                   r"(?P<unit>minutes?|mins?|hours?|hrs?|h|m)\b", re.I)
+_WAIT = re.compile(
+    r"\bfor\s+(?:at\s+least\s+)?(?P<n>\d+(?:\.\d+)?)\s*"
+    r"(?P<unit>minutes?|mins?|hours?|hrs?|h|m)\b",
+    re.I,
+)
 _NAME_FIELD_SKIP = re.compile(r"date|time|when", re.I)
 
 # item state: (checked, skipped, skip reason, ((field, value), ...))
@@ -109,10 +114,17 @@ class Commit:
         return self.sha[:7]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"commit": self.sha, "author": self.author, "email": self.email,
-                "time": self.time.isoformat(), "committer": self.committer,
-                "committer_email": self.committer_email,
-                "commit_time": self.commit_time.isoformat(), "subject": self.subject, "pr": self.pr}
+        return {
+            "commit": self.sha,
+            "author": self.author,
+            "email": self.email,
+            "time": self.time.isoformat(),
+            "committer": self.committer,
+            "committer_email": self.committer_email,
+            "commit_time": self.commit_time.isoformat(),
+            "subject": self.subject,
+            "pr": self.pr,
+        }
 
 
 @dataclass(slots=True)
@@ -159,8 +171,8 @@ class RunHistory:
     available: bool
     reason: str | None = None
     events: list[TickEvent] = field(default_factory=list)
-    uncommitted: bool = False     # the working copy has changes git has not recorded yet
-    incomplete: bool = False      # shallow clone: the oldest events are missing
+    uncommitted: bool = False  # the working copy has changes git has not recorded yet
+    incomplete: bool = False  # shallow clone: the oldest events are missing
 
     def by_item(self) -> dict[str, list[TickEvent]]:
         """Every event per item id, oldest first."""
@@ -182,9 +194,14 @@ class RunHistory:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "available": self.available, "reason": self.reason,
-                "uncommitted": self.uncommitted, "incomplete": self.incomplete,
-                "events": [e.to_dict() for e in self.events]}
+        return {
+            "path": self.path,
+            "available": self.available,
+            "reason": self.reason,
+            "uncommitted": self.uncommitted,
+            "incomplete": self.incomplete,
+            "events": [e.to_dict() for e in self.events],
+        }
 
 
 @dataclass(slots=True)
@@ -216,8 +233,9 @@ class History:
 _MEMORY: dict[str, History] = {}
 
 
-def load_history(project: Project, *, use_cache: bool = True,
-                 progress: Callable[[int], None] | None = None) -> History:
+def load_history(
+    project: Project, *, use_cache: bool = True, progress: Callable[[int], None] | None = None
+) -> History:
     """History of every run record of ``project``; never raises for git trouble.
 
     ``progress`` is called with the number of commits processed so far (for a bar).
@@ -226,8 +244,9 @@ def load_history(project: Project, *, use_cache: bool = True,
     return start_history(project, use_cache=use_cache, progress=progress).result()
 
 
-def start_history(project: Project, *, use_cache: bool = True,
-                  progress: Callable[[int], None] | None = None) -> PendingHistory:
+def start_history(
+    project: Project, *, use_cache: bool = True, progress: Callable[[int], None] | None = None
+) -> PendingHistory:
     """:func:`load_history` in two steps: the cheap checks and git now, the parsing in
     :meth:`PendingHistory.result` — so git can run while the caller does other work."""
     return PendingHistory(project, use_cache, progress)
@@ -237,8 +256,7 @@ class PendingHistory:
     """A history being read (see :func:`start_history`). ``result()`` once; ``close()``
     stops git when the result is no longer wanted."""
 
-    def __init__(self, project: Project, use_cache: bool,
-                 progress: Callable[[int], None] | None) -> None:
+    def __init__(self, project: Project, use_cache: bool, progress: Callable[[int], None] | None) -> None:
         self.project, self.use_cache, self.progress = project, use_cache, progress
         self.root = root = Path(project.root)
         self.log: GitLog | None = None
@@ -283,8 +301,9 @@ class PendingHistory:
                     gc.enable()
         if hist is None:
             try:
-                hist = _Builder(root, project.runs_dir, self.labels, self.git_dir, self.shallow,
-                                self.progress).run(self.log)
+                hist = _Builder(
+                    root, project.runs_dir, self.labels, self.git_dir, self.shallow, self.progress
+                ).run(self.log)
             except (OSError, RunbookgenError) as exc:
                 self.done = History(False, f"cannot read git history: {exc}")
                 return self.done
@@ -304,8 +323,7 @@ class PendingHistory:
         for path in _uncommitted(root, project.runs_dir):
             if path in out.runs:
                 rh = out.runs[path]
-                out.runs[path] = RunHistory(rh.path, rh.available, rh.reason, rh.events, True,
-                                            rh.incomplete)
+                out.runs[path] = RunHistory(rh.path, rh.available, rh.reason, rh.events, True, rh.incomplete)
         self.done = out
         return out
 
@@ -343,8 +361,17 @@ def _repo_info(root: Path) -> tuple[Path, bool, str | None] | None:
 
 def _uncommitted(root: Path, runs_dir: str) -> list[str]:
     """Run files (relative to ``root``) with changes not yet committed."""
-    proc = _run_git(root, "-c", "core.quotePath=false", "status", "--porcelain=v1", "-z",
-                    "--untracked-files=no", "--", runs_dir)
+    proc = _run_git(
+        root,
+        "-c",
+        "core.quotePath=false",
+        "status",
+        "--porcelain=v1",
+        "-z",
+        "--untracked-files=no",
+        "--",
+        runs_dir,
+    )
     if proc.returncode != 0:
         return []
     prefix = _run_git(root, "rev-parse", "--show-prefix").stdout.decode().strip()
@@ -352,7 +379,7 @@ def _uncommitted(root: Path, runs_dir: str) -> list[str]:
     for entry in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
         if len(entry) > 3 and entry[2] == " ":
             path = entry[3:]
-            out.append(path[len(prefix):] if prefix and path.startswith(prefix) else path)
+            out.append(path[len(prefix) :] if prefix and path.startswith(prefix) else path)
     return out
 
 
@@ -361,11 +388,33 @@ _LOG_FORMAT = "%x00%x01%H%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%s"
 
 def log_command(runs_dir: str) -> list[str]:
     """The one git invocation that reads every run file's history (printed by the benchmark)."""
-    return ["git", "-c", "core.quotePath=false", "-c", "diff.noprefix=false",
-            "-c", "log.showSignature=false", "log", "--reverse", "--topo-order", "-M", "--raw",
-            "-p", "-U0", "--no-abbrev", "--no-color", "--no-ext-diff", "--no-textconv",
-            "--src-prefix=a/", "--dst-prefix=b/", "--relative", f"--format={_LOG_FORMAT}",
-            "HEAD", "--", runs_dir]
+    return [
+        "git",
+        "-c",
+        "core.quotePath=false",
+        "-c",
+        "diff.noprefix=false",
+        "-c",
+        "log.showSignature=false",
+        "log",
+        "--reverse",
+        "--topo-order",
+        "-M",
+        "--raw",
+        "-p",
+        "-U0",
+        "--no-abbrev",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+        "--relative",
+        f"--format={_LOG_FORMAT}",
+        "HEAD",
+        "--",
+        runs_dir,
+    ]
 
 
 def _unquote(path: str) -> str:
@@ -440,8 +489,13 @@ class _Blobs:
 
     def get(self, sha: str) -> list[str] | None:
         if self.proc is None:
-            self.proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.root, env=git_env(),
-                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            self.proc = subprocess.Popen(
+                ["git", "cat-file", "--batch"],
+                cwd=self.root,
+                env=git_env(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write(sha.encode() + b"\n")
         self.proc.stdin.flush()
@@ -477,8 +531,13 @@ class GitLog:
         self.err = tempfile.TemporaryFile()  # noqa: SIM115
         try:
             self.proc: subprocess.Popen[bytes] = subprocess.Popen(
-                log_command(runs_dir), cwd=root, env=git_env(), stdin=subprocess.DEVNULL,
-                stdout=self.out, stderr=self.err)
+                log_command(runs_dir),
+                cwd=root,
+                env=git_env(),
+                stdin=subprocess.DEVNULL,
+                stdout=self.out,
+                stderr=self.err,
+            )
         except OSError:
             self.close()
             raise
@@ -535,7 +594,7 @@ class _LineMap:
     last front matter line (0 without front matter)."""
 
     ids: dict[int, str]
-    multi: dict[int, int]   # first line → number of text lines, for items spanning lines
+    multi: dict[int, int]  # first line → number of text lines, for items spanning lines
     fm_end: int
 
 
@@ -595,13 +654,13 @@ class _States:
             return None
         text = m.group("text")
         if count > 1:
-            text = "\n".join([text, *(x.strip() for x in lines[lineno:lineno + count - 1])])
+            text = "\n".join([text, *(x.strip() for x in lines[lineno : lineno + count - 1])])
         return self.of_text(line, text)
 
 
 _EMPTY: State = (False, False, None, ())
 _Transition = tuple[str, "str | None", "str | None"]
-_Spec = tuple[str, int, tuple[_Transition, ...]]   # item id, line, transitions
+_Spec = tuple[str, int, tuple[_Transition, ...]]  # item id, line, transitions
 _NOT_QUICK: Any = ("not quick",)
 
 
@@ -645,8 +704,15 @@ class _Builder:
 
     VERSIONS_KEPT = 512
 
-    def __init__(self, root: Path, runs_dir: str, labels: frozenset[str], git_dir: Path,
-                 shallow: bool, progress: Callable[[int], None] | None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        runs_dir: str,
+        labels: frozenset[str],
+        git_dir: Path,
+        shallow: bool,
+        progress: Callable[[int], None] | None,
+    ) -> None:
         self.root = root
         self.runs_dir = runs_dir
         self.labels = labels
@@ -751,8 +817,9 @@ class _Builder:
         if pr is None and prs:
             pr = prs.get(sha)
         authored = datetime.fromisoformat(ad)
-        return Commit(sha, an, ae, authored, cn, ce, authored if cd == ad else datetime.fromisoformat(cd),
-                      subject, pr)
+        return Commit(
+            sha, an, ae, authored, cn, ce, authored if cd == ad else datetime.fromisoformat(cd), subject, pr
+        )
 
     # -------------------------------------------------------------- one commit
     def _commit(self, commit: Commit, changes: list[_Change]) -> None:
@@ -848,7 +915,7 @@ class _Builder:
             if got is _NOT_QUICK:
                 return None
             updates, hunk_specs, fm = got
-            new_lines[a - 1:a - 1 + b] = [x[1:] for x in body[b:]]
+            new_lines[a - 1 : a - 1 + b] = [x[1:] for x in body[b:]]
             if updates:
                 if states is None:
                     states = dict(old.states)
@@ -916,8 +983,9 @@ class _Builder:
                 if got is not None:
                     states[ident] = got[1]
                     lines_of[ident] = n
-            created = [(i, lines_of[i], t) for i, st in states.items()
-                       if (t := tuple(_transitions(_EMPTY, st)))]
+            created = [
+                (i, lines_of[i], t) for i, st in states.items() if (t := tuple(_transitions(_EMPTY, st)))
+            ]
             hit = (states, lines_of, created)
             if len(self.fulls) < 4096:
                 self.fulls[memo_key] = hit
@@ -1012,8 +1080,10 @@ def _skeleton(lines: list[str]) -> str:
     blocks, not lines: this runs for every new run file.
     """
     fm_end = _front_matter_end(lines)
-    head = [line if n in (0, fm_end - 1) or line.lstrip().startswith("title:") else "fm"
-            for n, line in enumerate(lines[:fm_end])]
+    head = [
+        line if n in (0, fm_end - 1) or line.lstrip().startswith("title:") else "fm"
+        for n, line in enumerate(lines[:fm_end])
+    ]
     body = "\n".join(lines[fm_end:])
     if "[x]" in body or "[X]" in body:
         body = _MARK.sub(r"\1[ ]", body)
@@ -1025,12 +1095,15 @@ def _skeleton(lines: list[str]) -> str:
             nl = blk.find("\n")
             if nl < 0:
                 continue
-            title, blk = blk[:nl + 1], blk[nl + 1:]
+            title, blk = blk[: nl + 1], blk[nl + 1 :]
         c = blk[:1]
         if (c.isalpha() or blk[:2] == "**") and _PROSE_ONLY.fullmatch(blk):
             blocks[k] = title + "\n".join(["¶"] * (blk.count("\n") + 1))
-        elif c in ("-", "*", "+") and _BULLETS_ONLY.fullmatch(blk) and \
-                (k == last or blocks[k + 1][:1] not in (" ", "\t")):
+        elif (
+            c in ("-", "*", "+")
+            and _BULLETS_ONLY.fullmatch(blk)
+            and (k == last or blocks[k + 1][:1] not in (" ", "\t"))
+        ):
             blocks[k] = title + "\n".join(["- ¶"] * (blk.count("\n") + 1))
     return "\n".join(head) + "\n" + "\n\n".join(blocks)
 
@@ -1071,14 +1144,44 @@ def pack(hist: History, paths: Iterable[str] | None = None) -> dict[str, Any]:
             c = e.commit
             if c.sha not in commits:
                 commits[c.sha] = len(table)
-                table.append([c.sha, c.author, c.email, c.time.isoformat(), c.committer,
-                              c.committer_email, c.commit_time.isoformat(), c.subject, c.pr])
-            rows.append([sid(e.item), sid(e.kind), commits[c.sha], sid(e.path), e.line, sid(e.field),
-                         sid(e.value), e.seq])
+                table.append(
+                    [
+                        c.sha,
+                        c.author,
+                        c.email,
+                        c.time.isoformat(),
+                        c.committer,
+                        c.committer_email,
+                        c.commit_time.isoformat(),
+                        c.subject,
+                        c.pr,
+                    ]
+                )
+            rows.append(
+                [
+                    sid(e.item),
+                    sid(e.kind),
+                    commits[c.sha],
+                    sid(e.path),
+                    e.line,
+                    sid(e.field),
+                    sid(e.value),
+                    e.seq,
+                ]
+            )
         runs[path] = [rh.available, rh.reason, rh.uncommitted, rh.incomplete, rows]
-    return {"version": FORMAT_VERSION, "available": hist.available, "reason": hist.reason,
-            "warnings": list(hist.warnings), "shallow": hist.shallow, "head": hist.head,
-            "runs_dir": hist.runs_dir, "strings": list(strings), "commits": table, "runs": runs}
+    return {
+        "version": FORMAT_VERSION,
+        "available": hist.available,
+        "reason": hist.reason,
+        "warnings": list(hist.warnings),
+        "shallow": hist.shallow,
+        "head": hist.head,
+        "runs_dir": hist.runs_dir,
+        "strings": list(strings),
+        "commits": table,
+        "runs": runs,
+    }
 
 
 def unpack(data: dict[str, Any]) -> History:
@@ -1086,15 +1189,26 @@ def unpack(data: dict[str, Any]) -> History:
     ``TypeError`` or ``ValueError`` for anything else)."""
     st = data["strings"]
     fromiso = datetime.fromisoformat
-    commits = [Commit(r[0], r[1], r[2], fromiso(r[3]), r[4], r[5], fromiso(r[6]), r[7], r[8])
-               for r in data["commits"]]
+    commits = [
+        Commit(r[0], r[1], r[2], fromiso(r[3]), r[4], r[5], fromiso(r[6]), r[7], r[8])
+        for r in data["commits"]
+    ]
     runs = {}
     for path, (available, reason, uncommitted, incomplete, rows) in data["runs"].items():
-        events = [TickEvent(st[r[0]], st[r[1]], commits[r[2]], st[r[3]], r[4], st[r[5]], st[r[6]], r[7])
-                  for r in rows]
+        events = [
+            TickEvent(st[r[0]], st[r[1]], commits[r[2]], st[r[3]], r[4], st[r[5]], st[r[6]], r[7])
+            for r in rows
+        ]
         runs[path] = RunHistory(path, bool(available), reason, events, bool(uncommitted), bool(incomplete))
-    return History(bool(data["available"]), data["reason"], list(data["warnings"]), bool(data["shallow"]),
-                   data["head"], runs, data["runs_dir"])
+    return History(
+        bool(data["available"]),
+        data["reason"],
+        list(data["warnings"]),
+        bool(data["shallow"]),
+        data["head"],
+        runs,
+        data["runs_dir"],
+    )
 
 
 def _write_disk_cache(root: Path, key: str, hist: History) -> None:
@@ -1152,11 +1266,16 @@ class SectionTiming:
 
     def to_dict(self) -> dict[str, Any]:
         d = self.duration
-        return {"id": self.id, "title": self.title, "depth": self.depth,
-                "first": self.first.isoformat() if self.first else None,
-                "last": self.last.isoformat() if self.last else None,
-                "minutes": round(d.total_seconds() / 60, 1) if d is not None else None,
-                "estimate": self.estimate.to_dict() if self.estimate else None, "over": self.over}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "depth": self.depth,
+            "first": self.first.isoformat() if self.first else None,
+            "last": self.last.isoformat() if self.last else None,
+            "minutes": round(d.total_seconds() / 60, 1) if d is not None else None,
+            "estimate": self.estimate.to_dict() if self.estimate else None,
+            "over": self.over,
+        }
 
 
 @dataclass(slots=True)
@@ -1167,8 +1286,8 @@ class WaitCheck:
     item: str
     text: str
     minutes: float
-    start: TickEvent | None     # the step before the wait (or the wait itself when first)
-    end: TickEvent | None       # the next step after the wait
+    start: TickEvent | None  # the step before the wait (or the wait itself when first)
+    end: TickEvent | None  # the next step after the wait
 
     @property
     def waited(self) -> timedelta | None:
@@ -1183,11 +1302,15 @@ class WaitCheck:
 
     def to_dict(self) -> dict[str, Any]:
         w = self.waited
-        return {"item": self.item, "text": self.text, "minutes": self.minutes,
-                "start_item": self.start.item if self.start else None,
-                "end_item": self.end.item if self.end else None,
-                "waited_minutes": round(w.total_seconds() / 60, 1) if w is not None else None,
-                "short": self.short}
+        return {
+            "item": self.item,
+            "text": self.text,
+            "minutes": self.minutes,
+            "start_item": self.start.item if self.start else None,
+            "end_item": self.end.item if self.end else None,
+            "waited_minutes": round(w.total_seconds() / 60, 1) if w is not None else None,
+            "short": self.short,
+        }
 
 
 @dataclass(slots=True)
@@ -1203,9 +1326,14 @@ class SignOff:
     filled: dict[str, TickEvent]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"item": self.item, "text": self.text, "done": self.done, "fields": self.fields,
-                "ticked": self.ticked.to_dict() if self.ticked else None,
-                "filled": {k: v.to_dict() for k, v in self.filled.items()}}
+        return {
+            "item": self.item,
+            "text": self.text,
+            "done": self.done,
+            "fields": self.fields,
+            "ticked": self.ticked.to_dict() if self.ticked else None,
+            "filled": {k: v.to_dict() for k, v in self.filled.items()},
+        }
 
 
 @dataclass(slots=True)
@@ -1215,7 +1343,7 @@ class Timeline:
     path: str
     available: bool
     reason: str | None
-    items: dict[str, TickEvent]            # latest state change per item (who ticked it)
+    items: dict[str, TickEvent]  # latest state change per item (who ticked it)
     sections: list[SectionTiming]
     waits: list[WaitCheck]
     signoffs: list[SignOff]
@@ -1223,13 +1351,17 @@ class Timeline:
     end: datetime | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "available": self.available, "reason": self.reason,
-                "start": self.start.isoformat() if self.start else None,
-                "end": self.end.isoformat() if self.end else None,
-                "items": {k: v.to_dict() for k, v in self.items.items()},
-                "sections": [s.to_dict() for s in self.sections],
-                "waits": [w.to_dict() for w in self.waits],
-                "signoffs": [s.to_dict() for s in self.signoffs]}
+        return {
+            "path": self.path,
+            "available": self.available,
+            "reason": self.reason,
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+            "items": {k: v.to_dict() for k, v in self.items.items()},
+            "sections": [s.to_dict() for s in self.sections],
+            "waits": [w.to_dict() for w in self.waits],
+            "signoffs": [s.to_dict() for s in self.signoffs],
+        }
 
 
 @functools.lru_cache(maxsize=4096)
@@ -1250,7 +1382,7 @@ def timeline(record: RunRecord, history: RunHistory) -> Timeline:
     run, so no section's items are walked once per enclosing section)."""
     model = record.model
     latest: dict[str, TickEvent] = {}
-    spans: dict[str, tuple[datetime, datetime]] = {}   # item -> first, last tick or skip
+    spans: dict[str, tuple[datetime, datetime]] = {}  # item -> first, last tick or skip
     start = end = None
     for ev in history.events:
         if not ev.item:
@@ -1274,7 +1406,7 @@ def timeline(record: RunRecord, history: RunHistory) -> Timeline:
         order.append((sec, depth, list(sec.own_items())))
         stack.extend((sub, depth + 1) for sub in reversed(sec.sections))
     agg: dict[int, tuple[int, datetime | None, datetime | None]] = {}
-    for sec, _, own in reversed(order):                  # sub-sections before their parent
+    for sec, _, own in reversed(order):  # sub-sections before their parent
         n, lo, hi = len(own), None, None
         for item in own:
             span = spans.get(item.id)
@@ -1294,11 +1426,21 @@ def timeline(record: RunRecord, history: RunHistory) -> Timeline:
     for sec, depth, _ in order:
         n, lo, hi = agg[id(sec)]
         if n:
-            sections.append(SectionTiming(sec.id, sec.title, depth, lo, hi,
-                                          sec.estimate or estimates.get(sec.id)))
+            sections.append(
+                SectionTiming(sec.id, sec.title, depth, lo, hi, sec.estimate or estimates.get(sec.id))
+            )
     owned = [(sec, own) for sec, _, own in order]
-    return Timeline(record.relpath, history.available, history.reason, latest, sections,
-                    _waits(owned, latest), _signoffs(owned, history), start, end)
+    return Timeline(
+        record.relpath,
+        history.available,
+        history.reason,
+        latest,
+        sections,
+        _waits(owned, latest),
+        _signoffs(owned, history),
+        start,
+        end,
+    )
 
 
 _ESTIMATES: dict[int, tuple[Runbook, dict[str, Estimate]]] = {}
@@ -1370,8 +1512,17 @@ def _signoffs(owned: list[tuple[Section, list[Item]]], history: RunHistory) -> l
                 filled[ev.field] = ev
             elif ev.kind == "cleared" and ev.field:
                 filled.pop(ev.field, None)
-        out.append(SignOff(item.id, item.text, item.line, item.done,
-                           {f.name: f.value for f in item.fields}, ticked if item.done else None, filled))
+        out.append(
+            SignOff(
+                item.id,
+                item.text,
+                item.line,
+                item.done,
+                {f.name: f.value for f in item.fields},
+                ticked if item.done else None,
+                filled,
+            )
+        )
     return out
 
 
@@ -1421,8 +1572,9 @@ def _identity_matches(value: str, ev: TickEvent, mapping: dict[str, list[str]]) 
     return _norm(value) in ours
 
 
-def signoff_findings(records: Iterable[RunRecord], project: Project,
-                     history: History | None = None) -> list[Finding]:
+def signoff_findings(
+    records: Iterable[RunRecord], project: Project, history: History | None = None
+) -> list[Finding]:
     """Warnings about sign-offs git contradicts; empty when history is unavailable.
 
     * ``signoff-stale``: a task item that was already done or skipped when the sign-off was
@@ -1443,8 +1595,15 @@ def signoff_findings(records: Iterable[RunRecord], project: Project,
     for record in records:
         rh = history.for_run(record.relpath)
         if rh.available:
-            out.extend(_signoff_checks(record.relpath, record.model, _signoffs(_owned(record.model), rh), rh,
-                                       signers(project, record.template)))
+            out.extend(
+                _signoff_checks(
+                    record.relpath,
+                    record.model,
+                    _signoffs(_owned(record.model), rh),
+                    rh,
+                    signers(project, record.template),
+                )
+            )
     return out
 
 
@@ -1473,8 +1632,9 @@ def item_labels(model: Runbook) -> dict[str, tuple[str, str]]:
     return {item.id: (item.text, sec.title) for sec, item in model.items_with_sections()}
 
 
-def signoff_findings_for_paths(paths: Iterable[str | os.PathLike[str]], project: Project,
-                               history: History | None = None) -> list[Finding]:
+def signoff_findings_for_paths(
+    paths: Iterable[str | os.PathLike[str]], project: Project, history: History | None = None
+) -> list[Finding]:
     """:func:`signoff_findings` without parsing the run files again (for ``check``).
 
     The committed state comes from the events themselves and the items from the run's
@@ -1500,8 +1660,11 @@ def signoff_findings_for_paths(paths: Iterable[str | os.PathLike[str]], project:
             template = None
         if template is None:
             continue
-        out.extend(_signoff_checks(rel, template, _signoffs_from_events(template, rh), rh,
-                                   signers(project, template)))
+        out.extend(
+            _signoff_checks(
+                rel, template, _signoffs_from_events(template, rh), rh, signers(project, template)
+            )
+        )
     return out
 
 
@@ -1534,8 +1697,9 @@ def _signoffs_from_events(template: Runbook, rh: RunHistory) -> list[SignOff]:
     return out
 
 
-def _signoff_checks(relpath: str, model: Runbook, signoffs: list[SignOff], rh: RunHistory,
-                    mapping: dict[str, list[str]]) -> list[Finding]:
+def _signoff_checks(
+    relpath: str, model: Runbook, signoffs: list[SignOff], rh: RunHistory, mapping: dict[str, list[str]]
+) -> list[Finding]:
     kinds = {item.id: sec.kind for sec, item in model.items_with_sections()}
     texts = {item.id: item.text for item in model.items()}
     out: list[Finding] = []
@@ -1546,17 +1710,28 @@ def _signoff_checks(relpath: str, model: Runbook, signoffs: list[SignOff], rh: R
         named = _signer_name(so)
         if named is not None and not _identity_matches(named[1], so.ticked, mapping):
             c = so.ticked.commit
-            hint = ("" if _norm(named[1]) in mapping else
-                    "; if that is the same person, map the name to their git identities under "
-                    "'signers:' in the runbook's front matter or the runbookgen options in mkdocs.yml")
-            out.append(Finding(relpath, so.line, "warning", "signoff-identity",
-                               f"the {named[0]} sign-off names {named[1]}, but commit {c.short} that "
-                               f"ticked it is by {c.author} <{c.email}>{hint}"))
+            hint = (
+                ""
+                if _norm(named[1]) in mapping
+                else "; if that is the same person, map the name to their git identities under "
+                "'signers:' in the runbook's front matter or the runbookgen options in mkdocs.yml"
+            )
+            out.append(
+                Finding(
+                    relpath,
+                    so.line,
+                    "warning",
+                    "signoff-identity",
+                    f"the {named[0]} sign-off names {named[1]}, but commit {c.short} that "
+                    f"ticked it is by {c.author} <{c.email}>{hint}",
+                )
+            )
     return out
 
 
-def _stale(relpath: str, so: SignOff, rh: RunHistory, kinds: dict[str, str],
-           texts: dict[str, str]) -> list[Finding]:
+def _stale(
+    relpath: str, so: SignOff, rh: RunHistory, kinds: dict[str, str], texts: dict[str, str]
+) -> list[Finding]:
     assert so.ticked is not None
     signed = so.ticked
     state: dict[str, str] = {}
@@ -1573,8 +1748,15 @@ def _stale(relpath: str, so: SignOff, rh: RunHistory, kinds: dict[str, str],
             continue
         if ev.item in settled and kinds.get(ev.item) in ("tasks", "conditional") and ev.kind != "ticked":
             what = " ".join(texts.get(ev.item, ev.item).split())
-            return [Finding(relpath, so.line, "warning", "signoff-stale",
-                            f"sign-off '{so.text}' is stale: '{what}' was {ev.kind} after it was signed "
-                            f"(commit {ev.commit.short} by {ev.commit.author}, "
-                            f"{ev.time:%Y-%m-%d %H:%M}, after {signed.commit.short})")]
+            return [
+                Finding(
+                    relpath,
+                    so.line,
+                    "warning",
+                    "signoff-stale",
+                    f"sign-off '{so.text}' is stale: '{what}' was {ev.kind} after it was signed "
+                    f"(commit {ev.commit.short} by {ev.commit.author}, "
+                    f"{ev.time:%Y-%m-%d %H:%M}, after {signed.commit.short})",
+                )
+            ]
     return []

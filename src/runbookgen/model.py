@@ -42,8 +42,12 @@ class Choice:
     line: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "options": list(self.options),
-                "selected": list(self.selected), "line": self.line}
+        return {
+            "name": self.name,
+            "options": list(self.options),
+            "selected": list(self.selected),
+            "line": self.line,
+        }
 
 
 @dataclass(slots=True)

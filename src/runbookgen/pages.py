@@ -35,8 +35,12 @@ from .safehtml import block, inline, plain, text, title_text
 esc = text
 
 STATUS_LABELS = {
-    "planned": "planned", "in-progress": "in progress", "success": "success", "partial": "partial",
-    "rolled-back": "rolled back", "aborted": "aborted",
+    "planned": "planned",
+    "in-progress": "in progress",
+    "success": "success",
+    "partial": "partial",
+    "rolled-back": "rolled back",
+    "aborted": "aborted",
 }
 KIND_LABELS = {
     "tasks": ("Tasks", "work to do; counts towards progress"),
@@ -57,14 +61,14 @@ SUMMARY_END = "<!-- /runbookgen:summary -->"
 class SiteOptions:
     """What the pages need to know about the site (filled from the plugin's config)."""
 
-    runs_url: str = "runs"          # run pages live under <site>/<runs_url>/<runbook>/<run>/
+    runs_url: str = "runs"  # run pages live under <site>/<runs_url>/<runbook>/<run>/
     history_page: str = "history.md"
     badges_dir: str = "badges"
-    edit_base: str | None = None    # URL that repository-relative paths are appended to
+    edit_base: str | None = None  # URL that repository-relative paths are appended to
     directory_urls: bool = True
-    recent: int = 10                # runs listed under "recent outcomes" on the home page
+    recent: int = 10  # runs listed under "recent outcomes" on the home page
     site_name: str = "Runbooks"
-    repo_url: str | None = None     # a GitHub URL turns pull request numbers into links
+    repo_url: str | None = None  # a GitHub URL turns pull request numbers into links
 
 
 def page_url(src_uri: str, directory_urls: bool = True) -> str:
@@ -141,7 +145,7 @@ class Tick:
     detail: str = ""
     pr: int | None = None
     pr_url: str | None = None
-    commit_url: str | None = None   # not rendered (size: one per ticked item); for callers
+    commit_url: str | None = None  # not rendered (size: one per ticked item); for callers
     verb: str = "ticked"
 
 
@@ -189,8 +193,11 @@ def github_base(repo_url: str | None) -> str | None:
 
     u = urlsplit(repo_url.strip())
     parts = [p for p in u.path.split("/") if p]
-    if u.scheme not in ("http", "https") or u.hostname not in ("github.com", "www.github.com") \
-            or len(parts) < 2:
+    if (
+        u.scheme not in ("http", "https")
+        or u.hostname not in ("github.com", "www.github.com")
+        or len(parts) < 2
+    ):
         return None
     name = parts[1][:-4] if parts[1].endswith(".git") else parts[1]
     return f"https://github.com/{parts[0]}/{name}"
@@ -254,9 +261,16 @@ class GitRunHistory:
         detail = f"{c.author} <{c.email}>, commit {c.short}: {c.subject}"
         if c.committer != c.author:
             detail += f" (committed by {c.committer})"
-        return Tick(c.author, fmt_time(ev.time), ev.time.isoformat(), detail, c.pr,
-                    f"{self.github}/pull/{c.pr}" if self.github and c.pr else None,
-                    None, "skipped" if ev.kind == "skipped" else "ticked")
+        return Tick(
+            c.author,
+            fmt_time(ev.time),
+            ev.time.isoformat(),
+            detail,
+            c.pr,
+            f"{self.github}/pull/{c.pr}" if self.github and c.pr else None,
+            None,
+            "skipped" if ev.kind == "skipped" else "ticked",
+        )
 
     def ticks(self, item_id: str) -> list[Tick]:
         ev = self.timeline.items.get(item_id)
@@ -297,15 +311,15 @@ class StageBar:
 class RunEntry:
     """One run as the site needs it: a summary for lists and the rendered page body."""
 
-    relpath: str                 # relative to the repository root
-    src_uri: str                 # the generated page's path in the site
+    relpath: str  # relative to the repository root
+    src_uri: str  # the generated page's path in the site
     runbook: str = ""
     runbook_title: str = ""
     release: str = ""
     date: str = ""
     lead: str = ""
     status: str = ""
-    state: str = "broken"        # planned | in-progress | complete | triggered | broken
+    state: str = "broken"  # planned | in-progress | complete | triggered | broken
     done: int = 0
     total: int = 0
     skipped: int = 0
@@ -318,9 +332,9 @@ class RunEntry:
     # for statistics across runs (stats.RunLike); durations only with git history
     skipped_ids: list[str] = field(default_factory=list)
     triggered_ids: list[str] = field(default_factory=list)
-    minutes: float | None = None                  # first tick → last tick
+    minutes: float | None = None  # first tick → last tick
     phase_minutes: dict[str, float] = field(default_factory=dict)
-    first_tick: str = ""                          # ISO 8601, "" without history
+    first_tick: str = ""  # ISO 8601, "" without history
     last_tick: str = ""
 
     @property
@@ -387,11 +401,16 @@ class Site:
 
     # ------------------------------------------------------------------ loading
     @classmethod
-    def load(cls, project: Any, options: SiteOptions,
-             on_progress: Callable[[int, int], None] | None = None,
-             history_for: HistoryFor | None = None, workers: int = 1,
-             cache: dict[Any, RunEntry] | None = None,
-             git_history: Any | Callable[[], Any] = None) -> Site:
+    def load(
+        cls,
+        project: Any,
+        options: SiteOptions,
+        on_progress: Callable[[int, int], None] | None = None,
+        history_for: HistoryFor | None = None,
+        workers: int = 1,
+        cache: dict[Any, RunEntry] | None = None,
+        git_history: Any | Callable[[], Any] = None,
+    ) -> Site:
         """Parse templates and every run record; a bad run file becomes a broken entry.
 
         Parsing is most of a large build, so with ``workers`` > 1 run files are read by
@@ -439,21 +458,31 @@ class Site:
                 return None
             return (st.st_mtime_ns, st.st_size)
 
-        templates = tuple((name, stat(self.project.template_path(name)))
-                          for name in self.project.runbook_names)
+        templates = tuple(
+            (name, stat(self.project.template_path(name))) for name in self.project.runbook_names
+        )
         context = (templates, tuple(sorted(vars(self.options).items())))
         hist = self.git_history
         return [(str(p), stat(p), context, history_key(hist, self.project.rel(p))) for p in files]
 
-    def _load_cached(self, files: list[Path], cache: dict[Any, RunEntry], workers: int,
-                     on_progress: Callable[[int, int], None] | None = None) -> list[RunEntry]:
+    def _load_cached(
+        self,
+        files: list[Path],
+        cache: dict[Any, RunEntry],
+        workers: int,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> list[RunEntry]:
         import dataclasses
 
         keys = self._cache_keys(files)
         missing = [(k, p) for k, p in zip(keys, files, strict=True) if k not in cache]
-        fresh = dict(zip([k for k, _ in missing],
-                         self._load_runs([p for _, p in missing], None, workers, on_progress),
-                         strict=True))
+        fresh = dict(
+            zip(
+                [k for k, _ in missing],
+                self._load_runs([p for _, p in missing], None, workers, on_progress),
+                strict=True,
+            )
+        )
         wanted = set(keys)
         for key in [k for k in cache if k not in wanted]:
             del cache[key]  # deleted or changed files
@@ -461,9 +490,14 @@ class Site:
         # Copies: the caller may drop a copy's rendered body once its page is written.
         return [dataclasses.replace(cache[k]) for k in keys]
 
-    def _load_runs(self, files: list[Path], history_for: HistoryFor | None, workers: int,
-                   on_progress: Callable[[int, int], None] | None = None,
-                   history: Callable[[], Any] | None = None) -> list[RunEntry]:
+    def _load_runs(
+        self,
+        files: list[Path],
+        history_for: HistoryFor | None,
+        workers: int,
+        on_progress: Callable[[int, int], None] | None = None,
+        history: Callable[[], Any] | None = None,
+    ) -> list[RunEntry]:
         """Entries of ``files`` in order; ``history`` loads ``self.git_history`` first, or
         alongside the worker processes when there are enough files to use them."""
         from . import workers as pool
@@ -519,11 +553,15 @@ class Site:
                 line = record.key_line(key)
                 entry.errors.append(f"{record.relpath}:{line or 1}: front matter lacks '{key}'")
         if entry.status and entry.status not in STATUSES:
-            entry.errors.append(f"{record.relpath}:{record.key_line('status') or 1}: status "
-                                f"'{entry.status}' is not one of {', '.join(STATUSES)}")
+            entry.errors.append(
+                f"{record.relpath}:{record.key_line('status') or 1}: status "
+                f"'{entry.status}' is not one of {', '.join(STATUSES)}"
+            )
         if entry.runbook and entry.runbook not in self.runbooks:
-            entry.errors.append(f"{record.relpath}:{record.key_line('runbook') or 1}: no runbook "
-                                f"template '{entry.runbook}' under {self.project.content_dir}/")
+            entry.errors.append(
+                f"{record.relpath}:{record.key_line('runbook') or 1}: no runbook "
+                f"template '{entry.runbook}' under {self.project.content_dir}/"
+            )
         tpl = self.runbooks.get(entry.runbook)
         entry.runbook_title = tpl.title if tpl else record.model.title
         prog = compute(record.model, entry.status)
@@ -531,8 +569,18 @@ class Site:
         entry.done, entry.total, entry.skipped = prog.done, prog.total, prog.skipped
         entry.percent = prog.percent
         entry.triggered = [plain(i.text) for i in prog.triggered]
-        entry.stages = [StageBar(sp.section.id, plain(sp.section.title), sp.tree.done, sp.tree.total,
-                                 sp.tree.skipped, sp.counted, sp.depth) for sp in prog.sections()]
+        entry.stages = [
+            StageBar(
+                sp.section.id,
+                plain(sp.section.title),
+                sp.tree.done,
+                sp.tree.total,
+                sp.tree.skipped,
+                sp.counted,
+                sp.depth,
+            )
+            for sp in prog.sections()
+        ]
         entry.skipped_ids = [i.id for i in record.model.items() if i.skipped]
         entry.triggered_ids = [i.id for i in prog.triggered]
         return entry, record
@@ -555,8 +603,12 @@ class Site:
         rh = self.git_history.for_run(entry.relpath)
         if not rh.available and getattr(self.git_history, "shallow", False):
             # a shallow clone may hold none of a run's commits: say so, not "never committed"
-            rh = GitHistoryOfRun(rh.path, False, "the site was built from a shallow clone that holds "
-                                 "none of this run's commits", incomplete=True)
+            rh = GitHistoryOfRun(
+                rh.path,
+                False,
+                "the site was built from a shallow clone that holds none of this run's commits",
+                incomplete=True,
+            )
         tl = timeline(record, rh)
         gh = GitRunHistory(tl, rh, github_base(self.options.repo_url))
         if tl.start is not None and tl.end is not None:
@@ -607,12 +659,16 @@ class Site:
 
     def _broken_body(self, entry: RunEntry) -> str:
         links = self.links(entry.src_uri)
-        out = [f'<h1>{esc(entry.slug)} <span class="rbg-chip" data-state="broken">broken</span></h1>',
-               '<div class="admonition failure rbg-broken"><p class="admonition-title">'
-               'This run record could not be read</p>']
+        out = [
+            f'<h1>{esc(entry.slug)} <span class="rbg-chip" data-state="broken">broken</span></h1>',
+            '<div class="admonition failure rbg-broken"><p class="admonition-title">'
+            "This run record could not be read</p>",
+        ]
         out += [f"<p><code>{esc(e)}</code></p>" for e in entry.errors]
-        out.append(f"<p>File: <code>{esc(entry.relpath)}</code>. Fix the file "
-                   "(<code>runbookgen check</code> explains) and rebuild.</p></div>")
+        out.append(
+            f"<p>File: <code>{esc(entry.relpath)}</code>. Fix the file "
+            "(<code>runbookgen check</code> explains) and rebuild.</p></div>"
+        )
         out.append(self._edit_link(entry.relpath))
         out.append(f'<p><a href="{esc(links.page(self.options.history_page))}">All runs</a></p>')
         return "\n".join(out)
@@ -620,64 +676,85 @@ class Site:
     def _edit_link(self, relpath: str) -> str:
         url = self.edit_url(relpath)
         if url:
-            return (f'<p class="rbg-edit"><a class="md-button" href="{esc(url)}">Edit the run file'
-                    f"</a> <code>{esc(relpath)}</code></p>")
+            return (
+                f'<p class="rbg-edit"><a class="md-button" href="{esc(url)}">Edit the run file'
+                f"</a> <code>{esc(relpath)}</code></p>"
+            )
         return f'<p class="rbg-edit">Run file: <code>{esc(relpath)}</code></p>'
 
     def _run_body(self, entry: RunEntry, model: Runbook, history: RunHistory | None) -> str:
         links = self.links(entry.src_uri)
         rb = self.runbooks.get(entry.runbook)
         out: list[str] = []
-        out.append(f'<h1>{esc(entry.release or entry.slug)} '
-                   f'<small>{esc(entry.runbook_title)}</small></h1>')
+        out.append(f"<h1>{esc(entry.release or entry.slug)} <small>{esc(entry.runbook_title)}</small></h1>")
         badge = self.run_badge(entry)
         img = self._badge_img(links, entry.badge_path, f"{badge.label}: {badge.message}")
         out.append(f'<p class="rbg-badges">{img} {status_chip(entry.status, entry.state)}</p>')
         if entry.errors:
-            out.append('<div class="admonition failure rbg-broken"><p class="admonition-title">'
-                       "This run record has problems</p>"
-                       + "".join(f"<p><code>{esc(e)}</code></p>" for e in entry.errors) + "</div>")
+            out.append(
+                '<div class="admonition failure rbg-broken"><p class="admonition-title">'
+                "This run record has problems</p>"
+                + "".join(f"<p><code>{esc(e)}</code></p>" for e in entry.errors)
+                + "</div>"
+            )
         if entry.triggered:
             items = "".join(f"<li>{esc(t)}</li>" for t in entry.triggered)
-            out.append('<div class="admonition danger rbg-rollback" role="alert">'
-                       '<p class="admonition-title">Rollback criterion ticked — roll back</p>'
-                       f"<ul>{items}</ul><p>The Rollback Procedure now counts towards progress.</p></div>")
+            out.append(
+                '<div class="admonition danger rbg-rollback" role="alert">'
+                '<p class="admonition-title">Rollback criterion ticked — roll back</p>'
+                f"<ul>{items}</ul><p>The Rollback Procedure now counts towards progress.</p></div>"
+            )
         # The compact summary: the only part of a run page that goes into the search index.
-        runbook_link = (f'<a href="{esc(links.page(rb.src_uri))}">{esc(rb.title)}</a>' if rb
-                        else esc(entry.runbook))
+        runbook_link = (
+            f'<a href="{esc(links.page(rb.src_uri))}">{esc(rb.title)}</a>' if rb else esc(entry.runbook)
+        )
         # (Whitespace between the cells keeps words apart in the search index.)
-        out.append('<dl class="rbg-summary">\n'
-                   f"<dt>Release</dt> <dd>{esc(entry.release)}</dd>\n"
-                   f"<dt>Runbook</dt> <dd>{runbook_link} ({esc(entry.runbook)})</dd>\n"
-                   f"<dt>Date</dt> <dd>{esc(entry.date)}</dd>\n"
-                   f"<dt>Lead</dt> <dd>{esc(entry.lead)}</dd>\n"
-                   f"<dt>Status</dt> <dd>{esc(entry.status)}</dd>\n"
-                   f"<dt>Progress</dt> <dd>{entry.done} of {entry.total} done"
-                   f"{f', {entry.skipped} skipped' if entry.skipped else ''} ({entry.percent:.0f}%)</dd>\n"
-                   "</dl>")
+        out.append(
+            '<dl class="rbg-summary">\n'
+            f"<dt>Release</dt> <dd>{esc(entry.release)}</dd>\n"
+            f"<dt>Runbook</dt> <dd>{runbook_link} ({esc(entry.runbook)})</dd>\n"
+            f"<dt>Date</dt> <dd>{esc(entry.date)}</dd>\n"
+            f"<dt>Lead</dt> <dd>{esc(entry.lead)}</dd>\n"
+            f"<dt>Status</dt> <dd>{esc(entry.status)}</dd>\n"
+            f"<dt>Progress</dt> <dd>{entry.done} of {entry.total} done"
+            f"{f', {entry.skipped} skipped' if entry.skipped else ''} ({entry.percent:.0f}%)</dd>\n"
+            "</dl>"
+        )
         out.append(self._edit_link(entry.relpath))
         out.append(SUMMARY_END)
         # Material's search parser matches excluded elements by tag name only, so an
         # excluded <div> is re-included at the first nested </div> (and can crash the
         # build). Excluded wrappers therefore use tags that never occur inside them.
-        out.append('<aside class="rbg-stagebars" data-search-exclude>'
-                   '<h2 id="progress" data-search-exclude>Progress</h2>')
-        out.append(progress_bar(entry.percent, "Overall", f"{entry.done}/{entry.total}", entry.state,
-                                main=True))
+        out.append(
+            '<aside class="rbg-stagebars" data-search-exclude>'
+            '<h2 id="progress" data-search-exclude>Progress</h2>'
+        )
+        out.append(
+            progress_bar(entry.percent, "Overall", f"{entry.done}/{entry.total}", entry.state, main=True)
+        )
         for bar in entry.stages:
             if bar.depth > 1 or (bar.total == 0 and bar.skipped == 0):  # no boxes: no bar
                 continue
             label = f"{bar.done}/{bar.total}" if bar.counted else "not counted"
-            out.append(progress_bar(bar.percent, bar.title, label, "stage" if bar.counted else "off",
-                                    depth=bar.depth, anchor=anchor_id(bar.id)))
+            out.append(
+                progress_bar(
+                    bar.percent,
+                    bar.title,
+                    label,
+                    "stage" if bar.counted else "off",
+                    depth=bar.depth,
+                    anchor=anchor_id(bar.id),
+                )
+            )
         out.append("</aside>")
         if isinstance(history, GitRunHistory):
             out.append(timeline_html(history))
         out.append('<article class="rbg-checklist" data-search-exclude>')
         out.append(render_checklist(model, run=True, exclude_headings=True, history=history))
         out.append("</article>")
-        out.append(f'<p class="rbg-back"><a href="{esc(links.page(self.options.history_page))}">'
-                   "All runs</a></p>")
+        out.append(
+            f'<p class="rbg-back"><a href="{esc(links.page(self.options.history_page))}">All runs</a></p>'
+        )
         return "\n".join(out)
 
     # ------------------------------------------------------------------ runbook page
@@ -693,8 +770,11 @@ class Site:
             out.append(block(model.description))
         meta = {k: v for k, v in model.metadata.items() if isinstance(v, (str, int, float))}
         if meta:
-            out.append('<dl class="rbg-summary">' + "".join(
-                f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in meta.items()) + "</dl>")
+            out.append(
+                '<dl class="rbg-summary">'
+                + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in meta.items())
+                + "</dl>"
+            )
         out.append(self._runbook_stats(rb, links))
         out.append('<h2 id="stages">Stages</h2>')
         out.append(stage_table(model))
@@ -702,10 +782,12 @@ class Site:
         return "\n".join(out)
 
     def _runbook_stats(self, rb: RunbookEntry, links: Links) -> str:
-        out = ['<div class="admonition tip rbg-start"><p class="admonition-title">Start a run</p>'
-               f"<pre><code>runbookgen new-run {esc(rb.name)} --release vX.Y.Z</code></pre>"
-               "<p>This writes <code>runs/" + esc(rb.name) + "/&lt;date&gt;-&lt;release&gt;.md</code> "
-               "on its own branch; tick boxes in pull requests.</p></div>"]
+        out = [
+            '<div class="admonition tip rbg-start"><p class="admonition-title">Start a run</p>'
+            f"<pre><code>runbookgen new-run {esc(rb.name)} --release vX.Y.Z</code></pre>"
+            "<p>This writes <code>runs/" + esc(rb.name) + "/&lt;date&gt;-&lt;release&gt;.md</code> "
+            "on its own branch; tick boxes in pull requests.</p></div>"
+        ]
         runs = rb.runs
         if not runs:
             out.append("<p>No runs of this runbook yet.</p>")
@@ -715,22 +797,27 @@ class Site:
         avg = sum(r.percent for r in runs) / len(runs)
         st = self.stats(rb)
         out.append('<h2 id="runs">Runs</h2>')
-        out.append('<dl class="rbg-summary">'
-                   f"<dt>Runs</dt><dd>{len(runs)}</dd>"
-                   f"<dt>Finished</dt><dd>{len(finished)}</dd>"
-                   "<dt>Outcomes</dt><dd>" + ", ".join(
-                       f"{esc(STATUS_LABELS.get(k, k))}: {v}" for k, v in sorted(outcomes.items())) + "</dd>"
-                   f"<dt>Success rate</dt><dd>{success_text(st)}</dd>"
-                   f"<dt>Median duration</dt><dd>{median_text(st)}</dd>"
-                   f"<dt>Last exercised</dt><dd>{self._last_exercised(st, links)}</dd>"
-                   f"<dt>Average progress</dt><dd>{avg:.0f}%</dd></dl>")
+        out.append(
+            '<dl class="rbg-summary">'
+            f"<dt>Runs</dt><dd>{len(runs)}</dd>"
+            f"<dt>Finished</dt><dd>{len(finished)}</dd>"
+            "<dt>Outcomes</dt><dd>"
+            + ", ".join(f"{esc(STATUS_LABELS.get(k, k))}: {v}" for k, v in sorted(outcomes.items()))
+            + "</dd>"
+            f"<dt>Success rate</dt><dd>{success_text(st)}</dd>"
+            f"<dt>Median duration</dt><dd>{median_text(st)}</dd>"
+            f"<dt>Last exercised</dt><dd>{self._last_exercised(st, links)}</dd>"
+            f"<dt>Average progress</dt><dd>{avg:.0f}%</dd></dl>"
+        )
         out.append(stats_html(st, runs))
         out.append('<h2 id="recent-runs">Recent runs</h2>')
-        out.append(run_table(runs[: self.options.recent], links, show_runbook=False,
-                             durations=self.durations()))
+        out.append(
+            run_table(runs[: self.options.recent], links, show_runbook=False, durations=self.durations())
+        )
         if len(runs) > self.options.recent:
-            out.append(f'<p><a href="{esc(links.page(self.options.history_page))}">All {len(runs)} runs'
-                       "</a></p>")
+            out.append(
+                f'<p><a href="{esc(links.page(self.options.history_page))}">All {len(runs)} runs</a></p>'
+            )
         return "\n".join(out)
 
     def stats(self, rb: RunbookEntry) -> stats_mod.Stats:
@@ -753,8 +840,10 @@ class Site:
             name = f'<a href="{esc(links.page(run.src_uri))}">{name}</a>'
         tick = ""
         if st.last_tick:
-            tick = f', last tick <time datetime="{esc(st.last_tick)}">' \
-                   f"{esc(fmt_time(datetime.fromisoformat(st.last_tick)))}</time>"
+            tick = (
+                f', last tick <time datetime="{esc(st.last_tick)}">'
+                f"{esc(fmt_time(datetime.fromisoformat(st.last_tick)))}</time>"
+            )
         return f"{esc(st.last_date or '')} ({name}{tick})"
 
     # ------------------------------------------------------------------ home page
@@ -770,28 +859,38 @@ class Site:
                     f'<tr><td><a href="{esc(links.page(rb.src_uri))}">{esc(plain(rb.title))}</a></td>'
                     f"<td>{esc(rb.model.version or '')}</td><td>{len(rb.model.stages)}</td>"
                     f"<td>{tasks}</td><td>{len(rb.runs)}</td>"
-                    f"<td>{self._badge_img(links, rb.name, f'{badge.label}: {badge.message}')}</td></tr>")
-            out.append('<table class="rbg-table"><thead><tr><th>Runbook</th><th>Version</th>'
-                       "<th>Stages</th><th>Tasks</th><th>Runs</th><th>Last run</th></tr></thead><tbody>"
-                       + "".join(rows) + "</tbody></table>")
+                    f"<td>{self._badge_img(links, rb.name, f'{badge.label}: {badge.message}')}</td></tr>"
+                )
+            out.append(
+                '<table class="rbg-table"><thead><tr><th>Runbook</th><th>Version</th>'
+                "<th>Stages</th><th>Tasks</th><th>Runs</th><th>Last run</th></tr></thead><tbody>"
+                + "".join(rows)
+                + "</tbody></table>"
+            )
         else:
-            out.append("<p>No runbooks yet: add a Markdown checklist under <code>"
-                       f"{esc(self.project.content_dir)}/</code>.</p>")
+            out.append(
+                "<p>No runbooks yet: add a Markdown checklist under <code>"
+                f"{esc(self.project.content_dir)}/</code>.</p>"
+            )
         active = [r for r in self.runs if not r.finished and not r.broken]
         out.append('<h2 id="in-progress">Runs in progress</h2>')
         if active:
             # Capped, so the home page does not grow with years of abandoned "planned" runs.
-            shown = active[: MAX_ACTIVE_ON_HOME]
+            shown = active[:MAX_ACTIVE_ON_HOME]
             out.append(run_table(shown, links))
             if len(active) > len(shown):
-                out.append(f'<p>and {len(active) - len(shown)} more on the '
-                           f'<a href="{esc(links.page(self.options.history_page))}">history page</a>.</p>')
+                out.append(
+                    f"<p>and {len(active) - len(shown)} more on the "
+                    f'<a href="{esc(links.page(self.options.history_page))}">history page</a>.</p>'
+                )
         elif not self.runs:
             name = next(iter(self.runbooks), "RUNBOOK")
-            out.append('<div class="admonition tip"><p class="admonition-title">No runs yet</p>'
-                       "<p>Start the first one:</p>"
-                       f"<pre><code>runbookgen new-run {esc(name)} --release v1.0.0</code></pre>"
-                       "<p>then tick boxes in pull requests; this page shows its progress.</p></div>")
+            out.append(
+                '<div class="admonition tip"><p class="admonition-title">No runs yet</p>'
+                "<p>Start the first one:</p>"
+                f"<pre><code>runbookgen new-run {esc(name)} --release v1.0.0</code></pre>"
+                "<p>then tick boxes in pull requests; this page shows its progress.</p></div>"
+            )
         else:
             out.append("<p>None right now.</p>")
         finished = [r for r in self.runs if r.finished and not r.broken][: self.options.recent]
@@ -799,9 +898,15 @@ class Site:
         out.append(run_table(finished, links) if finished else "<p>No finished runs yet.</p>")
         if self.broken:
             out.append('<h2 id="broken-runs">Broken run files</h2>')
-            out.append("<ul>" + "".join(
-                f'<li><a href="{esc(links.page(r.src_uri))}">{esc(r.relpath)}</a>: '
-                f"{esc(r.errors[0])}</li>" for r in self.broken) + "</ul>")
+            out.append(
+                "<ul>"
+                + "".join(
+                    f'<li><a href="{esc(links.page(r.src_uri))}">{esc(r.relpath)}</a>: '
+                    f"{esc(r.errors[0])}</li>"
+                    for r in self.broken
+                )
+                + "</ul>"
+            )
         count = len(self.runs)
         label = "History of the one run" if count == 1 else f"History of all {count} runs"
         out.append(f'<p><a href="{esc(links.page(self.options.history_page))}">{label}</a></p>')
@@ -814,9 +919,11 @@ class Site:
         ``durations`` (run relpath → minutes) is the history extension point; without it
         the duration column is left out.
         """
-        out = ["<h1>History</h1>",
-               f"<p>{len(self.runs)} runs of {len(self.runbooks)} runbook(s). "
-               "Click a column heading to sort.</p>"]
+        out = [
+            "<h1>History</h1>",
+            f"<p>{len(self.runs)} runs of {len(self.runbooks)} runbook(s). "
+            "Click a column heading to sort.</p>",
+        ]
         if durations is None:
             durations = self.durations()
         if self.runs:
@@ -829,24 +936,29 @@ class Site:
             out.append("<p>No runs yet.</p>")
         return "\n".join(out)
 
-
     def _runbook_summary(self, links: Links) -> str:
         """Per runbook: runs, success rate, median duration, last exercised; then each
         runbook's phase durations against estimates and its most skipped/triggered items."""
         rows, details = [], []
         for rb in self.runbooks.values():
             st = self.stats(rb)
-            rows.append(f'<tr><td><a href="{esc(links.page(rb.src_uri))}">{esc(plain(rb.title))}</a></td>'
-                        f"<td>{st.runs}</td><td>{success_text(st)}</td><td>{median_text(st)}</td>"
-                        f"<td>{self._last_exercised(st, links)}</td></tr>")
+            rows.append(
+                f'<tr><td><a href="{esc(links.page(rb.src_uri))}">{esc(plain(rb.title))}</a></td>'
+                f"<td>{st.runs}</td><td>{success_text(st)}</td><td>{median_text(st)}</td>"
+                f"<td>{self._last_exercised(st, links)}</td></tr>"
+            )
             if st.runs:
-                details.append(f'<h3 id="stats-{esc(rb.name)}">{esc(plain(rb.title))}</h3>'
-                               + stats_html(st, rb.runs, chart=False, level=4))
-        return ('<h2 id="statistics">Statistics by runbook</h2>'
-                '<table class="rbg-table rbg-runbook-stats"><thead><tr><th scope="col">Runbook</th>'
-                '<th scope="col">Runs</th><th scope="col">Success rate</th>'
-                '<th scope="col">Median duration</th><th scope="col">Last exercised</th></tr></thead>'
-                "<tbody>" + "".join(rows) + "</tbody></table>" + "".join(details))
+                details.append(
+                    f'<h3 id="stats-{esc(rb.name)}">{esc(plain(rb.title))}</h3>'
+                    + stats_html(st, rb.runs, chart=False, level=4)
+                )
+        return (
+            '<h2 id="statistics">Statistics by runbook</h2>'
+            '<table class="rbg-table rbg-runbook-stats"><thead><tr><th scope="col">Runbook</th>'
+            '<th scope="col">Runs</th><th scope="col">Success rate</th>'
+            '<th scope="col">Median duration</th><th scope="col">Last exercised</th></tr></thead>'
+            "<tbody>" + "".join(rows) + "</tbody></table>" + "".join(details)
+        )
 
 
 def default_workers() -> int:
@@ -870,21 +982,37 @@ def status_chip(status: str, state: str) -> str:
     return f'<span class="rbg-chip" data-state="{esc(state)}" data-status="{esc(status)}">{esc(label)}</span>'
 
 
-def progress_bar(percent: float, label: str, detail: str, state: str, *, main: bool = False,
-                 depth: int = 0, anchor: str | None = None) -> str:
+def progress_bar(
+    percent: float,
+    label: str,
+    detail: str,
+    state: str,
+    *,
+    main: bool = False,
+    depth: int = 0,
+    anchor: str | None = None,
+) -> str:
     """An accessible bar: ``role=progressbar`` with ``aria-valuenow`` (what tests read)."""
     pct = max(0.0, min(100.0, percent))
     name = f'<a href="#{esc(anchor)}">{esc(label)}</a>' if anchor else esc(label)
     cls = "rbg-bar rbg-bar-main" if main else f"rbg-bar rbg-depth-{depth}"
-    return (f'<div class="{cls}" data-state="{esc(state)}"><span class="rbg-bar-label">{name}</span>'
-            f'<div class="rbg-bar-track" role="progressbar" aria-label="{esc(label)}" '
-            f'aria-valuemin="0" aria-valuemax="100" aria-valuenow="{pct:.0f}">'
-            f'<div class="rbg-bar-fill" style="width:{pct:.1f}%"></div></div>'
-            f'<span class="rbg-bar-value">{esc(detail)} · {pct:.0f}%</span></div>')
+    return (
+        f'<div class="{cls}" data-state="{esc(state)}"><span class="rbg-bar-label">{name}</span>'
+        f'<div class="rbg-bar-track" role="progressbar" aria-label="{esc(label)}" '
+        f'aria-valuemin="0" aria-valuemax="100" aria-valuenow="{pct:.0f}">'
+        f'<div class="rbg-bar-fill" style="width:{pct:.1f}%"></div></div>'
+        f'<span class="rbg-bar-value">{esc(detail)} · {pct:.0f}%</span></div>'
+    )
 
 
-def run_table(runs: Sequence[RunEntry], links: Links, *, show_runbook: bool = True,
-              durations: Mapping[str, float] | None = None, sortable: bool = False) -> str:
+def run_table(
+    runs: Sequence[RunEntry],
+    links: Links,
+    *,
+    show_runbook: bool = True,
+    durations: Mapping[str, float] | None = None,
+    sortable: bool = False,
+) -> str:
     heads = ["Date", "Release", *(["Runbook"] if show_runbook else []), "Status", "Progress", "Lead"]
     if durations is not None:
         heads.append("Duration")
@@ -893,21 +1021,25 @@ def run_table(runs: Sequence[RunEntry], links: Links, *, show_runbook: bool = Tr
     rows = []
     for r in runs:
         href = esc(links.page(r.src_uri))
-        cells = [f'<td data-sort="{esc(r.date)}">{esc(r.date)}</td>',
-                 f'<td><a href="{href}">{esc(r.release or r.slug)}</a></td>']
+        cells = [
+            f'<td data-sort="{esc(r.date)}">{esc(r.date)}</td>',
+            f'<td><a href="{href}">{esc(r.release or r.slug)}</a></td>',
+        ]
         if show_runbook:
             cells.append(f"<td>{esc(r.runbook)}</td>")
         cells.append(f'<td data-sort="{esc(r.status)}">{status_chip(r.status, r.state)}</td>')
-        cells.append(f'<td data-sort="{r.percent:06.1f}"><span class="rbg-mini" data-state="{esc(r.state)}">'
-                     f'<span style="width:{r.percent:.0f}%"></span></span> {r.done}/{r.total}</td>')
+        cells.append(
+            f'<td data-sort="{r.percent:06.1f}"><span class="rbg-mini" data-state="{esc(r.state)}">'
+            f'<span style="width:{r.percent:.0f}%"></span></span> {r.done}/{r.total}</td>'
+        )
         cells.append(f"<td>{esc(r.lead)}</td>")
         if durations is not None:
             minutes = durations.get(r.relpath)
-            cells.append(f'<td data-sort="{minutes or 0:08.1f}">'
-                         f"{'' if minutes is None else f'{minutes:.0f} min'}</td>")
+            cells.append(
+                f'<td data-sort="{minutes or 0:08.1f}">{"" if minutes is None else f"{minutes:.0f} min"}</td>'
+            )
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<table class="{cls}"><thead><tr>{th}</tr></thead><tbody>' + "".join(rows)
-            + "</tbody></table>")
+    return f'<table class="{cls}"><thead><tr>{th}</tr></thead><tbody>' + "".join(rows) + "</tbody></table>"
 
 
 CHART_STATES = ("success", "partial", "rolled-back", "aborted", "in-progress", "planned", "broken")
@@ -926,8 +1058,10 @@ def outcome_chart(runs: Iterable[RunEntry], months: int = 24) -> str:
     peak = max(sum(per[k].values()) for k in keys) or 1
     bar_w, gap, height = 28, 8, 160
     width = len(keys) * (bar_w + gap) + gap
-    parts = [f'<svg class="rbg-chart" role="img" viewBox="0 0 {width} {height + 40}" '
-             f'width="{width}" height="{height + 40}" aria-label="Runs per month by outcome">']
+    parts = [
+        f'<svg class="rbg-chart" role="img" viewBox="0 0 {width} {height + 40}" '
+        f'width="{width}" height="{height + 40}" aria-label="Runs per month by outcome">'
+    ]
     for n, month in enumerate(keys):
         x = gap + n * (bar_w + gap)
         y = height
@@ -937,10 +1071,14 @@ def outcome_chart(runs: Iterable[RunEntry], months: int = 24) -> str:
                 continue
             h = count * height / peak
             y -= h
-            parts.append(f'<rect class="rbg-c-{state}" x="{x}" y="{y:.1f}" width="{bar_w}" '
-                         f'height="{h:.1f}"><title>{esc(month)}: {count} {state}</title></rect>')
-        parts.append(f'<text x="{x + bar_w / 2}" y="{height + 14}" text-anchor="middle" '
-                     f'font-size="9">{esc(month[2:])}</text>')
+            parts.append(
+                f'<rect class="rbg-c-{state}" x="{x}" y="{y:.1f}" width="{bar_w}" '
+                f'height="{h:.1f}"><title>{esc(month)}: {count} {state}</title></rect>'
+            )
+        parts.append(
+            f'<text x="{x + bar_w / 2}" y="{height + 14}" text-anchor="middle" '
+            f'font-size="9">{esc(month[2:])}</text>'
+        )
     parts.append("</svg>")
     legend = "".join(f'<span class="rbg-legend rbg-c-{s}">{s}</span>' for s in CHART_STATES)
     return '<figure class="rbg-figure">' + "".join(parts) + f"<figcaption>{legend}</figcaption></figure>"
@@ -959,8 +1097,7 @@ def median_text(st: stats_mod.Stats) -> str:
     return f"{fmt_minutes(st.median_minutes)} (median of {n} finished run{'s' if n != 1 else ''})"
 
 
-def stats_html(st: stats_mod.Stats, runs: Sequence[RunEntry], *, chart: bool = True,
-               level: int = 3) -> str:
+def stats_html(st: stats_mod.Stats, runs: Sequence[RunEntry], *, chart: bool = True, level: int = 3) -> str:
     """Charts and lists of a runbook's statistics: outcomes per month, phase durations
     against estimates (HTML bars), most skipped items and most triggered criteria."""
     h = f"h{level}"
@@ -972,41 +1109,59 @@ def stats_html(st: stats_mod.Stats, runs: Sequence[RunEntry], *, chart: bool = T
     if st.phases:
         out.append(f"<{h}>Phase durations against estimates</{h}>")
     if st.phases and not timed:
-        out.append("<p>No durations yet: they come from git history (first to last tick of "
-                   "each phase in finished runs).</p>")
+        out.append(
+            "<p>No durations yet: they come from git history (first to last tick of "
+            "each phase in finished runs).</p>"
+        )
     elif timed:
         scale = max(max(p.phase.max, p.median or 0) for p in st.phases) * 1.1 or 1
         rows = []
         for p in st.phases:
             est = fmt_estimate(p.phase.min, p.phase.max)
             if p.median is None:
-                rows.append(f"<tr><td>{inline(p.phase.title)}</td><td>{est}</td><td>—</td><td></td>"
-                            "<td></td></tr>")
+                rows.append(
+                    f"<tr><td>{inline(p.phase.title)}</td><td>{est}</td><td>—</td><td></td><td></td></tr>"
+                )
                 continue
             flag = ' <span class="rbg-tag rbg-tag-over">over</span>' if p.median_over else ""
-            lo, hi, med = (100 * p.phase.min / scale, 100 * p.phase.max / scale,
-                           100 * min(p.median, scale) / scale)
+            lo, hi, med = (
+                100 * p.phase.min / scale,
+                100 * p.phase.max / scale,
+                100 * min(p.median, scale) / scale,
+            )
             over_cls = " rbg-over" if p.median_over else ""
-            bar = (f'<span class="rbg-range" role="img" aria-label="estimate {est}, median '
-                   f'{fmt_minutes(p.median)}"><span class="rbg-range-est" style="left:{lo:.1f}%;'
-                   f'width:{max(hi - lo, 0.5):.1f}%"></span><span class="rbg-range-med{over_cls}" '
-                   f'style="width:{med:.1f}%"></span></span>')
-            rows.append(f'<tr data-phase="{esc(p.phase.id)}"{" data-over" if p.median_over else ""}>'
-                        f"<td>{inline(p.phase.title)}</td><td>{est}</td>"
-                        f"<td>{fmt_minutes(p.median)}{flag}</td><td>{p.over} of {p.runs}</td>"
-                        f"<td>{bar}</td></tr>")
-        out.append('<table class="rbg-table rbg-phase-stats"><thead><tr><th scope="col">Phase</th>'
-                   '<th scope="col">Estimate</th><th scope="col">Median</th>'
-                   '<th scope="col">Runs over</th><th scope="col">Median against estimate</th>'
-                   "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
-    for title, items, none in (("Most often skipped", st.skipped, "Nothing skipped so far."),
-                               ("Rollback criteria most often triggered", st.triggered,
-                                "No rollback criterion triggered so far.")):
+            bar = (
+                f'<span class="rbg-range" role="img" aria-label="estimate {est}, median '
+                f'{fmt_minutes(p.median)}"><span class="rbg-range-est" style="left:{lo:.1f}%;'
+                f'width:{max(hi - lo, 0.5):.1f}%"></span><span class="rbg-range-med{over_cls}" '
+                f'style="width:{med:.1f}%"></span></span>'
+            )
+            rows.append(
+                f'<tr data-phase="{esc(p.phase.id)}"{" data-over" if p.median_over else ""}>'
+                f"<td>{inline(p.phase.title)}</td><td>{est}</td>"
+                f"<td>{fmt_minutes(p.median)}{flag}</td><td>{p.over} of {p.runs}</td>"
+                f"<td>{bar}</td></tr>"
+            )
+        out.append(
+            '<table class="rbg-table rbg-phase-stats"><thead><tr><th scope="col">Phase</th>'
+            '<th scope="col">Estimate</th><th scope="col">Median</th>'
+            '<th scope="col">Runs over</th><th scope="col">Median against estimate</th>'
+            "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        )
+    for title, items, none in (
+        ("Most often skipped", st.skipped, "Nothing skipped so far."),
+        ("Rollback criteria most often triggered", st.triggered, "No rollback criterion triggered so far."),
+    ):
         out.append(f"<{h}>{title}</{h}>")
         if items:
-            out.append('<ol class="rbg-ranked">' + "".join(
-                f'<li><span class="rbg-text">{esc(c.text)}</span> — {c.count} of {st.runs} runs</li>'
-                for c in items) + "</ol>")
+            out.append(
+                '<ol class="rbg-ranked">'
+                + "".join(
+                    f'<li><span class="rbg-text">{esc(c.text)}</span> — {c.count} of {st.runs} runs</li>'
+                    for c in items
+                )
+                + "</ol>"
+            )
         else:
             out.append(f"<p>{none}</p>")
     return "\n".join(out)
@@ -1021,10 +1176,14 @@ def stage_table(model: Runbook) -> str:
         hi = sum(s.estimate.max for s in stage.walk() if s.estimate)
         est = f"{lo}–{hi} min" if hi else ""
         kinds = sorted({s.kind for s in stage.walk()})
-        rows.append(f'<tr><td><a href="#{anchor_id(stage.id)}">{inline(stage.title)}</a></td>'
-                    f"<td>{' '.join(kind_chip(k) for k in kinds)}</td><td>{n}</td><td>{est}</td></tr>")
-    return ('<table class="rbg-table"><thead><tr><th>Stage</th><th>Kind</th><th>Items</th>'
-            "<th>Estimate</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+        rows.append(
+            f'<tr><td><a href="#{anchor_id(stage.id)}">{inline(stage.title)}</a></td>'
+            f"<td>{' '.join(kind_chip(k) for k in kinds)}</td><td>{n}</td><td>{est}</td></tr>"
+        )
+    return (
+        '<table class="rbg-table"><thead><tr><th>Stage</th><th>Kind</th><th>Items</th>'
+        "<th>Estimate</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+    )
 
 
 def kind_chip(kind: str) -> str:
@@ -1037,15 +1196,22 @@ def toc_tokens(model: Runbook) -> list[dict[str, Any]]:
 
     Names are plain text without markup characters: themes insert them unescaped.
     """
+
     def tok(sec: Section) -> dict[str, Any]:
-        return {"level": min(sec.level, 6), "id": anchor_id(sec.id), "name": title_text(plain(sec.title)),
-                "children": [tok(s) for s in sec.sections if not s.step]}
+        return {
+            "level": min(sec.level, 6),
+            "id": anchor_id(sec.id),
+            "name": title_text(plain(sec.title)),
+            "children": [tok(s) for s in sec.sections if not s.step],
+        }
+
     return [tok(s) for s in model.stages]
 
 
 # ---------------------------------------------------------------------------- the checklist
-def render_checklist(model: Runbook, *, run: bool, exclude_headings: bool = False,
-                     history: RunHistory | None = None) -> str:
+def render_checklist(
+    model: Runbook, *, run: bool, exclude_headings: bool = False, history: RunHistory | None = None
+) -> str:
     """The checklist with GitHub's structure: nested items nest, ordered steps hold their tasks.
 
     ``run`` marks items done/open/skipped/triggered; a template (``run=False``) shows
@@ -1060,7 +1226,7 @@ def render_checklist(model: Runbook, *, run: bool, exclude_headings: bool = Fals
 class _Checklist:
     def __init__(self, run: bool, exclude: bool, history: RunHistory | None) -> None:
         self.run = run
-        self.exclude = ' data-search-exclude' if exclude else ""
+        self.exclude = " data-search-exclude" if exclude else ""
         self.history = history
         self.out: list[str] = []
 
@@ -1097,15 +1263,19 @@ class _Checklist:
     def meta(self, sec: Section) -> None:
         bits = []
         if sec.estimate:
-            bits.append(f"Estimate: {sec.estimate.min}–{sec.estimate.max} min"
-                        if sec.estimate.max != sec.estimate.min else f"Estimate: {sec.estimate.min} min")
+            bits.append(
+                f"Estimate: {sec.estimate.min}–{sec.estimate.max} min"
+                if sec.estimate.max != sec.estimate.min
+                else f"Estimate: {sec.estimate.min} min"
+            )
             if self.history is not None:
                 actual = self.history.duration(sec.id)
                 if actual is not None:
                     over = getattr(self.history, "over", None)
                     if over is not None and over(sec.id):
-                        bits.append(f'<span class="rbg-over">actual: {actual:.0f} min, over the '
-                                    "estimate</span>")
+                        bits.append(
+                            f'<span class="rbg-over">actual: {actual:.0f} min, over the estimate</span>'
+                        )
                     else:
                         bits.append(f"actual: {actual:.0f} min")
         if sec.timing:
@@ -1118,8 +1288,10 @@ class _Checklist:
             return
         self.out.append('<ol class="rbg-steps">')
         for step in steps:
-            self.out.append(f'<li class="rbg-step" id="{anchor_id(step.id)}">'
-                            f'<p class="rbg-step-title"><strong>{inline(step.title)}</strong></p>')
+            self.out.append(
+                f'<li class="rbg-step" id="{anchor_id(step.id)}">'
+                f'<p class="rbg-step-title"><strong>{inline(step.title)}</strong></p>'
+            )
             self.meta(step)
             for p in step.prose:
                 self.out.append(f'<div class="rbg-prose">{block(p.text)}</div>')
@@ -1136,10 +1308,12 @@ class _Checklist:
         for item in items:
             state = self.state(item, kind)
             checked = " checked" if item.checked else ""
-            out.append(f'<li class="task-list-item rbg-item" data-state="{state}" '
-                       f'id="i-{esc(item.id.replace("/", "--"))}">'
-                       f'<label class="task-list-control"><input type="checkbox" disabled{checked}>'
-                       f'<span class="task-list-indicator"></span></label> ')
+            out.append(
+                f'<li class="task-list-item rbg-item" data-state="{state}" '
+                f'id="i-{esc(item.id.replace("/", "--"))}">'
+                f'<label class="task-list-control"><input type="checkbox" disabled{checked}>'
+                f'<span class="task-list-indicator"></span></label> '
+            )
             if item.fields:
                 out.append(self.item_fields(item))
             else:
@@ -1161,9 +1335,11 @@ class _Checklist:
                 wait = getattr(self.history, "wait", None)
                 w = wait(item.id) if wait is not None else None
                 if w is not None and w.short and w.waited is not None:
-                    out.append(f' <span class="rbg-tag rbg-tag-short" title="{esc(wait_text(w))}">'
-                               f"waited {fmt_minutes(w.waited.total_seconds() / 60)} of "
-                               f"{fmt_minutes(w.minutes)}</span>")
+                    out.append(
+                        f' <span class="rbg-tag rbg-tag-short" title="{esc(wait_text(w))}">'
+                        f"waited {fmt_minutes(w.waited.total_seconds() / 60)} of "
+                        f"{fmt_minutes(w.minutes)}</span>"
+                    )
             for note in item.notes:
                 out.append(f'<div class="rbg-note">{block(note.text)}</div>')
             if item.children:
@@ -1191,7 +1367,8 @@ class _Checklist:
         for c in choices:
             opts = " ".join(
                 f'<span class="rbg-choice" data-selected="{str(o in c.selected).lower()}">{inline(o)}</span>'
-                for o in c.options)
+                for o in c.options
+            )
             rows.append(f"<dt>{inline(c.name)}</dt><dd>{opts}</dd>")
         for f in fields:
             value = inline(f.value) if f.filled else '<span class="rbg-blank">—</span>'
@@ -1200,7 +1377,7 @@ class _Checklist:
 
 
 def tick_html(t: Tick) -> str:
-    """"ticked by WHO at WHEN (#PR)": visible text, with the email, commit and message on
+    """ "ticked by WHO at WHEN (#PR)": visible text, with the email, commit and message on
     hover (``title``), and the time machine-readable in ``<time>`` — no script needed.
     Kept short: a run page holds one per ticked item."""
     if not t.iso:
@@ -1208,40 +1385,52 @@ def tick_html(t: Tick) -> str:
     when = f'<time datetime="{esc(t.iso)}" title="{esc(t.detail)}">{esc(t.when)}</time>'
     pr = ""
     if t.pr is not None:
-        pr = (f' (<a href="{esc(t.pr_url)}">#{t.pr}</a>)' if t.pr_url else f" (#{t.pr})")
+        pr = f' (<a href="{esc(t.pr_url)}">#{t.pr}</a>)' if t.pr_url else f" (#{t.pr})"
     return f'{esc(t.verb)} by <b class="rbg-who">{esc(t.who)}</b> at {when}{pr}'
 
 
 def wait_text(w: Any) -> str:
     waited = w.waited.total_seconds() / 60 if w.waited is not None else 0
-    return (f"the next step was ticked {fmt_minutes(waited)} after the step before the wait; "
-            f"the wait is {fmt_minutes(w.minutes)}")
+    return (
+        f"the next step was ticked {fmt_minutes(waited)} after the step before the wait; "
+        f"the wait is {fmt_minutes(w.minutes)}"
+    )
 
 
 def timeline_html(h: GitRunHistory) -> str:
     """The run page's timeline: stages and phases with first/last tick and duration against
     the estimate, wait steps cut short, sign-offs — or why history is unavailable."""
-    out = ['<aside class="rbg-timeline" data-search-exclude>',
-           '<h2 id="timeline" data-search-exclude>Timeline</h2>']
+    out = [
+        '<aside class="rbg-timeline" data-search-exclude>',
+        '<h2 id="timeline" data-search-exclude>Timeline</h2>',
+    ]
     if h.incomplete:
-        out.append('<p class="rbg-history-warn" data-history="incomplete"><strong>History is '
-                   "incomplete:</strong> the site was built from a shallow clone, so the oldest "
-                   "ticks are missing. Fetch the whole history (<code>fetch-depth: 0</code> for "
-                   "<code>actions/checkout</code>).</p>")
+        out.append(
+            '<p class="rbg-history-warn" data-history="incomplete"><strong>History is '
+            "incomplete:</strong> the site was built from a shallow clone, so the oldest "
+            "ticks are missing. Fetch the whole history (<code>fetch-depth: 0</code> for "
+            "<code>actions/checkout</code>).</p>"
+        )
     if not h.available:
-        out.append(f'<p class="rbg-history-off" data-history="unavailable">History unavailable: '
-                   f"{esc(h.reason or 'unknown reason')}. Who ticked what and when comes from git "
-                   "(see the documentation on history).</p></aside>")
+        out.append(
+            f'<p class="rbg-history-off" data-history="unavailable">History unavailable: '
+            f"{esc(h.reason or 'unknown reason')}. Who ticked what and when comes from git "
+            "(see the documentation on history).</p></aside>"
+        )
         return "".join(out)
     tl = h.timeline
     if h.uncommitted:
-        out.append('<p class="rbg-history-warn" data-history="uncommitted">The run file has '
-                   "changes that are not committed yet; they have no author or time.</p>")
+        out.append(
+            '<p class="rbg-history-warn" data-history="uncommitted">The run file has '
+            "changes that are not committed yet; they have no author or time.</p>"
+        )
     if tl.start is None or tl.end is None:
         out.append('<p data-history="empty">No ticks committed yet.</p></aside>')
         return "".join(out)
-    out.append(f'<p class="rbg-span">First tick {time_html(tl.start)}, last tick {time_html(tl.end)} '
-               f"({fmt_minutes((tl.end - tl.start).total_seconds() / 60)}).</p>")
+    out.append(
+        f'<p class="rbg-span">First tick {time_html(tl.start)}, last tick {time_html(tl.end)} '
+        f"({fmt_minutes((tl.end - tl.start).total_seconds() / 60)}).</p>"
+    )
     rows = []
     for sec in tl.sections:
         if sec.depth > 1 or (sec.first is None and sec.estimate is None):
@@ -1251,31 +1440,44 @@ def timeline_html(h: GitRunHistory) -> str:
         took = fmt_minutes(sec.duration.total_seconds() / 60) if sec.duration is not None else ""
         est = fmt_estimate(sec.estimate.min, sec.estimate.max) if sec.estimate else ""
         flag = ' <span class="rbg-tag rbg-tag-over">over estimate</span>' if sec.over else ""
-        rows.append(f'<tr data-section="{esc(sec.id)}" class="rbg-depth-{sec.depth}"'
-                    f'{" data-over" if sec.over else ""}><td><a href="#{anchor_id(sec.id)}">'
-                    f"{inline(sec.title)}</a></td><td>{first}</td><td>{last}</td>"
-                    f"<td>{took}{flag}</td><td>{est}</td></tr>")
-    out.append('<table class="rbg-table rbg-phases"><thead><tr><th scope="col">Stage / section</th>'
-               '<th scope="col">First tick</th><th scope="col">Last tick</th>'
-               '<th scope="col">Took</th><th scope="col">Estimate</th></tr></thead><tbody>'
-               + "".join(rows) + "</tbody></table>")
+        rows.append(
+            f'<tr data-section="{esc(sec.id)}" class="rbg-depth-{sec.depth}"'
+            f'{" data-over" if sec.over else ""}><td><a href="#{anchor_id(sec.id)}">'
+            f"{inline(sec.title)}</a></td><td>{first}</td><td>{last}</td>"
+            f"<td>{took}{flag}</td><td>{est}</td></tr>"
+        )
+    out.append(
+        '<table class="rbg-table rbg-phases"><thead><tr><th scope="col">Stage / section</th>'
+        '<th scope="col">First tick</th><th scope="col">Last tick</th>'
+        '<th scope="col">Took</th><th scope="col">Estimate</th></tr></thead><tbody>'
+        + "".join(rows)
+        + "</tbody></table>"
+    )
     short = [w for w in tl.waits if w.short]
     if short:
-        out.append('<p class="rbg-waits-title"><strong>Waits cut short</strong></p><ul class="rbg-waits">'
-                   + "".join(f'<li data-item="{esc(w.item)}"><a href="#i-{esc(w.item.replace("/", "--"))}">'
-                             f"{inline(w.text)}</a>: {esc(wait_text(w))} "
-                             '<span class="rbg-tag rbg-tag-short">too soon</span></li>' for w in short)
-                   + "</ul>")
+        out.append(
+            '<p class="rbg-waits-title"><strong>Waits cut short</strong></p><ul class="rbg-waits">'
+            + "".join(
+                f'<li data-item="{esc(w.item)}"><a href="#i-{esc(w.item.replace("/", "--"))}">'
+                f"{inline(w.text)}</a>: {esc(wait_text(w))} "
+                '<span class="rbg-tag rbg-tag-short">too soon</span></li>'
+                for w in short
+            )
+            + "</ul>"
+        )
     signed = [so for so in tl.signoffs if so.done or so.ticked]
     if signed:
         rows = []
         for so in signed:
             values = ", ".join(f"{k}: {v}" for k, v in so.fields.items() if v)
             who = h.event_html(so.ticked) if so.ticked else "not committed"
-            rows.append(f'<tr data-item="{esc(so.item)}"><td>{esc(values or so.text)}</td>'
-                        f"<td>{who}</td></tr>")
-        out.append('<table class="rbg-table rbg-signoffs"><thead><tr><th scope="col">Sign-off</th>'
-                   '<th scope="col">Signed</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
+            rows.append(
+                f'<tr data-item="{esc(so.item)}"><td>{esc(values or so.text)}</td><td>{who}</td></tr>'
+            )
+        out.append(
+            '<table class="rbg-table rbg-signoffs"><thead><tr><th scope="col">Sign-off</th>'
+            '<th scope="col">Signed</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>"
+        )
     if h.commits:
         out.append(commits_html(h))
     out.append("</aside>")
@@ -1296,17 +1498,24 @@ def commits_html(h: GitRunHistory) -> str:
         pr = ""
         if c.pr is not None:
             pr = f'<a href="{esc(h.github)}/pull/{c.pr}">#{c.pr}</a>' if h.github else f"#{c.pr}"
-        rows.append(f'<tr id="{COMMIT_ID}{n}"><td>{sha}</td><td>{who}</td><td>{time_html(c.time)}</td>'
-                    f"<td>{esc(c.subject)}</td><td>{pr}</td></tr>")
-    return ('<p class="rbg-commits-title"><strong>Commits</strong></p>'
-            '<table class="rbg-table rbg-commits"><thead><tr><th scope="col">Commit</th>'
-            '<th scope="col">Author</th><th scope="col">Time</th><th scope="col">Message</th>'
-            '<th scope="col">Pull request</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
+        rows.append(
+            f'<tr id="{COMMIT_ID}{n}"><td>{sha}</td><td>{who}</td><td>{time_html(c.time)}</td>'
+            f"<td>{esc(c.subject)}</td><td>{pr}</td></tr>"
+        )
+    return (
+        '<p class="rbg-commits-title"><strong>Commits</strong></p>'
+        '<table class="rbg-table rbg-commits"><thead><tr><th scope="col">Commit</th>'
+        '<th scope="col">Author</th><th scope="col">Time</th><th scope="col">Message</th>'
+        '<th scope="col">Pull request</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>"
+    )
 
 
 def _field_html(f: Field) -> str:
-    value = (f'<span class="rbg-field-value">{inline(f.value)}</span>' if f.filled
-             else '<span class="rbg-blank">________</span>')
+    value = (
+        f'<span class="rbg-field-value">{inline(f.value)}</span>'
+        if f.filled
+        else '<span class="rbg-blank">________</span>'
+    )
     return f'<span class="rbg-field"><span class="rbg-field-name">{inline(f.name)}:</span> {value}</span>'
 
 

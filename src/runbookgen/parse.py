@@ -34,7 +34,8 @@ from .text import first_line, slugify, strip_markup
 
 _LIST_OPEN = ("bullet_list_open", "ordered_list_open")
 _OPTIONAL = re.compile(
-    r"\((?:if|when)\s+(?:needed|required|applicable|necessary|appropriate)\)|\(optional\)", re.I)
+    r"\((?:if|when)\s+(?:needed|required|applicable|necessary|appropriate)\)|\(optional\)", re.I
+)
 _TRAILING_PAREN = re.compile(r"\s*\(([^()]*)\)\s*$")
 _STRIKE = re.compile(r"^~~(?P<text>(?:(?!~~).)+)~~(?P<rest>.*)$", re.S)
 _NA_PREFIX = re.compile(r"^\s*(?:[-—–:]\s*)?(?:n/?a|not applicable|skip(?:ped)?)\b\s*[:\-—–]?\s*", re.I)
@@ -45,21 +46,41 @@ _BOLD_PREFIX = re.compile(r"^\*\*(?P<label>[^*]+?):?\*\*:?")
 _CHOICE_OPT = re.compile(r"\[(?P<mark>[ xX])\]\s*(?P<text>[^\[]*?)\s*(?=\[[ xX]\]|$)")
 _ESTIMATE = re.compile(
     r"(?P<a>\d+(?:\.\d+)?)\s*(?:(?:-|–|—|to)\s*(?P<b>\d+(?:\.\d+)?))?\s*"
-    r"(?P<unit>minutes?|mins?|m|hours?|hrs?|h)\b", re.I)
+    r"(?P<unit>minutes?|mins?|m|hours?|hrs?|h)\b",
+    re.I,
+)
 _ESTIMATE_LABELS = frozenset({"time estimate", "estimated time", "estimate", "estimated duration"})
-_METADATA_LABELS = frozenset({
-    "version", "last updated", "next review", "owner", "owners", "author", "authors",
-    "maintainer", "maintainers", "review cycle", "last reviewed", "created", "reviewed by",
-})
+_METADATA_LABELS = frozenset(
+    {
+        "version",
+        "last updated",
+        "next review",
+        "owner",
+        "owners",
+        "author",
+        "authors",
+        "maintainer",
+        "maintainers",
+        "review cycle",
+        "last reviewed",
+        "created",
+        "reviewed by",
+    }
+)
 _TRIGGER_TITLE = re.compile(
-    r"\b(?:roll[- ]?back|abort|escalation|no[- ]go)\s+(?:criteria|triggers?|conditions?)\b", re.I)
+    r"\b(?:roll[- ]?back|abort|escalation|no[- ]go)\s+(?:criteria|triggers?|conditions?)\b", re.I
+)
 _TRIGGER_INTRO = re.compile(
     r"\b(?:initiate|trigger|start|begin|perform)\s+(?:a\s+)?roll[- ]?back\s+(?:if|when)\b"
-    r"|\bif\s+any\s+of\s+the\s+following\s+(?:occurs?|happens?|are\s+true|is\s+true)\b", re.I)
+    r"|\bif\s+any\s+of\s+the\s+following\s+(?:occurs?|happens?|are\s+true|is\s+true)\b",
+    re.I,
+)
 _CONDITIONAL_TITLE = re.compile(r"\broll[- ]?back\s+(?:procedure|steps|process|runbook)\b", re.I)
 _CONDITIONAL_INTRO = re.compile(
     r"^\s*(?:only\s+)?if\s+(?:a\s+)?(?:roll[- ]?back|incident|failure)\s+is\s+"
-    r"(?:required|needed|necessary|declared|initiated)\b", re.I)
+    r"(?:required|needed|necessary|declared|initiated)\b",
+    re.I,
+)
 _SIGNOFF_TITLE = re.compile(r"\bsign[- ]?offs?\b|\bapprovals?\b", re.I)
 _FM_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
 # cmark-gfm's ``scan_tasklist`` (ext_scanners.re), applied to the item's whole first line.
@@ -67,7 +88,8 @@ _GFM_TASK_LINE = re.compile(r"[ \t\v\f]*(?:[-+*]|[0-9]+.)[ \t\v\f]+\[[ xX]\][ \t
 # A task line whose text would start another block in markdown-it (heading, quote, list,
 # rule, fence, HTML) but is paragraph text in cmark-gfm; a sentinel keeps it a paragraph.
 _TASK_BLOCK_START = re.compile(
-    r"^([ \t]*(?:[-+*]|[0-9]{1,9}[.)])[ \t]+\[[ xX]\][ \t])(?=[#>*+\-_`~<=]|[0-9]{1,9}[.)])", re.M)
+    r"^([ \t]*(?:[-+*]|[0-9]{1,9}[.)])[ \t]+\[[ xX]\][ \t])(?=[#>*+\-_`~<=]|[0-9]{1,9}[.)])", re.M
+)
 _SENTINELS = ("\ue000", "\ue001", "\ue002", "\ufdd0")
 _MAX_YAML_NODES = 100_000
 
@@ -143,6 +165,7 @@ def _lazy_guard(fn: Any) -> Any:
         if 4 <= col < state.blkIndent and _lazy_in_cmark(state.env.get(_INDENTS, ()), col):
             return False
         return fn(state, start, end, silent)
+
     return guarded
 
 
@@ -150,7 +173,7 @@ def _lazy_in_cmark(indents: Any, col: int) -> bool:
     """Is ``col`` 4+ columns past the deepest enclosing item whose content it reaches?"""
     frames = list(indents)
     if -1 in frames:  # inside a block quote, columns count from after its '>'
-        frames = frames[len(frames) - frames[::-1].index(-1):]
+        frames = frames[len(frames) - frames[::-1].index(-1) :]
     base = 0
     for indent in frames:
         if indent > col:
@@ -164,8 +187,12 @@ def load(path: str | os.PathLike[str], *, field_labels: frozenset[str] | None = 
     return loads(read_text(path), path=os.fspath(path), field_labels=field_labels)
 
 
-def read_text(path: str | os.PathLike[str], shown: str | os.PathLike[str] | None = None,
-              what: str = "a Markdown file", missing: str = "no such file") -> str:
+def read_text(
+    path: str | os.PathLike[str],
+    shown: str | os.PathLike[str] | None = None,
+    what: str = "a Markdown file",
+    missing: str = "no such file",
+) -> str:
     """A file's UTF-8 text, or a one-line error naming ``shown`` (default: the path)."""
     name = path if shown is None else shown
     try:
@@ -188,12 +215,13 @@ def decode(data: bytes, path: str | os.PathLike[str] | None = None) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise RunbookgenError(
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "save the file as UTF-8", path, line) from None
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save the file as UTF-8",
+            path,
+            line,
+        ) from None
 
 
-def loads(text: str, *, path: str | None = None,
-          field_labels: frozenset[str] | None = None) -> Runbook:
+def loads(text: str, *, path: str | None = None, field_labels: frozenset[str] | None = None) -> Runbook:
     """Parse Markdown text. ``field_labels`` (from a template) lets filled-in fields be read."""
     bom = text.startswith("\ufeff")
     if bom:
@@ -207,7 +235,9 @@ def loads(text: str, *, path: str | None = None,
     except RecursionError:
         raise RunbookgenError(
             f"nested too deeply to parse (Python's recursion limit is {sys.getrecursionlimit()}; "
-            "lists or block quotes a few hundred levels deep)", path) from None
+            "lists or block quotes a few hundred levels deep)",
+            path,
+        ) from None
     finally:
         if paused:
             gc.enable()
@@ -229,7 +259,9 @@ def _protect_task_text(text: str) -> tuple[str, str]:
 
 _EMPTY_TASK = re.compile(
     r"^(?P<head>[ \t]*(?:[-+*]|[0-9]{1,9}[.)])[ \t]+)\[[ xX]\][ \t]*\n"
-    r"(?=(?P<next>[ \t]*)(?:\n|\Z))", re.M)
+    r"(?=(?P<next>[ \t]*)(?:\n|\Z))",
+    re.M,
+)
 
 
 def _tokenize(source: str) -> tuple[list[Any], frozenset[int]]:
@@ -275,8 +307,7 @@ def _tokenize(source: str) -> tuple[list[Any], frozenset[int]]:
 
 
 class _Builder:
-    def __init__(self, text: str, path: str | None, labels: frozenset[str],
-                 bom: bool = False) -> None:
+    def __init__(self, text: str, path: str | None, labels: frozenset[str], bom: bool = False) -> None:
         self.path = path
         source, self.sentinel = _protect_task_text(text)
         self.tokens, self.empty_tasks = _tokenize(source)
@@ -309,8 +340,11 @@ class _Builder:
                         checked[i] = state
                 elif t.type == "blockquote_open" and quote_at < 0:
                     quote_at = len(stack)
-                elif t.type == "paragraph_open" and quote_at > 0 \
-                        and toks[stack[quote_at - 1]].type == "list_item_open":
+                elif (
+                    t.type == "paragraph_open"
+                    and quote_at > 0
+                    and toks[stack[quote_at - 1]].type == "list_item_open"
+                ):
                     self._lazy_task_lines(t, stack[:quote_at], checked)
                 stack.append(i)
             elif t.nesting == -1:
@@ -334,8 +368,11 @@ class _Builder:
         gets a box (checked by that line). Reproduced for a paragraph inside a block quote
         that is a direct child of a list item (``items`` = the open tokens down to it)."""
         li = self.tokens[items[-1]]
-        same_line = sum(1 for k in items[:-1]
-                        if self.tokens[k].type == "list_item_open" and self.tokens[k].map[0] == li.map[0])
+        same_line = sum(
+            1
+            for k in items[:-1]
+            if self.tokens[k].type == "list_item_open" and self.tokens[k].map[0] == li.map[0]
+        )
         col = _content_column(self.lines[li.map[0]], same_line + 1)
         for n in range(para.map[0] + 1, para.map[1]):
             line = self.lines[n]
@@ -345,8 +382,11 @@ class _Builder:
     def _gfm_checked(self, li: Any, container: Any) -> bool | None:
         """cmark-gfm's verdict on an item markdown-it saw a checkbox in: None if no box."""
         line_no = li.map[0]
-        if container is not None and container.type in ("list_item_open", "blockquote_open") \
-                and container.map[0] == line_no:
+        if (
+            container is not None
+            and container.type in ("list_item_open", "blockquote_open")
+            and container.map[0] == line_no
+        ):
             return None  # the marker is not the first thing on its line
         line = self.lines[line_no]
         if line_no == 0 and self.bom:
@@ -401,8 +441,9 @@ class _Builder:
         sec = self._current()
         if sec is None:
             title = self.rb.title or "Checklist"
-            sec = self.implicit = Section(id=self._unique(slugify(title)), title=title,
-                                          level=1, line=1, path=(title,))
+            sec = self.implicit = Section(
+                id=self._unique(slugify(title)), title=title, level=1, line=1, path=(title,)
+            )
             self.rb.stages.append(sec)
         return sec
 
@@ -435,8 +476,15 @@ class _Builder:
         timing, optional = _heading_hints(title)
         path = (*(parent.path if parent else ()), title)
         ident = self._unique(f"{parent.id}/{slugify(title)}" if parent else slugify(title))
-        sec = Section(id=ident, title=title, level=level, line=line, timing=timing,
-                      optional=optional or bool(parent and parent.optional), path=path)
+        sec = Section(
+            id=ident,
+            title=title,
+            level=level,
+            line=line,
+            timing=timing,
+            optional=optional or bool(parent and parent.optional),
+            path=path,
+        )
         (parent.sections if parent else self.rb.stages).append(sec)
         self.stack.append(sec)
 
@@ -482,9 +530,14 @@ class _Builder:
                 continue
             opts = list(_CHOICE_OPT.finditer(value))
             if len(opts) >= 2 and value.lstrip().startswith("["):
-                sec.choices.append(Choice(
-                    name=label, options=[o.group("text") for o in opts],
-                    selected=[o.group("text") for o in opts if o.group("mark") != " "], line=ln))
+                sec.choices.append(
+                    Choice(
+                        name=label,
+                        options=[o.group("text") for o in opts],
+                        selected=[o.group("text") for o in opts if o.group("mark") != " "],
+                        line=ln,
+                    )
+                )
             elif _BLANK.search(value) or label in self.labels:
                 sec.fields.append(Field(name=label, value=_field_value(value), line=ln))
         return consumed
@@ -549,9 +602,16 @@ class _Builder:
             title = first_line(title) or "Step"
             timing, optional = _heading_hints(title)
             target = Section(
-                id=self._unique(f"{sec.id}/{slugify(title)}"), title=title, level=sec.level + 1,
-                line=li.map[0] + 1, end_line=li.map[1], step=True, timing=timing,
-                optional=optional or sec.optional, path=(*sec.path, title))
+                id=self._unique(f"{sec.id}/{slugify(title)}"),
+                title=title,
+                level=sec.level + 1,
+                line=li.map[0] + 1,
+                end_line=li.map[1],
+                step=True,
+                timing=timing,
+                optional=optional or sec.optional,
+                path=(*sec.path, title),
+            )
             sec.sections.append(target)
         else:
             self._scan_plain_list(j, sec)
@@ -565,8 +625,7 @@ class _Builder:
                 self._add_prose(target, self._prose(t.map))
             k = close[k] + 1 if t.nesting == 1 else k + 1
 
-    def _item(self, content: str, checked: bool, span: list[int], sec: Section,
-              parent: Item | None) -> Item:
+    def _item(self, content: str, checked: bool, span: list[int], sec: Section, parent: Item | None) -> Item:
         text = content.strip()
         skipped, reason = False, None
         m = _STRIKE.match(text)
@@ -579,10 +638,17 @@ class _Builder:
             key = strip_markup(first_line(text))
         owner = parent.id if parent is not None else sec.id
         item = Item(
-            id=self._unique(f"{owner}/{slugify(key)}"), text=text, checked=checked,
-            line=span[0] + 1, end_line=span[1], key=key,
+            id=self._unique(f"{owner}/{slugify(key)}"),
+            text=text,
+            checked=checked,
+            line=span[0] + 1,
+            end_line=span[1],
+            key=key,
             optional=bool(_OPTIONAL.search(text)) or sec.optional or bool(parent and parent.optional),
-            skipped=skipped, skip_reason=reason, fields=fields)
+            skipped=skipped,
+            skip_reason=reason,
+            fields=fields,
+        )
         for f in fields:
             f.line = item.line
         (parent.children if parent is not None else sec.items).append(item)
@@ -604,7 +670,9 @@ class _Builder:
         if unused:
             raise RunbookgenError(
                 f"front matter 'kinds' names '{unused[0]}', but no section has that title or id",
-                self.path, self._kinds_entry_line(unused[0]))
+                self.path,
+                self._kinds_entry_line(unused[0]),
+            )
 
     def _kind_overrides(self) -> dict[str, list[Any]]:
         raw = self.rb.front_matter.get("kinds")
@@ -612,14 +680,15 @@ class _Builder:
             return {}
         line = self.rb.front_matter_lines.get("kinds")
         if not isinstance(raw, dict):
-            raise RunbookgenError("front matter 'kinds' must map section titles to kinds",
-                                  self.path, line)
+            raise RunbookgenError("front matter 'kinds' must map section titles to kinds", self.path, line)
         out: dict[str, list[Any]] = {}
         for name, kind in raw.items():
             if kind not in KINDS:
                 raise RunbookgenError(
                     f"front matter 'kinds': '{kind}' for '{name}' is not one of {', '.join(KINDS)}",
-                    self.path, self._kinds_entry_line(str(name)))
+                    self.path,
+                    self._kinds_entry_line(str(name)),
+                )
             out[str(name).strip().lower()] = [kind, str(name), False]
         return out
 
@@ -692,8 +761,7 @@ def _advance_columns(line: str, pos: int, col: int, target: int) -> int:
     return pos
 
 
-def _assign_kinds(sections: list[Section], inherited: str | None,
-                  overrides: dict[str, list[Any]]) -> None:
+def _assign_kinds(sections: list[Section], inherited: str | None, overrides: dict[str, list[Any]]) -> None:
     """Effective kinds, top down (iterative: steps nest as deep as their lists)."""
     stack = [(sec, inherited) for sec in reversed(sections)]
     while stack:
@@ -846,7 +914,10 @@ def _check_flow_depth(raw: str, path: str | None) -> None:
                 if depth > _MAX_FLOW_DEPTH:
                     raise RunbookgenError(
                         f"invalid front matter YAML: nested too deeply (more than {_MAX_FLOW_DEPTH} "
-                        "levels of [ ] or { })", path, n + 2)
+                        "levels of [ ] or { })",
+                        path,
+                        n + 2,
+                    )
             elif ch in "]}" and depth:
                 depth -= 1
 
@@ -861,7 +932,10 @@ def _check_size(data: Any, path: str | None) -> None:
         if budget < 0:
             raise RunbookgenError(
                 f"front matter is too large when expanded (more than {_MAX_YAML_NODES} values; "
-                "YAML aliases?)", path, 2)
+                "YAML aliases?)",
+                path,
+                2,
+            )
         if isinstance(node, dict):
             stack.extend(node.keys())
             stack.extend(node.values())

@@ -20,7 +20,7 @@ COUNTED_KINDS = frozenset({"tasks", "sign-off"})
 @dataclass(slots=True)
 class Counts:
     done: int = 0
-    total: int = 0       # counted items, skipped ones excluded
+    total: int = 0  # counted items, skipped ones excluded
     skipped: int = 0
 
     @property
@@ -50,9 +50,15 @@ class SectionProgress:
     children: list[SectionProgress] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.section.id, "title": self.section.title, "kind": self.section.kind,
-                "counted": self.counted, "done": self.tree.done, "total": self.tree.total,
-                "skipped": self.tree.skipped}
+        return {
+            "id": self.section.id,
+            "title": self.section.title,
+            "kind": self.section.kind,
+            "counted": self.counted,
+            "done": self.tree.done,
+            "total": self.tree.total,
+            "skipped": self.tree.skipped,
+        }
 
 
 @dataclass(slots=True)
@@ -109,8 +115,7 @@ def is_counted(section: Section, rolling_back: bool) -> bool:
 
 def triggered_items(model: Runbook) -> list[Item]:
     """Ticked (not struck-through) items of ``triggers`` sections: conditions that happened."""
-    return [item for sec, item in model.items_with_sections()
-            if sec.kind == "triggers" and item.done]
+    return [item for sec, item in model.items_with_sections() if sec.kind == "triggers" and item.done]
 
 
 def compute(model: Runbook, status: str | None = None) -> Progress:
@@ -139,5 +144,4 @@ def _section(sec: Section, rolling_back: bool, depth: int, total: Counts) -> Sec
         child = _section(sub, rolling_back, depth + 1, total)
         tree.add(child.tree)
         children.append(child)
-    return SectionProgress(section=sec, counted=counted, own=own, tree=tree, depth=depth,
-                           children=children)
+    return SectionProgress(section=sec, counted=counted, own=own, tree=tree, depth=depth, children=children)

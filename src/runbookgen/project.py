@@ -44,15 +44,21 @@ class Project:
                 return cls.from_root(candidate)
         raise RunbookgenError(
             "not inside a runbook repository (no mkdocs.yml, and no content/ and runs/ "
-            "directories here or above); run 'runbookgen init' to create one", here)
+            "directories here or above); run 'runbookgen init' to create one",
+            here,
+        )
 
     @classmethod
     def from_root(cls, root: str | os.PathLike[str]) -> Project:
         root = Path(root).resolve()
         config = read_mkdocs_config(root)
         plugin = plugin_settings(config)
-        return cls(root=root, content_dir=str(config.get("docs_dir") or "content"),
-                   runs_dir=str(plugin.get("runs_dir") or "runs"), settings=plugin)
+        return cls(
+            root=root,
+            content_dir=str(config.get("docs_dir") or "content"),
+            runs_dir=str(plugin.get("runs_dir") or "runs"),
+            settings=plugin,
+        )
 
     # ------------------------------------------------------------------ paths
     @property
@@ -134,8 +140,9 @@ class Project:
         """Every run record under the runs directory (README files excluded), sorted."""
         if not self.runs_path.is_dir():
             return []
-        return sorted(p for p in self.runs_path.rglob("*.md")
-                      if p.name.lower() != "readme.md" and p.is_file())
+        return sorted(
+            p for p in self.runs_path.rglob("*.md") if p.name.lower() != "readme.md" and p.is_file()
+        )
 
 
 def _has_task_marker(path: Path) -> bool:

@@ -18,7 +18,14 @@ from .model import Runbook
 from .project import Project
 
 REQUIRED_KEYS: tuple[str, ...] = (
-    "runbook", "template_version", "template_digest", "release", "date", "lead", "status")
+    "runbook",
+    "template_version",
+    "template_digest",
+    "release",
+    "date",
+    "lead",
+    "status",
+)
 STATUSES: tuple[str, ...] = ("planned", "in-progress", "success", "partial", "rolled-back", "aborted")
 FINISHED_STATUSES: frozenset[str] = frozenset({"success", "partial", "rolled-back", "aborted"})
 
@@ -27,9 +34,9 @@ FINISHED_STATUSES: frozenset[str] = frozenset({"success", "partial", "rolled-bac
 class RunRecord:
     """A parsed run record and the template it was made from (None when it is missing)."""
 
-    path: Path          # absolute
-    relpath: str        # relative to the project root, forward slashes
-    model: Runbook      # the checklist body as ticked so far
+    path: Path  # absolute
+    relpath: str  # relative to the project root, forward slashes
+    model: Runbook  # the checklist body as ticked so far
     template: Runbook | None
 
     @property

@@ -23,8 +23,9 @@ from .project import Project
 _RELEASE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._+-]{0,98}[A-Za-z0-9])?$")
 _PLACEHOLDER = re.compile(r"\[(?P<name>[A-Za-z][A-Za-z ]{0,40})\](?!\()")
 _LABEL = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\[[ xX]\]\s+)?\**(?P<label>[^*:\n]{1,60}?)\**\s*:")
-_FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(?P<body>.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)",
-                           re.S | re.M)
+_FRONT_MATTER = re.compile(
+    r"\A(?:\ufeff)?---[ \t]*\r?\n(?P<body>.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M
+)
 _VERSION_LINE = re.compile(r"^\s*\**Version\**\s*:\s*\**\s*(?P<v>[^\s*]+)", re.M | re.I)
 
 # Placeholders the command can fill, by normalised name. ``[Date]`` and ``[Name]`` are
@@ -33,9 +34,23 @@ _RELEASE_NAMES = frozenset({"release", "release version", "release name", "relea
 _DATE_NAMES = frozenset({"deployment date", "release date", "run date", "date"})
 _LEAD_NAMES = frozenset({"lead", "deployment lead", "release lead", "run lead"})
 # Line labels under which a placeholder describes the template, not this run.
-_TEMPLATE_LABELS = frozenset({
-    "last updated", "next review", "last reviewed", "created", "version", "review cycle",
-    "owner", "owners", "author", "authors", "maintainer", "maintainers", "reviewed by"})
+_TEMPLATE_LABELS = frozenset(
+    {
+        "last updated",
+        "next review",
+        "last reviewed",
+        "created",
+        "version",
+        "review cycle",
+        "owner",
+        "owners",
+        "author",
+        "authors",
+        "maintainer",
+        "maintainers",
+        "reviewed by",
+    }
+)
 
 
 class NewRun:
@@ -64,12 +79,15 @@ def check_release(release: str) -> str:
     if release.startswith("-"):
         raise RunbookgenError(f"release name {release!r} starts with '-' and could be read as an option")
     if "/" in release or "\\" in release or ".." in release:
-        raise RunbookgenError(f"release name {release!r} contains a path separator or '..'; "
-                              "it becomes a file name under runs/")
+        raise RunbookgenError(
+            f"release name {release!r} contains a path separator or '..'; it becomes a file name under runs/"
+        )
     if not _RELEASE.match(release) or release.endswith(".lock"):
-        raise RunbookgenError(f"release name {release!r} is not allowed: use letters, digits and "
-                              "'.', '_', '+', '-', starting and ending with a letter or digit "
-                              "(e.g. v2.4.0)")
+        raise RunbookgenError(
+            f"release name {release!r} is not allowed: use letters, digits and "
+            "'.', '_', '+', '-', starting and ending with a letter or digit "
+            "(e.g. v2.4.0)"
+        )
     return release
 
 
@@ -90,9 +108,13 @@ def check_runbook(project: Project, runbook: str) -> None:
     if runbook in names:
         return
     close = difflib.get_close_matches(runbook, names, n=3, cutoff=0.5)
-    hint = (f"; did you mean {' or '.join(repr(c) for c in close)}?" if close
-            else f"; known runbooks: {', '.join(names)}" if names
-            else f"; add a Markdown checklist to {project.content_dir}/")
+    hint = (
+        f"; did you mean {' or '.join(repr(c) for c in close)}?"
+        if close
+        else f"; known runbooks: {', '.join(names)}"
+        if names
+        else f"; add a Markdown checklist to {project.content_dir}/"
+    )
     raise RunbookgenError(f"no runbook named {runbook!r} in {project.content_dir}/{hint}")
 
 
@@ -102,7 +124,7 @@ def split_front_matter(text: str) -> tuple[str, str]:
     m = _FRONT_MATTER.match(text)
     if not m:
         return "", text
-    return m.group("body"), text[m.end():]
+    return m.group("body"), text[m.end() :]
 
 
 def template_version(template_text: str) -> str:
@@ -203,8 +225,9 @@ def template_text(project: Project, runbook: str) -> str:
         return decode(data, project.rel(path))
 
 
-def render_run(project: Project, runbook: str, release: str, day: Date, lead: str,
-               status: str = "planned") -> str:
+def render_run(
+    project: Project, runbook: str, release: str, day: Date, lead: str, status: str = "planned"
+) -> str:
     """The complete text of a fresh run record."""
     text = template_text(project, runbook)
     fm_text, body = split_front_matter(text)
@@ -223,8 +246,9 @@ def render_run(project: Project, runbook: str, release: str, day: Date, lead: st
 
         tpl_fm, _ = parse_front_matter(fm_text, project.rel(project.template_path(runbook)))
         data["kinds"] = tpl_fm["kinds"]
-    fm = front_matter_text(data, {"status": "planned | in-progress | success | partial | "
-                                             "rolled-back | aborted"})
+    fm = front_matter_text(
+        data, {"status": "planned | in-progress | success | partial | rolled-back | aborted"}
+    )
     values = {"release": release, "date": day.isoformat(), "lead": lead}
     return f"---\n{fm}---\n" + render_body(body.lstrip("\r\n"), values)
 
@@ -264,8 +288,16 @@ def default_lead(root: Path) -> str:
     return name or os.environ.get("USER") or os.environ.get("USERNAME") or ""
 
 
-def new_run(project: Project, runbook: str, release: str, *, day: Date | None = None,
-            lead: str | None = None, use_git: bool = True, push: bool = False) -> NewRun:
+def new_run(
+    project: Project,
+    runbook: str,
+    release: str,
+    *,
+    day: Date | None = None,
+    lead: str | None = None,
+    use_git: bool = True,
+    push: bool = False,
+) -> NewRun:
     """Scaffold a run record; in a git work tree also branch, commit and optionally push.
 
     Every check runs before anything is written; a git failure after the file was
@@ -287,8 +319,11 @@ def new_run(project: Project, runbook: str, release: str, *, day: Date | None = 
         raise RunbookgenError("run record already exists; new-run never overwrites", rel)
     dup = existing_release(project, runbook, release)
     if dup is not None:
-        raise RunbookgenError(f"release {release} of {runbook} already has a run record "
-                              f"({project.rel(dup)}); pick another release name", rel)
+        raise RunbookgenError(
+            f"release {release} of {runbook} already has a run record "
+            f"({project.rel(dup)}); pick another release name",
+            rel,
+        )
     branch = f"run/{runbook}/{day.isoformat()}-{release}"
     result = NewRun(path=path, relpath=rel)
     remote = None
@@ -314,8 +349,16 @@ def new_run(project: Project, runbook: str, release: str, *, day: Date | None = 
     try:
         git("add", "--", gitpath, cwd=root)
         # --only commits this path alone: other staged or unstaged work stays as it was.
-        out = git("commit", "--no-verify", "--only", "-m",
-                  f"Start run: {runbook} {release} ({day.isoformat()})", "--", gitpath, cwd=root)
+        out = git(
+            "commit",
+            "--no-verify",
+            "--only",
+            "-m",
+            f"Start run: {runbook} {release} ({day.isoformat()})",
+            "--",
+            gitpath,
+            cwd=root,
+        )
     except GitError:
         git("reset", "--quiet", "--", gitpath, cwd=root, check=False)
         path.unlink(missing_ok=True)
@@ -342,8 +385,13 @@ def _git_state(start: Path) -> tuple[Path | None, str | None]:
 
     if not have_git():
         return None, None
-    proc = subprocess.run(["git", "rev-parse", "--show-toplevel", "--abbrev-ref", "HEAD"], cwd=start,
-                          capture_output=True, env=git_env(), check=False)
+    proc = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel", "--abbrev-ref", "HEAD"],
+        cwd=start,
+        capture_output=True,
+        env=git_env(),
+        check=False,
+    )
     lines = proc.stdout.decode("utf-8", "replace").splitlines()
     if proc.returncode == 0 and len(lines) == 2:
         return Path(lines[0]).resolve(), (None if lines[1] == "HEAD" else lines[1])
@@ -356,15 +404,19 @@ def _git_state(start: Path) -> tuple[Path | None, str | None]:
 def _remote(root: Path) -> str:
     remotes = git("remote", cwd=root).split()
     if not remotes:
-        raise RunbookgenError("--push: this repository has no git remote; add one with "
-                              "'git remote add origin URL'")
+        raise RunbookgenError(
+            "--push: this repository has no git remote; add one with 'git remote add origin URL'"
+        )
     return "origin" if "origin" in remotes else remotes[0]
 
 
 def compare_url(remote_url: str, base: str, branch: str) -> str | None:
     """The web page that opens a pull request, for GitHub-style remotes."""
-    m = re.match(r"^(?:https?://(?:[^@/]+@)?|ssh://(?:[^@/]+@)?|[^@/]+@)(?P<host>[^/:]+)(?::\d+)?[:/]"
-                 r"(?P<path>[^\s]+?)(?:\.git)?/?$", remote_url)
+    m = re.match(
+        r"^(?:https?://(?:[^@/]+@)?|ssh://(?:[^@/]+@)?|[^@/]+@)(?P<host>[^/:]+)(?::\d+)?[:/]"
+        r"(?P<path>[^\s]+?)(?:\.git)?/?$",
+        remote_url,
+    )
     if not m or m.group("host") in ("localhost",) or remote_url.startswith(("/", "file:")):
         return None
     return f"https://{m.group('host')}/{m.group('path')}/compare/{base}...{branch}?expand=1"
@@ -377,8 +429,16 @@ UPGRADE_NOTES = "Upgrade notes"
 class Upgrade:
     """The outcome of ``upgrade``: the new text and what was carried over or dropped."""
 
-    def __init__(self, changed: bool, text: str = "", diff: str = "", old_version: str = "",
-                 new_version: str = "", kept: int = 0, dropped: list[Any] | None = None) -> None:
+    def __init__(
+        self,
+        changed: bool,
+        text: str = "",
+        diff: str = "",
+        old_version: str = "",
+        new_version: str = "",
+        kept: int = 0,
+        dropped: list[Any] | None = None,
+    ) -> None:
         self.changed = changed
         self.text = text
         self.diff = diff
@@ -431,7 +491,8 @@ def _match_items(old: Any, new: Any) -> dict[str, Any]:
 def _fill_blank(line: str, label: str, value: str) -> str:
     pattern = re.compile(r"(" + re.escape(label) + r"\**\s*:\s*\**\s*)_{3,}")
     return pattern.sub(lambda m: m.group(1) + value.replace("\\", "\\\\"), line, count=1).replace(
-        "\\\\", "\\")
+        "\\\\", "\\"
+    )
 
 
 def upgrade(rec: Any, project: Project, dry_run: bool = False) -> Upgrade:
@@ -446,8 +507,11 @@ def upgrade(rec: Any, project: Project, dry_run: bool = False) -> Upgrade:
     if not rec.runbook:
         raise RunbookgenError("not a run record: its front matter names no 'runbook'", rec.relpath)
     if rec.template is None:
-        raise RunbookgenError(f"runbook {rec.runbook!r} has no template in {project.content_dir}/",
-                              rec.relpath, rec.key_line("runbook"))
+        raise RunbookgenError(
+            f"runbook {rec.runbook!r} has no template in {project.content_dir}/",
+            rec.relpath,
+            rec.key_line("runbook"),
+        )
     tpl_text = template_text(project, rec.runbook)
     new_digest = digest(tpl_text)
     new_version = template_version(tpl_text)
@@ -523,7 +587,7 @@ def upgrade(rec: Any, project: Project, dry_run: bool = False) -> Upgrade:
         # Lines written straight under an item (no blank line) continue its text in
         # GitHub's Markdown; the template's text has fewer lines, so carry the rest.
         old_text_lines = prev.text.split("\n")
-        continued = old_text_lines[len(item.text.split("\n")):] if not prev.skipped else []
+        continued = old_text_lines[len(item.text.split("\n")) :] if not prev.skipped else []
         template_notes = {n.text for n in item.notes}
         extra = [n for n in prev.notes if n.text not in template_notes]
         if not extra and not continued:
@@ -547,12 +611,25 @@ def upgrade(rec: Any, project: Project, dry_run: bool = False) -> Upgrade:
         body = body.rstrip("\r\n") + "\n\n" + tail
     if body == old_text:
         return Upgrade(changed=False, old_version=rec.template_version, new_version=new_version)
-    diff = "".join(difflib.unified_diff(old_text.splitlines(keepends=True), body.splitlines(keepends=True),
-                                        fromfile=f"a/{rec.relpath}", tofile=f"b/{rec.relpath}"))
+    diff = "".join(
+        difflib.unified_diff(
+            old_text.splitlines(keepends=True),
+            body.splitlines(keepends=True),
+            fromfile=f"a/{rec.relpath}",
+            tofile=f"b/{rec.relpath}",
+        )
+    )
     if not dry_run:
         write_replace(rec.path, body)
-    return Upgrade(changed=True, text=body, diff=diff, old_version=rec.template_version,
-                   new_version=new_version, kept=kept, dropped=dropped)
+    return Upgrade(
+        changed=True,
+        text=body,
+        diff=diff,
+        old_version=rec.template_version,
+        new_version=new_version,
+        kept=kept,
+        dropped=dropped,
+    )
 
 
 def _upgrade_notes(old: Any, old_lines: list[str], dropped: list[Any], old_v: str, new_v: str) -> str:
@@ -560,18 +637,25 @@ def _upgrade_notes(old: Any, old_lines: list[str], dropped: list[Any], old_v: st
     previous = ""
     for stage in old.stages:
         if stage.title.strip().lower() == UPGRADE_NOTES.lower():
-            previous = "".join(old_lines[stage.line - 1: stage.end_line]).rstrip("\r\n") + "\n"
+            previous = "".join(old_lines[stage.line - 1 : stage.end_line]).rstrip("\r\n") + "\n"
     if not dropped:
         return previous
     where = {}
     for sec, item in old.items_with_sections():
         where[item.id] = " › ".join(sec.path)
     out = [previous + "\n" if previous else f"## {UPGRADE_NOTES}\n\n"]
-    out.append(f"Template {old_v or '?'} → {new_v or '?'} ({Date.today().isoformat()}): items the new "
-               "template no longer has, as they were in this run:\n\n")
+    out.append(
+        f"Template {old_v or '?'} → {new_v or '?'} ({Date.today().isoformat()}): items the new "
+        "template no longer has, as they were in this run:\n\n"
+    )
     for item in dropped:
-        state = ("skipped" + (f" (n/a: {item.skip_reason})" if item.skip_reason else "")
-                 if item.skipped else "done" if item.checked else "open")
+        state = (
+            "skipped" + (f" (n/a: {item.skip_reason})" if item.skip_reason else "")
+            if item.skipped
+            else "done"
+            if item.checked
+            else "open"
+        )
         text = " ".join(item.text.split())
         out.append(f"- {state} — {where.get(item.id, '')}: {text}\n")
         for note in item.notes:

@@ -69,7 +69,16 @@ def starter_files(site_name: str) -> dict[str, str]:
 def _yaml_scalar(text: str) -> str:
     """``text`` as a YAML scalar that stays a plain string whatever it contains."""
     if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ._-]*", text) and text.lower() not in {
-            "yes", "no", "true", "false", "null", "on", "off", "y", "n"}:
+        "yes",
+        "no",
+        "true",
+        "false",
+        "null",
+        "on",
+        "off",
+        "y",
+        "n",
+    }:
         return text
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -87,7 +96,8 @@ def validate_name(name: str) -> str:
     if not _NAME.fullmatch(name) or name.lower() in _RESERVED:
         raise RunbookgenError(
             f"invalid runbook name {name!r}: use letters, digits, '-' and '_' (at most 64, "
-            "starting with a letter or digit; not 'index'), e.g. 'production-deployment'")
+            "starting with a letter or digit; not 'index'), e.g. 'production-deployment'"
+        )
     return name
 
 
@@ -95,10 +105,10 @@ def write_files(root: Path, contents: dict[str, str]) -> Scaffold:
     """Write ``contents`` under ``root``: all or nothing, never overwriting."""
     conflicts = sorted(rel for rel in contents if os.path.lexists(root / rel))
     if conflicts:
-        listing = ", ".join(conflicts[:10]) + (f" and {len(conflicts) - 10} more"
-                                               if len(conflicts) > 10 else "")
-        raise RunbookgenError(f"refusing to overwrite existing files: {listing}; nothing was written",
-                              root)
+        listing = ", ".join(conflicts[:10]) + (
+            f" and {len(conflicts) - 10} more" if len(conflicts) > 10 else ""
+        )
+        raise RunbookgenError(f"refusing to overwrite existing files: {listing}; nothing was written", root)
     made = Scaffold(root=root)
     created_dirs: list[Path] = []
     try:
@@ -142,7 +152,8 @@ def runbook_text(name: str, title: str | None = None) -> str:
     # The intro line about renaming only makes sense in the example itself.
     return "".join(lines).replace(
         "A starting point: rename this file, or add your own with `runbookgen new-runbook NAME`.\n",
-        "Describe when this runbook is used and who runs it.\n")
+        "Describe when this runbook is used and who runs it.\n",
+    )
 
 
 def new_runbook(content_dir: str | os.PathLike[str], name: str, title: str | None = None) -> Path:

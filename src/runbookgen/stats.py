@@ -80,18 +80,24 @@ class Phase:
 @dataclass
 class PhaseStat:
     phase: Phase
-    runs: int                 # runs with a measured duration for this phase
+    runs: int  # runs with a measured duration for this phase
     median: float | None
-    over: int                 # runs that took longer than the estimate's upper bound
+    over: int  # runs that took longer than the estimate's upper bound
 
     @property
     def median_over(self) -> bool:
         return self.median is not None and self.median > self.phase.max
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.phase.id, "title": self.phase.title,
-                "estimate": {"min": self.phase.min, "max": self.phase.max}, "runs": self.runs,
-                "median_minutes": self.median, "over": self.over, "median_over": self.median_over}
+        return {
+            "id": self.phase.id,
+            "title": self.phase.title,
+            "estimate": {"min": self.phase.min, "max": self.phase.max},
+            "runs": self.runs,
+            "median_minutes": self.median,
+            "over": self.over,
+            "median_over": self.median_over,
+        }
 
 
 @dataclass
@@ -121,28 +127,45 @@ class Stats:
     by_month: dict[str, dict[str, int]]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"runs": self.runs, "outcomes": self.outcomes, "finished": self.finished,
-                "success_rate": self.success_rate, "median_minutes": self.median_minutes,
-                "timed_runs": self.timed_runs, "phases": [p.to_dict() for p in self.phases],
-                "skipped": [vars(c) for c in self.skipped],
-                "triggered": [vars(c) for c in self.triggered],
-                "last": {"date": self.last_date, "release": self.last_release,
-                         "path": self.last_relpath, "last_tick": self.last_tick},
-                "by_month": self.by_month}
+        return {
+            "runs": self.runs,
+            "outcomes": self.outcomes,
+            "finished": self.finished,
+            "success_rate": self.success_rate,
+            "median_minutes": self.median_minutes,
+            "timed_runs": self.timed_runs,
+            "phases": [p.to_dict() for p in self.phases],
+            "skipped": [vars(c) for c in self.skipped],
+            "triggered": [vars(c) for c in self.triggered],
+            "last": {
+                "date": self.last_date,
+                "release": self.last_release,
+                "path": self.last_relpath,
+                "last_tick": self.last_tick,
+            },
+            "by_month": self.by_month,
+        }
 
 
 def phases_of(model: Any) -> list[Phase]:
     """Sections of a runbook model that carry a time estimate, in document order."""
-    return [Phase(s.id, s.title, s.estimate.min, s.estimate.max)
-            for s in model.sections() if s.estimate is not None]
+    return [
+        Phase(s.id, s.title, s.estimate.min, s.estimate.max)
+        for s in model.sections()
+        if s.estimate is not None
+    ]
 
 
 def _median(values: Sequence[float]) -> float | None:
     return float(statistics.median(values)) if values else None
 
 
-def compute(runs: Iterable[RunLike], phases: Sequence[Phase] = (),
-            labels: Mapping[str, str] | None = None, top: int = 5) -> Stats:
+def compute(
+    runs: Iterable[RunLike],
+    phases: Sequence[Phase] = (),
+    labels: Mapping[str, str] | None = None,
+    top: int = 5,
+) -> Stats:
     """Statistics over ``runs`` (broken run files are left out: nothing about them is known).
 
     ``phases`` come from the runbook (:func:`phases_of`); ``labels`` map item ids to their
@@ -176,11 +199,18 @@ def compute(runs: Iterable[RunLike], phases: Sequence[Phase] = (),
     ordered_outcomes = {s: outcomes[s] for s in OUTCOMES if outcomes[s]}
     ordered_outcomes.update({s: n for s, n in outcomes.items() if s not in OUTCOMES})
     return Stats(
-        runs=len(ok), outcomes=ordered_outcomes, finished=finished,
+        runs=len(ok),
+        outcomes=ordered_outcomes,
+        finished=finished,
         success_rate=outcomes["success"] / finished if finished else None,
-        median_minutes=_median(durations), timed_runs=len(durations), phases=phase_stats,
-        skipped=ranked("skipped_ids"), triggered=ranked("triggered_ids"),
-        last_date=last.date if last else None, last_release=last.release if last else None,
+        median_minutes=_median(durations),
+        timed_runs=len(durations),
+        phases=phase_stats,
+        skipped=ranked("skipped_ids"),
+        triggered=ranked("triggered_ids"),
+        last_date=last.date if last else None,
+        last_release=last.release if last else None,
         last_relpath=last.relpath if last else None,
         last_tick=max((r.last_tick for r in ok if r.last_tick), default=None),
-        by_month=dict(sorted(by_month.items())))
+        by_month=dict(sorted(by_month.items())),
+    )

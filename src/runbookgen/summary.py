@@ -24,7 +24,7 @@ LIMIT = 1_000_000  # bytes; GitHub rejects step summaries over 1 MiB (1,048,576)
 class ItemChange:
     stage: str
     item: Item
-    action: str          # ticked | unticked | skipped | unskipped | triggered | cleared
+    action: str  # ticked | unticked | skipped | unskipped | triggered | cleared
 
 
 @dataclass
@@ -108,8 +108,7 @@ def collect(project: Project, base: str, head: str | None = None) -> list[RunCha
 
     root = repo_root(project.root)
     if root is None:
-        raise RunbookgenError("summary compares git revisions: not inside a git repository",
-                              project.root)
+        raise RunbookgenError("summary compares git revisions: not inside a git repository", project.root)
     runs_rel = project.runs_path.relative_to(root).as_posix() if project.runs_path != root else "."
     mb, names = _changed_files(root, runs_rel, base, head)
     labels = project.field_labels
@@ -131,19 +130,28 @@ def collect(project: Project, base: str, head: str | None = None) -> list[RunCha
         before, after = models
         fm = (after or before).front_matter if (after or before) else {}
         rc = RunChange(
-            path=rel, runbook=str(fm.get("runbook", "")), release=str(fm.get("release", "")),
+            path=rel,
+            runbook=str(fm.get("runbook", "")),
+            release=str(fm.get("release", "")),
             before=compute(before, str(before.front_matter.get("status", ""))) if before else None,
             after=compute(after, str(after.front_matter.get("status", ""))) if after else None,
             status_before=str(before.front_matter.get("status", "")) if before else "",
             status_after=str(after.front_matter.get("status", "")) if after else "",
-            changes=compare(before, after), error=error)
+            changes=compare(before, after),
+            error=error,
+        )
         out.append(rc)
     return out
 
 
-_ICON = {"ticked": "✅ ticked", "unticked": "↩️ unticked", "skipped": "⏭️ skipped",
-         "unskipped": "↩️ no longer skipped", "triggered": "🚨 **triggered**",
-         "cleared": "↩️ trigger cleared"}
+_ICON = {
+    "ticked": "✅ ticked",
+    "unticked": "↩️ unticked",
+    "skipped": "⏭️ skipped",
+    "unskipped": "↩️ no longer skipped",
+    "triggered": "🚨 **triggered**",
+    "cleared": "↩️ trigger cleared",
+}
 
 
 def _pct(p: Progress | None) -> str:
@@ -173,8 +181,11 @@ def render(changes: list[RunChange], limit: int = LIMIT) -> str:
             lines += ["Run record removed.", ""]
             blocks.append(lines)
             continue
-        status = rc.status_after if rc.status_after == rc.status_before or not rc.before \
+        status = (
+            rc.status_after
+            if rc.status_after == rc.status_before or not rc.before
             else f"{rc.status_before} → {rc.status_after}"
+        )
         before = "new run" if rc.before is None else _pct(rc.before)
         lines += [f"**Progress**: {before} → **{_pct(rc.after)}** · status: {status}", ""]
         triggered = [c for c in rc.changes if c.action == "triggered"]
@@ -207,8 +218,10 @@ def _fit(head: list[str], blocks: list[list[str]], limit: int) -> str:
         cost = len(line.encode()) + 1
         if size + cost > budget:
             rest = sum(1 for x in lines[n:] if x.startswith("- "))
-            out.append(f"\n_…and {rest} more changes not shown (GitHub's 1 MiB summary limit); "
-                       "run `runbookgen summary` locally for the full list._")
+            out.append(
+                f"\n_…and {rest} more changes not shown (GitHub's 1 MiB summary limit); "
+                "run `runbookgen summary` locally for the full list._"
+            )
             break
         out.append(line)
         size += cost

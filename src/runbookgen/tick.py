@@ -23,7 +23,7 @@ _STRIKE_TAIL = re.compile(r"~~(?P<rest>[^~]*)$")
 @dataclass
 class Change:
     item: Item
-    action: str      # ticked | unticked | skipped | unchanged
+    action: str  # ticked | unticked | skipped | unchanged
     note: str = ""
 
 
@@ -38,7 +38,7 @@ def split_lines(text: str) -> list[str]:
 
 def _ending(line: str) -> tuple[str, str]:
     body = line.rstrip("\r\n")
-    return body, line[len(body):]
+    return body, line[len(body) :]
 
 
 def find_items(model: Runbook, queries: list[str]) -> list[Item]:
@@ -51,16 +51,21 @@ def find_items(model: Runbook, queries: list[str]) -> list[Item]:
             out.append(by_id[q])
             continue
         needle = " ".join(q.lower().split())
-        matches = [i for i in items if " ".join(strip_markup(i.text).lower().split()).startswith(needle)
-                   or i.id.startswith(q)]
+        matches = [
+            i
+            for i in items
+            if " ".join(strip_markup(i.text).lower().split()).startswith(needle) or i.id.startswith(q)
+        ]
         if not matches:
-            raise RunbookgenError(f"no item matches {q!r} (give an item id from 'runbookgen parse' "
-                                  "or the start of an item's text)", model.path)
+            raise RunbookgenError(
+                f"no item matches {q!r} (give an item id from 'runbookgen parse' "
+                "or the start of an item's text)",
+                model.path,
+            )
         if len(matches) > 1:
             shown = ", ".join(f"{m.id} (line {m.line})" for m in matches[:5])
             more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
-            raise RunbookgenError(f"{q!r} matches {len(matches)} items: {shown}{more}; use an id",
-                                  model.path)
+            raise RunbookgenError(f"{q!r} matches {len(matches)} items: {shown}{more}; use an id", model.path)
         out.append(matches[0])
     return out
 
@@ -75,8 +80,9 @@ def _text_end(item: Item, lines: list[str]) -> int:
     return idx
 
 
-def apply(text: str, items: list[Item], *, undo: bool = False,
-          skip: str | None = None) -> tuple[str, list[Change]]:
+def apply(
+    text: str, items: list[Item], *, undo: bool = False, skip: str | None = None
+) -> tuple[str, list[Change]]:
     """The text with the items ticked (or unticked, or struck through as skipped)."""
     lines = split_lines(text)
     changes = []
@@ -95,12 +101,24 @@ def apply(text: str, items: list[Item], *, undo: bool = False,
             reason = " ".join(skip.split())
             suffix = f"~~ n/a: {reason}" if reason else "~~ n/a"
             if last == idx:
-                body = body[: m.start("mark")] + "x" + body[m.end("mark"): m.end()] + "~~" \
-                    + body[m.end():] + suffix
+                body = (
+                    body[: m.start("mark")]
+                    + "x"
+                    + body[m.end("mark") : m.end()]
+                    + "~~"
+                    + body[m.end() :]
+                    + suffix
+                )
                 lines[idx] = body + end
             else:
-                lines[idx] = body[: m.start("mark")] + "x" + body[m.end("mark"): m.end()] + "~~" \
-                    + body[m.end():] + end
+                lines[idx] = (
+                    body[: m.start("mark")]
+                    + "x"
+                    + body[m.end("mark") : m.end()]
+                    + "~~"
+                    + body[m.end() :]
+                    + end
+                )
                 tail, tail_end = _ending(lines[last])
                 lines[last] = tail + suffix + tail_end
             changes.append(Change(item, "skipped", reason))
@@ -113,13 +131,13 @@ def apply(text: str, items: list[Item], *, undo: bool = False,
             if mark == " ":
                 changes.append(Change(item, "unchanged", "already open"))
                 continue
-            lines[idx] = body[: m.start("mark")] + " " + body[m.end("mark"):] + end
+            lines[idx] = body[: m.start("mark")] + " " + body[m.end("mark") :] + end
             changes.append(Change(item, "unticked"))
         else:
             if mark != " ":
                 changes.append(Change(item, "unchanged", "already ticked"))
                 continue
-            lines[idx] = body[: m.start("mark")] + "x" + body[m.end("mark"):] + end
+            lines[idx] = body[: m.start("mark")] + "x" + body[m.end("mark") :] + end
             changes.append(Change(item, "ticked"))
     return "".join(lines), changes
 
@@ -128,10 +146,10 @@ def _unstrike(lines: list[str], item: Item, m: re.Match[str]) -> list[str]:
     """Undo a skip: open box, no ``~~``, no ``n/a: reason``."""
     idx = item.line - 1
     body, end = _ending(lines[idx])
-    rest = body[m.end():]
+    rest = body[m.end() :]
     if rest.startswith("~~"):
         rest = rest[2:]
-    body = body[: m.start("mark")] + " " + body[m.end("mark"): m.end()] + rest
+    body = body[: m.start("mark")] + " " + body[m.end("mark") : m.end()] + rest
     lines[idx] = body + end
     last = _text_end(item, lines)
     tail, tail_end = _ending(lines[last])
@@ -142,8 +160,15 @@ def _unstrike(lines: list[str], item: Item, m: re.Match[str]) -> list[str]:
     return lines
 
 
-def tick_file(path: Path, relpath: str, model: Runbook, queries: list[str], *, undo: bool = False,
-              skip: str | None = None) -> list[Change]:
+def tick_file(
+    path: Path,
+    relpath: str,
+    model: Runbook,
+    queries: list[str],
+    *,
+    undo: bool = False,
+    skip: str | None = None,
+) -> list[Change]:
     """Apply ``tick`` to a run file on disk, atomically."""
     from .files import write_replace
 

@@ -39,9 +39,14 @@ def available() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def load(site: Site, files: Sequence[Path], workers: int, history_for: HistoryFor | None = None,
-         history: Callable[[], Any] | None = None,
-         on_progress: Callable[[int, int], None] | None = None) -> list[RunEntry]:
+def load(
+    site: Site,
+    files: Sequence[Path],
+    workers: int,
+    history_for: HistoryFor | None = None,
+    history: Callable[[], Any] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> list[RunEntry]:
     """Every run file's entry, in file order, read by ``workers`` forked processes.
 
     ``history`` (optional) loads the git history; it is called in a thread of this process
@@ -64,9 +69,12 @@ def load(site: Site, files: Sequence[Path], workers: int, history_for: HistoryFo
         for share in shares:
             up_r, up_w = ctx.Pipe(duplex=False)
             down_r, down_w = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_work, name="runbookgen-runs", daemon=True,
-                               args=(site, history_for, [(i, files[i]) for i in share], up_w, down_r,
-                                     history is not None))
+            proc = ctx.Process(
+                target=_work,
+                name="runbookgen-runs",
+                daemon=True,
+                args=(site, history_for, [(i, files[i]) for i in share], up_w, down_r, history is not None),
+            )
             proc.start()
             up_w.close()
             down_r.close()
@@ -76,13 +84,16 @@ def load(site: Site, files: Sequence[Path], workers: int, history_for: HistoryFo
         failure: list[BaseException] = []
         loader = None
         if history is not None:
+
             def load_history() -> None:
                 payloads: list[bytes] = [b""] * len(shares)
                 try:
                     hist = history()
                     site.git_history = hist
-                    payloads = [marshal.dumps(pack(hist, [site.project.rel(files[i]) for i in share]))
-                                for share in shares]
+                    payloads = [
+                        marshal.dumps(pack(hist, [site.project.rel(files[i]) for i in share]))
+                        for share in shares
+                    ]
                 except BaseException as exc:  # re-raised by the parent's thread below
                     failure.append(exc)
                 for down, payload in zip(downs, payloads, strict=True):
@@ -104,9 +115,11 @@ def load(site: Site, files: Sequence[Path], workers: int, history_for: HistoryFo
                 except EOFError:
                     proc = busy.pop(conn)
                     proc.join()
-                    raise RunbookgenError("a worker process reading run files stopped unexpectedly "
-                                          f"(exit code {proc.exitcode}); try the plugin option "
-                                          "'workers: 1'") from None
+                    raise RunbookgenError(
+                        "a worker process reading run files stopped unexpectedly "
+                        f"(exit code {proc.exitcode}); try the plugin option "
+                        "'workers: 1'"
+                    ) from None
                 if kind == "error":
                     raise RuntimeError(f"a worker process reading run files failed:\n{count}")
                 for i, entry in entries:
@@ -131,8 +144,14 @@ def load(site: Site, files: Sequence[Path], workers: int, history_for: HistoryFo
             conn.close()
 
 
-def _work(site: Site, history_for: HistoryFor | None, jobs: list[tuple[int, Path]],
-          up: Connection, down: Connection, deferred: bool) -> None:
+def _work(
+    site: Site,
+    history_for: HistoryFor | None,
+    jobs: list[tuple[int, Path]],
+    up: Connection,
+    down: Connection,
+    deferred: bool,
+) -> None:
     """A worker: parse each file; render it once its history is here; send entries up."""
     # Ctrl-C is the parent's to handle (it stops the workers): no second traceback from here.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -140,7 +159,7 @@ def _work(site: Site, history_for: HistoryFor | None, jobs: list[tuple[int, Path
         ready = not deferred
         pending: list[tuple[int, RunEntry, Any]] = []
         for start in range(0, len(jobs), CHUNK):
-            part = [(i, *site._read_run(path)) for i, path in jobs[start:start + CHUNK]]
+            part = [(i, *site._read_run(path)) for i, path in jobs[start : start + CHUNK]]
             parsed = len(part)
             if not ready and down.poll():
                 _receive(site, down)
@@ -168,17 +187,24 @@ def _receive(site: Site, down: Connection) -> None:
     site.git_history = unpack(marshal.loads(data)) if data else None
 
 
-def _send(up: Connection, site: Site, history_for: HistoryFor | None,
-          items: list[tuple[int, RunEntry, Any]], parsed: int) -> None:
+def _send(
+    up: Connection,
+    site: Site,
+    history_for: HistoryFor | None,
+    items: list[tuple[int, RunEntry, Any]],
+    parsed: int,
+) -> None:
     """Render ``items`` and send them up a chunk at a time (bounded messages); the
     ``parsed`` newly read files are counted once, for progress."""
     for start in range(0, max(len(items), 1), CHUNK):
-        up.send(("parsed", parsed if start == 0 else 0,
-                 _finish(site, history_for, items[start:start + CHUNK])))
+        up.send(
+            ("parsed", parsed if start == 0 else 0, _finish(site, history_for, items[start : start + CHUNK]))
+        )
 
 
-def _finish(site: Site, history_for: HistoryFor | None,
-            part: list[tuple[int, RunEntry, Any]]) -> list[tuple[int, RunEntry]]:
+def _finish(
+    site: Site, history_for: HistoryFor | None, part: list[tuple[int, RunEntry, Any]]
+) -> list[tuple[int, RunEntry]]:
     for _, entry, record in part:
         site._render_run(entry, record, history_for)
     return [(i, entry) for i, entry, _ in part]

@@ -43,8 +43,9 @@ class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         from importlib.util import find_spec
 
-        return sorted(n for n, t in COMMANDS.items()
-                      if find_spec(f"runbookgen.cli.{t.split(':')[0]}") is not None)
+        return sorted(
+            n for n, t in COMMANDS.items() if find_spec(f"runbookgen.cli.{t.split(':')[0]}") is not None
+        )
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)

@@ -44,8 +44,9 @@ def warn(message: str) -> None:
 
 
 @contextmanager
-def progress(items: Iterable[T], label: str, length: int | None = None,
-             threshold: int = 50) -> Iterator[Iterable[T]]:
+def progress(
+    items: Iterable[T], label: str, length: int | None = None, threshold: int = 50
+) -> Iterator[Iterable[T]]:
     """A progress bar on stderr for long loops; silent for short ones or when not a TTY."""
     if length is None:
         try:
@@ -55,8 +56,7 @@ def progress(items: Iterable[T], label: str, length: int | None = None,
     if length is None or length < threshold or not sys.stderr.isatty():
         yield items
         return
-    with click.progressbar(items, length=length, label=label, file=sys.stderr,
-                           color=not no_color()) as bar:
+    with click.progressbar(items, length=length, label=label, file=sys.stderr, color=not no_color()) as bar:
         yield bar
 
 
@@ -70,6 +70,7 @@ def project(start: str | None = None) -> Any:
 # ---------------------------------------------------------------- shell completion
 # Used as ``shell_complete=`` on arguments. They run on every <TAB>, so they must be
 # quick and must never raise: outside a project they simply offer nothing.
+
 
 def complete_runbook(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
     """Runbook template ids (``content/<id>.md``) for arguments such as ``new-run RUNBOOK``."""
@@ -115,5 +116,8 @@ def complete_item(ctx: click.Context, param: click.Parameter, incomplete: str) -
         model = load(run)
     except Exception:  # completion must never crash the shell
         return []
-    return [CompletionItem(item.id, help=item.text[:60]) for item in model.items()
-            if item.id.startswith(incomplete)]
+    return [
+        CompletionItem(item.id, help=item.text[:60])
+        for item in model.items()
+        if item.id.startswith(incomplete)
+    ]

@@ -22,10 +22,17 @@ each event:
 
 
 @click.command("history", epilog=EPILOG)
-@click.argument("runs", nargs=-1, type=click.Path(dir_okay=False, path_type=str),
-                shell_complete=complete_run_file)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="text: a readable timeline; json: every event (see below).")
+@click.argument(
+    "runs", nargs=-1, type=click.Path(dir_okay=False, path_type=str), shell_complete=complete_run_file
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: a readable timeline; json: every event (see below).",
+)
 @click.option("--no-cache", is_flag=True, help="Recompute instead of using .cache/runbookgen/.")
 def history_cmd(runs: tuple[str, ...], fmt: str, no_cache: bool) -> None:
     """Show who ticked, unticked, skipped or signed each item of a run, and when.
@@ -62,8 +69,10 @@ def history_cmd(runs: tuple[str, ...], fmt: str, no_cache: bool) -> None:
             labelled.append((proj.rel(f), _template_labels(proj, f)))
     history = _load_with_bar(proj, no_cache)
     if not history.available:  # nothing to show: say why, as an error (exit 1)
-        raise RunbookgenError(f"history unavailable: {history.reason} (history comes from the "
-                              "commits of the repository that holds the run records)")
+        raise RunbookgenError(
+            f"history unavailable: {history.reason} (history comes from the "
+            "commits of the repository that holds the run records)"
+        )
     for message in history.warnings:
         warn(message)
     out = [_run_dict(rel, labels, history.for_run(rel)) for rel, labels in labelled]
@@ -120,8 +129,14 @@ def _run_dict(relpath: str, where: dict[str, tuple[str, str]], rh: Any) -> dict[
         d = ev.to_dict()
         text, section = where.get(ev.item, ("", ""))
         events.append({"item": d.pop("item"), "text": text, "section": section, **d})
-    return {"path": relpath, "available": rh.available, "reason": rh.reason,
-            "uncommitted": rh.uncommitted, "incomplete": rh.incomplete, "events": events}
+    return {
+        "path": relpath,
+        "available": rh.available,
+        "reason": rh.reason,
+        "uncommitted": rh.uncommitted,
+        "incomplete": rh.incomplete,
+        "events": events,
+    }
 
 
 def _print_text(run: dict[str, Any]) -> None:
@@ -139,14 +154,23 @@ def _print_text(run: dict[str, Any]) -> None:
         when = ev["time"][:16].replace("T", " ")
         what = _describe(ev)
         pr = f" #{ev['pr']}" if ev["pr"] is not None else ""
-        click.echo(f"  {when}  {ev['author']:<16} {style(ev['kind'], fg=_COLOURS.get(ev['kind']))}"
-                   f" {what}  ({ev['commit'][:7]}{pr})")
+        click.echo(
+            f"  {when}  {ev['author']:<16} {style(ev['kind'], fg=_COLOURS.get(ev['kind']))}"
+            f" {what}  ({ev['commit'][:7]}{pr})"
+        )
     if run["uncommitted"]:
         click.echo("  (the file has uncommitted changes, not shown)")
 
 
-_COLOURS = {"ticked": "green", "unticked": "red", "skipped": "yellow", "unskipped": "yellow",
-            "filled": "cyan", "cleared": "red", "status": "magenta"}
+_COLOURS = {
+    "ticked": "green",
+    "unticked": "red",
+    "skipped": "yellow",
+    "unskipped": "yellow",
+    "filled": "cyan",
+    "cleared": "red",
+    "status": "magenta",
+}
 
 
 def _describe(ev: dict[str, Any]) -> str:

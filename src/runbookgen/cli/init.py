@@ -32,10 +32,13 @@ def init_cmd(directory: str, site_name: str | None) -> None:
     for rel in made.written:
         click.echo((Path(where) / rel).as_posix())
     cd = "" if where == "." else f"cd {where}\n  "
-    click.echo(f"\nCreated a runbook repository in {made.root}. Next:\n\n"
-               f"  {cd}git init && git add . && git commit -m 'Runbook repository'\n"
-               "  runbookgen new-run example-deployment --release v1.0.0\n"
-               "  mkdocs serve\n", err=True)
+    click.echo(
+        f"\nCreated a runbook repository in {made.root}. Next:\n\n"
+        f"  {cd}git init && git add . && git commit -m 'Runbook repository'\n"
+        "  runbookgen new-run example-deployment --release v1.0.0\n"
+        "  mkdocs serve\n",
+        err=True,
+    )
 
 
 @click.command("new-runbook")
@@ -59,5 +62,4 @@ def new_runbook_cmd(name: str, title: str | None) -> None:
     proj = project()
     path = new_runbook(proj.content_path, name, title)
     click.echo(proj.rel(path))
-    click.echo(f"Next: edit {proj.rel(path)}, then `runbookgen new-run {path.stem} --release R`.",
-               err=True)
+    click.echo(f"Next: edit {proj.rel(path)}, then `runbookgen new-run {path.stem} --release R`.", err=True)

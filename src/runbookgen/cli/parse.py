@@ -11,8 +11,14 @@ _RECURSION_LIMIT = 10_000
 
 @click.command("parse")
 @click.argument("file", type=click.Path(dir_okay=True, path_type=str))
-@click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json",
-              show_default=True, help="Output format (the same data either way).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "yaml"]),
+    default="json",
+    show_default=True,
+    help="Output format (the same data either way).",
+)
 def parse_cmd(file: str, fmt: str) -> None:
     """Print the structured model of a Markdown checklist.
 

@@ -22,8 +22,9 @@ from .common import (
     warn,
 )
 
-_RUN = click.argument("runs", nargs=-1, type=click.Path(dir_okay=False, path_type=str),
-                      shell_complete=complete_run_file)
+_RUN = click.argument(
+    "runs", nargs=-1, type=click.Path(dir_okay=False, path_type=str), shell_complete=complete_run_file
+)
 
 
 @click.command("new-run")
@@ -33,8 +34,9 @@ _RUN = click.argument("runs", nargs=-1, type=click.Path(dir_okay=False, path_typ
 @click.option("--lead", "-l", help="Who leads the release [default: git user.name].")
 @click.option("--no-git", is_flag=True, help="Only write the file: no branch, no commit.")
 @click.option("--push", is_flag=True, help="Push the new branch to the remote (origin) for a pull request.")
-def new_run_cmd(runbook: str, release: str, day: str | None, lead: str | None, no_git: bool,
-                push: bool) -> None:
+def new_run_cmd(
+    runbook: str, release: str, day: str | None, lead: str | None, no_git: bool, push: bool
+) -> None:
     """Start a run record of RUNBOOK for one release.
 
     Writes runs/RUNBOOK/DATE-RELEASE.md: the template with every box empty and the
@@ -54,8 +56,7 @@ def new_run_cmd(runbook: str, release: str, day: str | None, lead: str | None, n
     from runbookgen.scaffold import compare_url, new_run, parse_date
 
     proj = project()
-    res = new_run(proj, runbook, release, day=parse_date(day), lead=lead, use_git=not no_git,
-                  push=push)
+    res = new_run(proj, runbook, release, day=parse_date(day), lead=lead, use_git=not no_git, push=push)
     click.echo(f"Created {res.relpath}")
     if res.branch:
         click.echo(f"On branch {res.branch}, commit {res.commit}.")
@@ -63,15 +64,18 @@ def new_run_cmd(runbook: str, release: str, day: str | None, lead: str | None, n
     if res.pushed_to:
         click.echo(f"Pushed to {res.pushed_to}. Open the pull request:")
         if shutil.which("gh"):
-            click.echo(f"  gh pr create --base {base} --head {res.branch} "
-                       f"--title 'Run: {runbook} {release}' --fill")
+            click.echo(
+                f"  gh pr create --base {base} --head {res.branch} --title 'Run: {runbook} {release}' --fill"
+            )
         else:
             url = compare_url(res.remote_url or "", base, res.branch or "")
             click.echo(f"  {url}" if url else f"  (from {res.branch} into {base} on your git host)")
     elif res.branch:
         click.echo(f"Push it and open a pull request:\n  git push -u origin {res.branch}")
-    click.echo(f"Tick boxes by editing the file (or 'runbookgen tick {res.relpath} ITEM'); "
-               f"see progress with 'runbookgen status {res.relpath}'.")
+    click.echo(
+        f"Tick boxes by editing the file (or 'runbookgen tick {res.relpath} ITEM'); "
+        f"see progress with 'runbookgen status {res.relpath}'."
+    )
 
 
 def _load(runs: tuple[str, ...]) -> tuple[Any, list[Any], list[Any]]:
@@ -100,8 +104,14 @@ def _bar(done: int, total: int, width: int = 20) -> str:
 
 @click.command("status")
 @_RUN
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people, json for scripts (one object per run).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for scripts (one object per run).",
+)
 def status_cmd(runs: tuple[str, ...], fmt: str) -> None:
     """Show progress of run records: per stage and section, with bars.
 
@@ -131,8 +141,10 @@ def status_cmd(runs: tuple[str, ...], fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
     elif not records and not errors:
-        click.echo(f"No run records in {proj.runs_dir}/ yet; start one with "
-                   "'runbookgen new-run RUNBOOK --release R'.")
+        click.echo(
+            f"No run records in {proj.runs_dir}/ yet; start one with "
+            "'runbookgen new-run RUNBOOK --release R'."
+        )
     for exc in errors:
         click.echo(style("Error: ", fg="red", bold=True) + str(exc), err=True)
     if errors:
@@ -141,13 +153,20 @@ def status_cmd(runs: tuple[str, ...], fmt: str) -> None:
 
 def _status_json(rec: Any, prog: Any) -> dict[str, Any]:
     return {
-        "path": rec.relpath, "runbook": rec.runbook, "release": rec.release, "date": rec.date,
-        "lead": rec.lead, "status": rec.status, "state": prog.state,
-        "done": prog.done, "total": prog.total, "skipped": prog.skipped, "percent": prog.percent,
+        "path": rec.relpath,
+        "runbook": rec.runbook,
+        "release": rec.release,
+        "date": rec.date,
+        "lead": rec.lead,
+        "status": rec.status,
+        "state": prog.state,
+        "done": prog.done,
+        "total": prog.total,
+        "skipped": prog.skipped,
+        "percent": prog.percent,
         "rolling_back": prog.rolling_back,
         "triggered": [{"id": i.id, "text": i.text, "line": i.line} for i in prog.triggered],
-        "sections": [{**sp.to_dict(), "depth": sp.depth, "line": sp.section.line}
-                     for sp in prog.sections()],
+        "sections": [{**sp.to_dict(), "depth": sp.depth, "line": sp.section.line} for sp in prog.sections()],
     }
 
 
@@ -159,8 +178,10 @@ def _status_text(rec: Any, prog: Any) -> None:
     click.echo(style(head, bold=True) + f"  {rec.relpath}")
     status = style(rec.status or "no status", fg=_STATE_COLOUR.get(prog.state, "white"))
     skipped = f", {prog.skipped} skipped" if prog.skipped else ""
-    click.echo(f"  {_bar(prog.done, prog.total, 30)} {prog.done}/{prog.total} done{skipped} "
-               f"({prog.percent:g}%)  status: {status}")
+    click.echo(
+        f"  {_bar(prog.done, prog.total, 30)} {prog.done}/{prog.total} done{skipped} "
+        f"({prog.percent:g}%)  status: {status}"
+    )
     if prog.triggered:
         for item in prog.triggered:
             click.echo(style("  TRIGGERED: ", fg="red", bold=True) + f"{item.text} (line {item.line})")
@@ -174,8 +195,11 @@ def _status_text(rec: Any, prog: Any) -> None:
         if kind == "triggers":
             n = sum(1 for _ in sp.section.all_items())
             hit = sum(1 for i in sp.section.all_items() if i.done)
-            note = style(f"{hit} of {n} triggered", fg="red", bold=True) if hit else \
-                style(f"none of {n} triggered", dim=True)
+            note = (
+                style(f"{hit} of {n} triggered", fg="red", bold=True)
+                if hit
+                else style(f"none of {n} triggered", dim=True)
+            )
             click.echo(f"    {title}  {' ' * 20}  {note}")
         elif not sp.counted:
             click.echo(f"    {title}  {' ' * 20}  " + style("not counted (no rollback)", dim=True))
@@ -191,8 +215,14 @@ def _status_text(rec: Any, prog: Any) -> None:
 
 @click.command("check")
 @_RUN
-@click.option("--format", "fmt", type=click.Choice(["auto", "text", "json", "github"]), default="auto",
-              show_default=True, help="auto = github under GitHub Actions, text elsewhere.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "text", "json", "github"]),
+    default="auto",
+    show_default=True,
+    help="auto = github under GitHub Actions, text elsewhere.",
+)
 @click.option("--strict", is_flag=True, help="Treat warnings (e.g. gating) as errors.")
 def check_cmd(runs: tuple[str, ...], fmt: str, strict: bool) -> None:
     """Validate run records; exit 1 when there are errors.
@@ -226,8 +256,18 @@ def check_cmd(runs: tuple[str, ...], fmt: str, strict: bool) -> None:
     errors, warnings = counts(findings)
     fmt = resolve_format(fmt)
     if fmt == "json":
-        click.echo(json.dumps({"files": len(paths), "errors": errors, "warnings": warnings,
-                               "findings": [f.to_dict() for f in findings]}, indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "files": len(paths),
+                    "errors": errors,
+                    "warnings": warnings,
+                    "findings": [f.to_dict() for f in findings],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     elif fmt == "github":
         from runbookgen.gitutil import repo_root
 
@@ -239,10 +279,14 @@ def check_cmd(runs: tuple[str, ...], fmt: str, strict: bool) -> None:
         for f in findings:
             where = f"{f.path}:{f.line}" if f.line else f.path
             colour = "red" if f.severity == "error" else "yellow"
-            click.echo(f"{where}: {style(f.severity, fg=colour, bold=True)}: {f.message} "
-                       + style(f"[{f.code}]", dim=True))
-        summary = (f"{len(paths)} run record{'s' * (len(paths) != 1)} checked: "
-                   f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
+            click.echo(
+                f"{where}: {style(f.severity, fg=colour, bold=True)}: {f.message} "
+                + style(f"[{f.code}]", dim=True)
+            )
+        summary = (
+            f"{len(paths)} run record{'s' * (len(paths) != 1)} checked: "
+            f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+        )
         click.echo(style(summary, fg="red" if errors else "green"), err=True)
     if errors:
         sys.exit(1)
@@ -251,8 +295,12 @@ def check_cmd(runs: tuple[str, ...], fmt: str, strict: bool) -> None:
 @click.command("summary")
 @click.option("--base", required=True, metavar="REF", help="What the pull request merges into (e.g. main).")
 @click.option("--head", metavar="REF", help="The pull request's commit [default: the working tree].")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=str),
-              help="Append to this file instead of printing (e.g. \"$GITHUB_STEP_SUMMARY\").")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=str),
+    help='Append to this file instead of printing (e.g. "$GITHUB_STEP_SUMMARY").',
+)
 def summary_cmd(base: str, head: str | None, output: str | None) -> None:
     """Markdown of what a pull request changed in run records.
 
@@ -300,15 +348,18 @@ def upgrade_cmd(run: str, dry_run: bool) -> None:
     rec = load_run(run, proj)
     result = upgrade(rec, proj, dry_run=dry_run)
     if not result.changed:
-        click.echo(f"{rec.relpath} is already on template version {result.new_version or '?'}; "
-                   "nothing to do.")
+        click.echo(
+            f"{rec.relpath} is already on template version {result.new_version or '?'}; nothing to do."
+        )
         return
     if dry_run:
         click.echo(result.diff, nl=False)
         return
     dropped = f"; {len(result.dropped)} dropped item(s) kept under 'Upgrade notes'" if result.dropped else ""
-    click.echo(f"Upgraded {rec.relpath} from template {result.old_version or '?'} to "
-               f"{result.new_version or '?'}: {result.kept} item state(s) carried over{dropped}.")
+    click.echo(
+        f"Upgraded {rec.relpath} from template {result.old_version or '?'} to "
+        f"{result.new_version or '?'}: {result.kept} item state(s) carried over{dropped}."
+    )
 
 
 @click.command("tick")

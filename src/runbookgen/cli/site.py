@@ -50,8 +50,7 @@ class _Progress:
         if not final and now - self.last < (0.5 if self.tty else 10.0):
             return
         self.last = now
-        what = (f"read {done}/{total} run records" if phase == "runs"
-                else f"rendered {done} pages")
+        what = f"read {done}/{total} run records" if phase == "runs" else f"rendered {done} pages"
         line = f"runbookgen: {what} ({now - self.start:.0f} s)"
         if self.tty:
             click.echo("\r" + line.ljust(60), err=True, nl=final)
@@ -72,15 +71,20 @@ def _logging(quiet: bool, verbose: bool) -> None:
 
 
 @click.command("build")
-@click.option("-f", "--config-file", type=click.Path(exists=True, dir_okay=False),
-              help="mkdocs.yml to use (default: the repository's).")
+@click.option(
+    "-f",
+    "--config-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="mkdocs.yml to use (default: the repository's).",
+)
 @click.option("-d", "--site-dir", type=click.Path(file_okay=False), help="Output directory (default: site/).")
 @click.option("--strict", is_flag=True, help="Fail on warnings, e.g. a run file that cannot be read.")
 @click.option("--clean/--dirty", default=True, show_default=True, help="Empty the site directory first.")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
 @click.option("-v", "--verbose", is_flag=True, help="MkDocs' debug output.")
-def build_cmd(config_file: str | None, site_dir: str | None, strict: bool, clean: bool,
-              quiet: bool, verbose: bool) -> None:
+def build_cmd(
+    config_file: str | None, site_dir: str | None, strict: bool, clean: bool, quiet: bool, verbose: bool
+) -> None:
     """Build the site: runbooks, a page per run, history, badges and search.
 
     Runs MkDocs with the runbookgen plugin (the same as `mkdocs build`); run records
@@ -117,10 +121,20 @@ def build_cmd(config_file: str | None, site_dir: str | None, strict: bool, clean
 
 
 @click.command("serve")
-@click.option("-f", "--config-file", type=click.Path(exists=True, dir_okay=False),
-              help="mkdocs.yml to use (default: the repository's).")
-@click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, metavar="IP:PORT",
-              help="Address to serve on.")
+@click.option(
+    "-f",
+    "--config-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="mkdocs.yml to use (default: the repository's).",
+)
+@click.option(
+    "-a",
+    "--dev-addr",
+    default="127.0.0.1:8000",
+    show_default=True,
+    metavar="IP:PORT",
+    help="Address to serve on.",
+)
 @click.option("--strict", is_flag=True, help="Fail on warnings.")
 @click.option("--open", "open_in_browser", is_flag=True, help="Open the site in a browser.")
 def serve_cmd(config_file: str | None, dev_addr: str, strict: bool, open_in_browser: bool) -> None:
@@ -133,7 +147,11 @@ def serve_cmd(config_file: str | None, dev_addr: str, strict: bool, open_in_brow
 
     _logging(False, False)
     try:
-        serve(config_file=_config_file(config_file), dev_addr=dev_addr, strict=strict,
-              open_in_browser=open_in_browser)
+        serve(
+            config_file=_config_file(config_file),
+            dev_addr=dev_addr,
+            strict=strict,
+            open_in_browser=open_in_browser,
+        )
     except MkDocsException as exc:
         raise click.ClickException(str(exc).strip() or type(exc).__name__) from None

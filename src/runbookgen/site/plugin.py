@@ -70,13 +70,13 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
     def __init__(self) -> None:
         self.site: Site | None = None
         self.project: Any = None
-        self.pages: dict[str, str] = {}     # src_uri -> "run" | "runbook" | "history" | "home"
-        self.runs: dict[str, Any] = {}      # src_uri -> RunEntry
+        self.pages: dict[str, str] = {}  # src_uri -> "run" | "runbook" | "history" | "home"
+        self.runs: dict[str, Any] = {}  # src_uri -> RunEntry
         self._rendered = 0
         self._deferred: dict[str, str] = {}
         self._marker = ""
         self._cache: dict[Any, Any] = {}
-        self._pending: Any = None           # history being read since on_config
+        self._pending: Any = None  # history being read since on_config
 
     # Keeping on_startup defined keeps one plugin instance across `mkdocs serve` rebuilds.
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -93,8 +93,9 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
             content_dir = docs.relative_to(root).as_posix()
         except ValueError:
             content_dir = str(docs)
-        self.project = Project(root=root, content_dir=content_dir, runs_dir=self.config.runs_dir,
-                               settings=dict(self.config))
+        self.project = Project(
+            root=root, content_dir=content_dir, runs_dir=self.config.runs_dir, settings=dict(self.config)
+        )
         config.extra_css.insert(0, f"{ASSET_DIR}/runbookgen.css")
         config.extra_javascript.append(f"{ASSET_DIR}/runbookgen.js")
         self._pending = self._start_history() if self.config.history else None
@@ -120,8 +121,8 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
             runs_url=self.config.runs_url.strip("/") or "runs",
             history_page=self.config.history_page,
             badges_dir=self.config.badges_dir,
-            edit_base=self.config.edit_base or edit_base(config.repo_url, config.edit_uri,
-                                                         self.project.content_dir),
+            edit_base=self.config.edit_base
+            or edit_base(config.repo_url, config.edit_uri, self.project.content_dir),
             directory_urls=config.use_directory_urls,
             recent=self.config.recent_runs,
             site_name=config.site_name,
@@ -130,15 +131,21 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         hook = type(self).progress_hook
         # Worker processes only for one-off builds: `serve` runs a server thread, and
         # forking a threaded process is unsafe.
-        workers = 1 if getattr(self, "command", "build") != "build" else (
-            self.config.workers or default_workers())
+        workers = (
+            1 if getattr(self, "command", "build") != "build" else (self.config.workers or default_workers())
+        )
         # `serve` keeps parsed runs between rebuilds; a one-off build needs no cache.
         cache = self._cache if getattr(self, "command", "build") == "serve" else None
         # A function: with worker processes, history is read while they parse the run files.
         git_history = self._history if self.config.history else None
-        self.site = site = Site.load(self.project, opts, workers=workers, cache=cache,
-                                     on_progress=(lambda n, t: hook("runs", n, t)) if hook else None,
-                                     git_history=git_history)
+        self.site = site = Site.load(
+            self.project,
+            opts,
+            workers=workers,
+            cache=cache,
+            on_progress=(lambda n, t: hook("runs", n, t)) if hook else None,
+            git_history=git_history,
+        )
         for err in site.template_errors:
             log.warning("runbook template %s", err)
         self.pages, self.runs, self._rendered, self._deferred = {}, {}, 0, {}
@@ -154,8 +161,12 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
             for err in run.errors:
                 log.warning("run record %s: %s", run.relpath, err)
             if files.get_file_from_path(run.src_uri) is not None:
-                log.warning("run record %s: %s already exists in %s; run page skipped",
-                            run.relpath, run.src_uri, self.project.content_dir)
+                log.warning(
+                    "run record %s: %s already exists in %s; run page skipped",
+                    run.relpath,
+                    run.src_uri,
+                    self.project.content_dir,
+                )
                 continue
             f = File.generated(config, run.src_uri, content="", inclusion=InclusionLevel.NOT_IN_NAV)
             rel = posixpath.relpath(run.relpath, self.project.content_dir)
@@ -204,8 +215,9 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
             self._pending = None
 
     # ------------------------------------------------------------------ pages
-    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,
-                         files: Files) -> str | None:
+    def on_page_markdown(
+        self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
         kind = self.pages.get(page.file.src_uri)
         if kind is None or kind == "home-marker" or self.site is None:
             return None
@@ -222,8 +234,7 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
             page.meta.setdefault("title", "Home")
         return ""  # the core renders the body; Python-Markdown gets nothing to flatten
 
-    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
-                        files: Files) -> str | None:
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         kind = self.pages.get(page.file.src_uri)
         site = self.site
         if kind is None or site is None:
@@ -245,12 +256,16 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
             out = site.runbook_page(name, links)
             from ..pages import toc_tokens
 
-            toc = [{"level": 2, "id": "stages", "name": "Stages", "children": []},
-                   *toc_tokens(site.runbooks[name].model)]
+            toc = [
+                {"level": 2, "id": "stages", "name": "Stages", "children": []},
+                *toc_tokens(site.runbooks[name].model),
+            ]
         elif kind == "history":
             out = site.history_page(links)
-            toc = [{"level": 2, "id": "outcomes", "name": "Outcomes over time", "children": []},
-                   {"level": 2, "id": "runs", "name": "Runs", "children": []}]
+            toc = [
+                {"level": 2, "id": "outcomes", "name": "Outcomes over time", "children": []},
+                {"level": 2, "id": "runs", "name": "Runs", "children": []},
+            ]
         elif kind == "home":
             out = site.home_page(links, title=config.site_name)
         else:  # the user's own home page: replace the marker, if any
