@@ -32,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import runbookgen
-from runbookgen.parse import _protect_task_text, _tokenize
+from runbookgen.markdown.parser import _protect_task_text, _tokenize
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "content" / "production-deployment.md"

@@ -1,7 +1,7 @@
 """Speed of the run-record commands (issue 3, item 10).
 
 1. ``status`` and ``check`` over 1,000 generated run files, against a process that only
-   parses those files (``runbookgen.parse.loads`` on each): target ≤ 1.5×.
+   parses those files (``runbookgen.markdown.parser.loads`` on each): target ≤ 1.5×.
 2. ``new-run`` wall time (file, branch and commit in a git repository) against
    ``runbookgen --help``: target ≤ 2×.
 
@@ -41,7 +41,7 @@ CLI = [sys.executable, "-m", "runbookgen"]
 PARSE_ONLY = """
 import sys
 from pathlib import Path
-from runbookgen.parse import decode, loads
+from runbookgen.markdown.parser import decode, loads
 for p in sorted(Path("runs").rglob("*.md")):
     if p.name.lower() != "readme.md":
         loads(decode(p.read_bytes(), p), path=str(p))
@@ -62,7 +62,7 @@ def make_repo(root: Path, runs: int) -> None:
     from datetime import date, timedelta
 
     from runbookgen.project import Project
-    from runbookgen.scaffold import render_run
+    from runbookgen.records.newrun import render_run
 
     project = Project.discover(root)
     rng = random.Random(7)

@@ -21,7 +21,7 @@ import click
 ROOT = Path(__file__).resolve().parent.parent
 CLI_MD = ROOT / "content" / "docs" / "cli.md"
 CONFIG_MD = ROOT / "content" / "docs" / "configuration.md"
-CONFIG_PY = ROOT / "src" / "runbookgen" / "site" / "config.py"
+CONFIG_PY = ROOT / "src" / "runbookgen" / "engines" / "mkdocs" / "config.py"
 WIDTH = 80  # help is rendered for a terminal this wide (tests use COLUMNS=80); fits the page
 START, END = "<!-- options:start -->", "<!-- options:end -->"
 

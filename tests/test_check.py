@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from runbookgen.check import check_paths, escape_data, escape_property, format_github
+from runbookgen.check.rules import check_paths, escape_data, escape_property, format_github
 from runbookgen.findings import Finding
 from runbookgen.project import Project
-from runbookgen.scaffold import render_run
+from runbookgen.records.newrun import render_run
 from runs_support import RUN, make_repo, tick_lines
 
 
@@ -288,8 +288,8 @@ def test_json_format(repo: Path) -> None:
 
 
 def test_extra_findings_join_the_report(repo: Path) -> None:
-    from runbookgen.check import check_runs
-    from runbookgen.runfile import load_runs
+    from runbookgen.check.rules import check_runs
+    from runbookgen.records.record import load_runs
 
     _run(repo)
     project = Project.discover(repo)

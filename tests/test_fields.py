@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import runbookgen
-from runbookgen.parse import _label_regex, parse_fields
+from runbookgen.markdown.parser import _label_regex, parse_fields
 
 LABELS = frozenset({"QA Lead", "Engineering Manager", "Date"})
 

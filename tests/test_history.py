@@ -19,7 +19,7 @@ import pytest
 from conftest import GIT_ENV, SEED, run_cli
 from runbookgen import history as h
 from runbookgen.project import Project
-from runbookgen.runfile import load_run
+from runbookgen.records.record import load_run
 
 ALICE = ("Alice Ops", "alice@example.com")
 BOB = ("Bob Dev", "bob@example.com")
@@ -263,7 +263,7 @@ def test_signoff_findings_stale_and_identity(repo: Repo, hist: h.History) -> Non
 def test_versions_evicted_from_memory_are_read_back_from_git(
     repo: Repo, hist: h.History, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(h._Builder, "VERSIONS_KEPT", 1)
+    monkeypatch.setattr(h.replay._Builder, "VERSIONS_KEPT", 1)
     again = h.load_history(Project.from_root(repo.root), use_cache=False)
     assert _rows(again.for_run(RUN)) == _rows(hist.for_run(RUN))
 

@@ -9,10 +9,10 @@ import pytest
 
 from conftest import run_cli
 from runbookgen.errors import RunbookgenError
-from runbookgen.parse import load
+from runbookgen.markdown.parser import load
 from runbookgen.project import Project
-from runbookgen.runfile import digest, load_run
-from runbookgen.scaffold import check_release, compare_url, render_run
+from runbookgen.records.newrun import check_release, compare_url, render_run
+from runbookgen.records.record import digest, load_run
 from runs_support import RUN, git, make_repo, new_run
 
 

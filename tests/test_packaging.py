@@ -69,7 +69,7 @@ def test_wheel_and_sdist_carry_all_package_data(dist: Path) -> None:
         "runbookgen/starter/mkdocs.yml",
     } <= wanted
     assert any(f.startswith("runbookgen/schemas/") for f in wanted)
-    assert any(f.startswith("runbookgen/site/") for f in wanted)
+    assert any(f.startswith("runbookgen/web/assets/") for f in wanted)
     names = set(zipfile.ZipFile(_wheel(dist)).namelist())
     assert wanted - names == set(), "missing from the wheel"
     (sdist,) = dist.glob("runbookgen-*.tar.gz")
@@ -83,7 +83,10 @@ def test_wheel_metadata(dist: Path) -> None:
     info = f"runbookgen-{__version__}.dist-info"
     entry_points = whl.read(f"{info}/entry_points.txt").decode()
     assert "runbookgen = runbookgen.cli:main" in entry_points
-    assert "[mkdocs.plugins]" in entry_points and "runbookgen = runbookgen.site.plugin:" in entry_points
+    assert (
+        "[mkdocs.plugins]" in entry_points
+        and "runbookgen = runbookgen.engines.mkdocs.plugin:" in entry_points
+    )
     metadata = whl.read(f"{info}/METADATA").decode()
     assert f"Version: {__version__}" in metadata
     assert "Requires-Dist: mkdocs" in metadata

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from runbookgen.pages import (
+from runbookgen.markdown.parser import load
+from runbookgen.project import Project
+from runbookgen.web.site import (
     Links,
     Site,
     SiteOptions,
@@ -18,14 +20,13 @@ from runbookgen.pages import (
     render_checklist,
     toc_tokens,
 )
-from runbookgen.parse import load
-from runbookgen.project import Project
 from test_site_support import SEED, front_matter, make_repo, parse_html, seed_body, tick, write_run
 
 
 def test_core_and_cli_modules_do_not_import_mkdocs() -> None:
     code = (
-        "import sys, runbookgen.pages, runbookgen.badges, runbookgen.safehtml, runbookgen.cli.site\n"
+        "import sys, runbookgen.web.site, runbookgen.web.badges, runbookgen.web.safehtml\n"
+        "import runbookgen.cli.site\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('mkdocs', 'material'))\n"
         "assert not bad, bad\n"
     )
@@ -153,7 +154,7 @@ def test_serve_cache_reuses_unchanged_runs_only(tmp_path: Path) -> None:
 
 
 def test_home_page_size_does_not_grow_with_runs(tmp_path: Path) -> None:
-    from runbookgen.pages import MAX_ACTIVE_ON_HOME
+    from runbookgen.web.site import MAX_ACTIVE_ON_HOME
 
     root = make_repo(tmp_path / "repo")
     for i in range(MAX_ACTIVE_ON_HOME + 15):

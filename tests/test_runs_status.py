@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from conftest import run_cli
-from runbookgen.parse import loads
-from runbookgen.progress import compute
+from runbookgen.markdown.parser import loads
+from runbookgen.records.progress import compute
 from runs_support import RUN, git, make_repo, new_run, status_json, tick_lines
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from runbookgen.badges import ENDPOINT_KEYS, Badge, run_badge
+from runbookgen.web.badges import ENDPOINT_KEYS, Badge, run_badge
 from test_site_support import (
     front_matter,
     make_repo,

@@ -348,8 +348,8 @@ def test_history_option_off_reads_no_git(repo: Repo, tmp_path: Path) -> None:
 
 def test_serve_cache_rerenders_only_runs_whose_history_changed(repo: Repo, tmp_path: Path) -> None:
     from runbookgen.history import clear_cache, load_history
-    from runbookgen.pages import Site, SiteOptions
     from runbookgen.project import Project
+    from runbookgen.web.site import Site, SiteOptions
 
     clone = Repo(_clone(repo, tmp_path / "serve"))
     project = Project.from_root(clone.root)
@@ -390,8 +390,8 @@ def test_workers_read_history_while_parsing_and_match_serial(repo: Repo, tmp_pat
     """With worker processes, git history loads in the parent while they parse; the pages
     must be exactly those of a serial build that loaded history first."""
     from runbookgen.history import load_history
-    from runbookgen.pages import Site, SiteOptions
     from runbookgen.project import Project
+    from runbookgen.web.site import Site, SiteOptions
 
     clone = _many_runs(repo, tmp_path / "many", 40)
     # a broken run record (bad YAML) among them: an error page either way
@@ -428,8 +428,8 @@ def test_workers_read_history_while_parsing_and_match_serial(repo: Repo, tmp_pat
 
 
 def test_history_failure_in_the_parent_stops_the_workers(repo: Repo, tmp_path: Path) -> None:
-    from runbookgen.pages import Site, SiteOptions
     from runbookgen.project import Project
+    from runbookgen.web.site import Site, SiteOptions
 
     clone = _many_runs(repo, tmp_path / "fail", 40)
 
@@ -445,8 +445,8 @@ def test_history_failure_in_the_parent_stops_the_workers(repo: Repo, tmp_path: P
 
 def test_a_worker_that_dies_is_an_error_not_a_hang(repo: Repo, tmp_path: Path) -> None:
     from runbookgen.errors import RunbookgenError
-    from runbookgen.pages import Site, SiteOptions
     from runbookgen.project import Project
+    from runbookgen.web.site import Site, SiteOptions
 
     clone = _many_runs(repo, tmp_path / "dies", 40)
 

@@ -9,8 +9,8 @@ from typing import Any
 import jsonschema
 import pytest
 
+from runbookgen.engines.mkdocs.config import RunbookgenConfig
 from runbookgen.project import read_mkdocs_config
-from runbookgen.site.config import RunbookgenConfig
 from test_site_support import ROOT
 
 SCHEMA = json.loads(files("runbookgen").joinpath("schemas/plugin.schema.json").read_text())

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import run_cli
 from runbookgen.project import Project
-from runbookgen.summary import collect, render
+from runbookgen.records.summary import collect, render
 from runs_support import RUN, git, make_repo, new_run, tick_lines
 
 

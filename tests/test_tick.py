@@ -8,8 +8,8 @@ import pytest
 
 from conftest import run_cli
 from runbookgen.errors import RunbookgenError
-from runbookgen.parse import loads
-from runbookgen.tick import apply, find_items
+from runbookgen.markdown.parser import loads
+from runbookgen.records.tick import apply, find_items
 from runs_support import RUN, make_repo, new_run
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import run_cli
-from runbookgen.check import check_paths
+from runbookgen.check.rules import check_paths
 from runbookgen.project import Project
-from runbookgen.runfile import load_run
+from runbookgen.records.record import load_run
 from runs_support import make_repo
 
 V1 = """# Deploy

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from runbookgen.safehtml import block, inline, safe_url, title_text
+from runbookgen.web.safehtml import block, inline, safe_url, title_text
 from test_site_support import Tree, make_repo, mkdocs_build, parse_html, seed_body, write_run
 
 PAYLOADS = [

@@ -12,22 +12,22 @@ __version__ = "0.1.0"
 __all__ = ["Runbook", "RunbookgenError", "__version__", "load", "loads"]
 
 if TYPE_CHECKING:
-    from .errors import RunbookgenError
-    from .model import Runbook
-    from .parse import load, loads
+    from runbookgen.errors import RunbookgenError
+    from runbookgen.markdown.parser import load, loads
+    from runbookgen.model import Runbook
 
 
 def __getattr__(name: str) -> Any:
     if name in ("load", "loads"):
-        from . import parse
+        from runbookgen.markdown import parser as parse
 
         return getattr(parse, name)
     if name == "Runbook":
-        from .model import Runbook
+        from runbookgen.model import Runbook
 
         return Runbook
     if name == "RunbookgenError":
-        from .errors import RunbookgenError
+        from runbookgen.errors import RunbookgenError
 
         return RunbookgenError
     raise AttributeError(name)

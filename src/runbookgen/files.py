@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import RunbookgenError
+from runbookgen.errors import RunbookgenError
 
 
 def _temp_with(path: Path, text: str, mode: int) -> Path:

@@ -11,7 +11,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .errors import RunbookgenError
+from runbookgen.errors import RunbookgenError
 
 # Variables a git hook exports that would redirect our git calls.
 _HOOK_VARS = (

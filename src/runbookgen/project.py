@@ -14,8 +14,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .errors import RunbookgenError
-from .model import Runbook
+from runbookgen.errors import RunbookgenError
+from runbookgen.model import Runbook
 
 CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
 
@@ -105,7 +105,7 @@ class Project:
         """The parsed template ``content/<runbook>.md``, cached; None when there is none."""
         if runbook in self._templates:
             return self._templates[runbook]
-        from .parse import load
+        from runbookgen.markdown.parser import load
 
         path = self.template_path(runbook)
         if "/" in runbook or "\\" in runbook or runbook.startswith(".") or not path.is_file():

@@ -16,9 +16,9 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from . import __version__
-from .errors import RunbookgenError
-from .files import write_new
+from runbookgen import __version__
+from runbookgen.errors import RunbookgenError
+from runbookgen.files import write_new
 
 #: The runbook that ``init`` writes and ``new-runbook`` copies.
 EXAMPLE_RUNBOOK = "content/example-deployment.md"

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from .common import complete_run_file
+from runbookgen.cli.common import complete_run_file
 
 EPILOG = """\b
 JSON output: a list with one object per run:
@@ -54,7 +54,7 @@ def history_cmd(runs: tuple[str, ...], fmt: str, no_cache: bool) -> None:
     from runbookgen.cli.common import warn
     from runbookgen.errors import RunbookgenError
     from runbookgen.history import item_labels
-    from runbookgen.runfile import load_run
+    from runbookgen.records.record import load_run
 
     proj = find_project(runs[0] if runs else None)
     # named runs are parsed (a bad path is a one-line error); for all runs, one parse per

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .common import (
+from runbookgen.cli.common import (
     complete_item,
     complete_run_file,
     complete_runbook,
@@ -53,7 +53,7 @@ def new_run_cmd(
     """
     import shutil
 
-    from runbookgen.scaffold import compare_url, new_run, parse_date
+    from runbookgen.records.newrun import compare_url, new_run, parse_date
 
     proj = project()
     res = new_run(proj, runbook, release, day=parse_date(day), lead=lead, use_git=not no_git, push=push)
@@ -81,7 +81,7 @@ def new_run_cmd(
 def _load(runs: tuple[str, ...]) -> tuple[Any, list[Any], list[Any]]:
     """Project, records that loaded, and errors of those that did not."""
     from runbookgen.errors import RunbookgenError
-    from runbookgen.runfile import load_run
+    from runbookgen.records.record import load_run
 
     proj = project()
     paths = list(runs) or proj.run_files()
@@ -128,7 +128,7 @@ def status_cmd(runs: tuple[str, ...], fmt: str) -> None:
     """
     import json
 
-    from runbookgen.progress import compute
+    from runbookgen.records.progress import compute
 
     proj, records, errors = _load(runs)
     out: list[dict[str, Any]] = []
@@ -244,7 +244,7 @@ def check_cmd(runs: tuple[str, ...], fmt: str, strict: bool) -> None:
     import json
     from pathlib import Path
 
-    from runbookgen.check import check_paths, counts, format_github
+    from runbookgen.check.rules import check_paths, counts, format_github
     from runbookgen.history import signoff_findings_for_paths
 
     proj = project()
@@ -314,7 +314,7 @@ def summary_cmd(base: str, head: str | None, output: str | None) -> None:
       runbookgen summary --base main
       runbookgen summary --base origin/main --head HEAD >> "$GITHUB_STEP_SUMMARY"
     """
-    from runbookgen.summary import collect, render
+    from runbookgen.records.summary import collect, render
 
     proj = project()
     text = render(collect(proj, base, head))
@@ -341,8 +341,8 @@ def upgrade_cmd(run: str, dry_run: bool) -> None:
       runbookgen upgrade runs/production-deployment/2026-12-01-v2.4.0.md --dry-run
       runbookgen upgrade runs/production-deployment/2026-12-01-v2.4.0.md
     """
-    from runbookgen.runfile import load_run
-    from runbookgen.scaffold import upgrade
+    from runbookgen.records.record import load_run
+    from runbookgen.records.upgrade import upgrade
 
     proj = project()
     rec = load_run(run, proj)
@@ -383,8 +383,8 @@ def tick_cmd(run: str, items: tuple[str, ...], undo: bool, skip: str | None) -> 
       runbookgen tick RUN "All code reviewed" --undo
     """
     from runbookgen.errors import RunbookgenError
-    from runbookgen.runfile import load_run
-    from runbookgen.tick import tick_file
+    from runbookgen.records.record import load_run
+    from runbookgen.records.tick import tick_file
 
     if undo and skip is not None:
         raise click.UsageError("use --undo or --skip, not both")

@@ -97,7 +97,7 @@ def build_cmd(
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    from runbookgen.site.plugin import RunbookgenPlugin
+    from runbookgen.engines.mkdocs.plugin import RunbookgenPlugin
 
     _logging(quiet, verbose)
     options: dict[str, Any] = {"config_file": _config_file(config_file), "strict": strict}

@@ -28,9 +28,9 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from .errors import RunbookgenError
-from .model import KINDS, Choice, Estimate, Field, Item, Prose, Runbook, Section
-from .text import first_line, slugify, strip_markup
+from runbookgen.errors import RunbookgenError
+from runbookgen.model import KINDS, Choice, Estimate, Field, Item, Prose, Runbook, Section
+from runbookgen.text import first_line, slugify, strip_markup
 
 _LIST_OPEN = ("bullet_list_open", "ordered_list_open")
 _OPTIONAL = re.compile(

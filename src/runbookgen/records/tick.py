@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import RunbookgenError
-from .model import Item, Runbook
-from .text import strip_markup
+from runbookgen.errors import RunbookgenError
+from runbookgen.model import Item, Runbook
+from runbookgen.text import strip_markup
 
 _NEWLINE = re.compile(r"(\r\n|\r|\n)")
 _BOX = re.compile(r"^(?P<lead>[ \t]*(?:[-+*]|[0-9]{1,9}[.)])[ \t]+)\[(?P<mark>[ xX])\](?P<sp>[ \t]+)")
@@ -170,7 +170,7 @@ def tick_file(
     skip: str | None = None,
 ) -> list[Change]:
     """Apply ``tick`` to a run file on disk, atomically."""
-    from .files import write_replace
+    from runbookgen.files import write_replace
 
     data = path.read_bytes()
     text = data.decode("utf-8")  # a BOM stays a leading U+FEFF and is written back as it was

@@ -1,4 +1,4 @@
-"""MkDocs plugin ``runbookgen``: a thin adapter from MkDocs events to :mod:`runbookgen.pages`.
+"""MkDocs plugin ``runbookgen``: a thin adapter from MkDocs events to :mod:`runbookgen.web.site`.
 
 What it does, event by event:
 
@@ -33,16 +33,16 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
-from ..pages import SUMMARY_END, Links, Site, SiteOptions, default_workers, edit_base
-from ..safehtml import plain, title_text
-from .config import RunbookgenConfig
+from runbookgen.engines.mkdocs.config import RunbookgenConfig
+from runbookgen.web.safehtml import plain, title_text
+from runbookgen.web.site import SUMMARY_END, Links, Site, SiteOptions, default_workers, edit_base
 
 log = logging.getLogger("mkdocs.plugins.runbookgen")
 
 
 def _notice_logger() -> logging.Logger:
     """Warnings that must not fail ``--strict`` (MkDocs counts the ``mkdocs`` logger only)."""
-    logger = logging.getLogger("runbookgen.site")
+    logger = logging.getLogger("runbookgen.engines.mkdocs")
     if not logger.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
@@ -85,7 +85,7 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
             return None
-        from ..project import Project
+        from runbookgen.project import Project
 
         root = Path(config.config_file_path or ".").resolve().parent
         docs = Path(config.docs_dir).resolve()
@@ -104,7 +104,7 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
     def _start_history(self) -> Any:
         """Start reading git history now: git runs while MkDocs loads the theme and finds
         the files, on a core that is idle then (``on_files`` collects the result)."""
-        from ..history import cache_path, start_history
+        from runbookgen.history import cache_path, start_history
 
         serve = getattr(self, "command", "build") == "serve"
         # The on-disk cache pays off across serve rebuilds and local re-builds, not in a fresh
@@ -184,7 +184,7 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         elif index is not None:
             self.pages.setdefault(index.src_uri, "home-marker")
         for name in ASSETS:
-            data = package_files("runbookgen.site").joinpath("assets", name).read_bytes()
+            data = package_files("runbookgen.web").joinpath("assets", name).read_bytes()
             files.append(File.generated(config, f"{ASSET_DIR}/{name}", content=data))
         return files
 
@@ -254,7 +254,7 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         elif kind == "runbook":
             name = Path(page.file.src_uri).stem
             out = site.runbook_page(name, links)
-            from ..pages import toc_tokens
+            from runbookgen.web.site import toc_tokens
 
             toc = [
                 {"level": 2, "id": "stages", "name": "Stages", "children": []},

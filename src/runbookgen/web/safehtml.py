@@ -73,7 +73,7 @@ def block(source: str) -> str:
 
 def plain(source: str) -> str:
     """Inline Markdown reduced to its words, for titles and attributes (never markup)."""
-    from .text import strip_markup
+    from runbookgen.text import strip_markup
 
     return strip_markup(source)
 

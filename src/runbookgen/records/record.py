@@ -14,8 +14,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .model import Runbook
-from .project import Project
+from runbookgen.model import Runbook
+from runbookgen.project import Project
 
 REQUIRED_KEYS: tuple[str, ...] = (
     "runbook",
@@ -100,7 +100,7 @@ def digest(text: str) -> str:
 
 def load_run(path: str | os.PathLike[str], project: Project) -> RunRecord:
     """Parse a run record. Raises RunbookgenError only when the file cannot be read or parsed."""
-    from .parse import loads, read_text
+    from runbookgen.markdown.parser import loads, read_text
 
     full = project.inside(Path(path), "run record")
     rel = project.rel(full)

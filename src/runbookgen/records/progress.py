@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import Item, Runbook, Section
+from runbookgen.model import Item, Runbook, Section
 
 COUNTED_KINDS = frozenset({"tasks", "sign-off"})
 

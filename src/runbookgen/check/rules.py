@@ -15,12 +15,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import RunbookgenError
-from .findings import Finding
-from .model import Item, Runbook, Section
-from .progress import Progress, compute, is_counted
-from .project import Project
-from .runfile import REQUIRED_KEYS, STATUSES, RunRecord, digest, load_run
+from runbookgen.errors import RunbookgenError
+from runbookgen.findings import Finding
+from runbookgen.model import Item, Runbook, Section
+from runbookgen.project import Project
+from runbookgen.records.progress import Progress, compute, is_counted
+from runbookgen.records.record import REQUIRED_KEYS, STATUSES, RunRecord, digest, load_run
 
 # The runbook's own rule (the seed's Notes say it); templates may also set ``gating:``.
 GATING_RULE = re.compile(
@@ -494,7 +494,7 @@ def check_record(
     expected = rec.template
     if rec.template is not None:
         if ("text", rec.runbook) not in cache:
-            from .scaffold import template_text
+            from runbookgen.records.newrun import template_text
 
             cache[("text", rec.runbook)] = template_text(project, rec.runbook)
         tpl_text = cache[("text", rec.runbook)]
@@ -518,7 +518,7 @@ def _expected_template(
 ) -> Runbook | None:
     """The template as ``new-run`` rendered it for this run: placeholders in tasks
     ("Tag [Release]") are filled in the run, so drift compares against the filled text."""
-    from .scaffold import render_body, split_front_matter
+    from runbookgen.records.newrun import render_body, split_front_matter
 
     fillable = cache.get(("fillable", rec.runbook))
     if fillable is None:
@@ -529,7 +529,7 @@ def _expected_template(
         return rec.template
     key = ("expected", rec.runbook, rec.release, rec.date, rec.lead)
     if key not in cache:
-        from .parse import loads
+        from runbookgen.markdown.parser import loads
 
         _fm, body = split_front_matter(tpl_text)
         rendered = tpl_text[: len(tpl_text) - len(body)] + render_body(

@@ -3,11 +3,11 @@
 MkDocs renders Markdown with Python-Markdown, which flattens GitHub's 2-space nested
 items and breaks ordered-list steps; and MkDocs 2 drops plugins altogether. So every
 page body is rendered here, from the model (GitHub's structure), as an HTML fragment a
-theme can wrap. The MkDocs plugin (``runbookgen.site.plugin``) is a thin adapter that
+theme can wrap. The MkDocs plugin (``runbookgen.engines.mkdocs.plugin``) is a thin adapter that
 hands these fragments to mkdocs-material.
 
 Untrusted text (anything from a run file) only reaches HTML through
-:mod:`runbookgen.safehtml`.
+:mod:`runbookgen.web.safehtml`.
 
 Scale: a :class:`Site` keeps one small :class:`RunEntry` per run (summary + rendered
 body); run pages are not in any navigation and the home/history pages list runs in
@@ -26,11 +26,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import badges
-from . import stats as stats_mod
-from .errors import RunbookgenError
-from .model import Choice, Field, Item, Prose, Runbook, Section
-from .safehtml import block, inline, plain, text, title_text
+from runbookgen.errors import RunbookgenError
+from runbookgen.history import stats as stats_mod
+from runbookgen.model import Choice, Field, Item, Prose, Runbook, Section
+from runbookgen.web import badges
+from runbookgen.web.safehtml import block, inline, plain, text, title_text
 
 esc = text
 
@@ -422,7 +422,7 @@ class Site:
         ``git_history`` (a :class:`runbookgen.history.History`, loaded once per build) adds
         the timeline to run pages and durations to the statistics; cached entries are
         reused only while their run's history is unchanged. Given as a function that loads
-        it, it is loaded while the worker processes parse (see :mod:`runbookgen.workers`).
+        it, it is loaded while the worker processes parse (see :mod:`runbookgen.web.workers`).
         """
         site = cls(project, options)
         for name in project.runbook_names:
@@ -500,7 +500,7 @@ class Site:
     ) -> list[RunEntry]:
         """Entries of ``files`` in order; ``history`` loads ``self.git_history`` first, or
         alongside the worker processes when there are enough files to use them."""
-        from . import workers as pool
+        from runbookgen.web import workers as pool
 
         if workers > 1 and len(files) >= 4 * pool.CHUNK and pool.available():
             return pool.load(self, files, workers, history_for, history, on_progress)
@@ -528,8 +528,8 @@ class Site:
     def _read_run(self, path: Path) -> tuple[RunEntry, Any]:
         """Parse a run file into its entry (all but the page body) and its record; a file
         that cannot be read gives a broken entry with its error page and no record."""
-        from .progress import compute
-        from .runfile import STATUSES, load_run
+        from runbookgen.records.progress import compute
+        from runbookgen.records.record import STATUSES, load_run
 
         entry = RunEntry(relpath=self.project.rel(path), src_uri=self._src_uri(path))
         try:
@@ -597,8 +597,8 @@ class Site:
         return entry
 
     def _git_run_history(self, entry: RunEntry, record: Any) -> GitRunHistory:
-        from .history import RunHistory as GitHistoryOfRun
-        from .history import timeline
+        from runbookgen.history import RunHistory as GitHistoryOfRun
+        from runbookgen.history import timeline
 
         rh = self.git_history.for_run(entry.relpath)
         if not rh.available and getattr(self.git_history, "shallow", False):

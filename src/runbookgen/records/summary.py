@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import RunbookgenError
-from .gitutil import GitError, git, git_bytes, repo_root
-from .model import Item, Runbook, Section
-from .progress import Progress, compute
-from .project import Project
+from runbookgen.errors import RunbookgenError
+from runbookgen.gitutil import GitError, git, git_bytes, repo_root
+from runbookgen.model import Item, Runbook, Section
+from runbookgen.project import Project
+from runbookgen.records.progress import Progress, compute
 
 LIMIT = 1_000_000  # bytes; GitHub rejects step summaries over 1 MiB (1,048,576)
 
@@ -104,7 +104,7 @@ def _read(root: Path, rev: str | None, name: str) -> str | None:
 
 def collect(project: Project, base: str, head: str | None = None) -> list[RunChange]:
     """The run changes between ``merge-base(base, head)`` and ``head`` (default: work tree)."""
-    from .parse import loads
+    from runbookgen.markdown.parser import loads
 
     root = repo_root(project.root)
     if root is None:

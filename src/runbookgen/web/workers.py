@@ -25,10 +25,10 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import RunbookgenError
+from runbookgen.errors import RunbookgenError
 
 if TYPE_CHECKING:
-    from .pages import HistoryFor, RunEntry, Site
+    from runbookgen.web.site import HistoryFor, RunEntry, Site
 
 #: run files per message between a worker and the parent
 CHUNK = 8
@@ -53,7 +53,7 @@ def load(
     while the workers parse, and its result becomes ``site.git_history``. ``on_progress``
     gets (files parsed, total).
     """
-    from .history import pack
+    from runbookgen.history import pack
 
     ctx = multiprocessing.get_context("fork")
     chunks = [range(i, min(i + CHUNK, len(files))) for i in range(0, len(files), CHUNK)]
@@ -181,7 +181,7 @@ def _work(
 
 def _receive(site: Site, down: Connection) -> None:
     """Take the parent's history payload (empty when history failed to load)."""
-    from .history import unpack
+    from runbookgen.history import unpack
 
     data = down.recv_bytes()
     site.git_history = unpack(marshal.loads(data)) if data else None

@@ -17,7 +17,7 @@ How, and why this way:
   belongs to the commit that made it, not to the merge (merges show no diff). Squash
   merges carry the PR number in their title, ``Fix things (#12)``.
 * **Items are matched by id, not by line**: each file version's line → item id map comes
-  from a real parse (:func:`runbookgen.parse.loads`), but parsing costs ~20 ms, so a map is
+  from a real parse (:func:`runbookgen.markdown.parser.loads`), but parsing costs ~20 ms, so a map is
   reused while the change is only ticks, skips and field values on existing task lines
   (the common case), and shared between files whose *skeleton* (structure with the
   per-run text blanked out) is equal — runs of one template parse once.
@@ -56,14 +56,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import RunbookgenError
-from .findings import Finding
-from .gitutil import git_env, have_git
+from runbookgen.errors import RunbookgenError
+from runbookgen.findings import Finding
+from runbookgen.gitutil import git_env, have_git
 
 if TYPE_CHECKING:
-    from .model import Estimate, Item, Runbook, Section
-    from .project import Project
-    from .runfile import RunRecord
+    from runbookgen.model import Estimate, Item, Runbook, Section
+    from runbookgen.project import Project
+    from runbookgen.records.record import RunRecord
 
 FORMAT_VERSION = 3
 SHALLOW_FIX = (
@@ -606,14 +606,14 @@ class _Version:
 
 
 class _States:
-    """Item state from a task line, mirroring :mod:`runbookgen.parse` for one item.
+    """Item state from a task line, mirroring :mod:`runbookgen.markdown.parser` for one item.
 
     Memoised by text: runs of one template repeat the same item texts thousands of times.
     """
 
     def __init__(self, labels: frozenset[str]) -> None:
-        from . import parse
-        from .text import first_line, strip_markup
+        from runbookgen.markdown import parser as parse
+        from runbookgen.text import first_line, strip_markup
 
         self.parse_fields = parse.parse_fields
         self.label_re = parse._label_regex(labels)
@@ -1004,7 +1004,7 @@ class _Builder:
         return version, specs
 
     def _parse(self, lines: list[str]) -> _LineMap:
-        from .parse import loads
+        from runbookgen.markdown.parser import loads
 
         self.parses += 1
         text = "\n".join(lines) + "\n"

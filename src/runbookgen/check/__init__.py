@@ -1,0 +1,1 @@
+"""``runbookgen check``: a small set of rules with stable codes over run records."""

@@ -1,0 +1,1 @@
+"""Adapters from site engines (MkDocs, ProperDocs, Zensical) to :mod:`runbookgen.web`."""
