@@ -169,7 +169,7 @@ def read_mkdocs_config(root: Path) -> dict[str, Any]:
     class _Tolerant(SafeConstructor):
         pass
 
-    _Tolerant.add_constructor(None, lambda loader, node: None)  # type: ignore[arg-type]
+    _Tolerant.add_constructor(None, lambda loader, node: None)
     yaml = YAML(typ="safe", pure=True)
     yaml.Constructor = _Tolerant
     try:

@@ -65,5 +65,5 @@ def parse_cmd(file: str, fmt: str) -> None:
         yaml = YAML(typ="safe", pure=True)
         yaml.default_flow_style = False
         yaml.allow_unicode = True
-        yaml.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
+        yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
         yaml.dump(data, sys.stdout)

@@ -128,7 +128,8 @@ def collect(project: Project, base: str, head: str | None = None) -> list[RunCha
                 models.append(None)
                 error = str(exc)
         before, after = models
-        fm = (after or before).front_matter if (after or before) else {}
+        shown = after or before
+        fm = shown.front_matter if shown is not None else {}
         rc = RunChange(
             path=rel,
             runbook=str(fm.get("runbook", "")),

@@ -1064,7 +1064,7 @@ def outcome_chart(runs: Iterable[RunEntry], months: int = 24) -> str:
     ]
     for n, month in enumerate(keys):
         x = gap + n * (bar_w + gap)
-        y = height
+        y = float(height)
         for state in CHART_STATES:
             count = per[month][state]
             if not count:
