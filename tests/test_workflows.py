@@ -156,22 +156,87 @@ def test_least_privilege_and_pinned(path: Path) -> None:
 @pytest.mark.parametrize("base", [ROOT, STARTER], ids=["repo", "starter"])
 def test_pages_workflow_deploys_the_way_pages_needs(base: Path) -> None:
     data = _load(base / ".github" / "workflows" / "pages.yml")
-    assert _on(data)["push"]["branches"] == ["main"]
-    assert data["concurrency"] == {"group": "pages", "cancel-in-progress": False}
-    build, deploy = data["jobs"]["build"], data["jobs"]["deploy"]
-    assert build["permissions"] == {"contents": "read"}
+    on = _on(data)
+    # rebuilt on pushes to main and to run branches (issue 15: runs in progress)
+    assert on["push"]["branches"] == ["main", "run/**"]
+    assert "workflow_dispatch" in on and "delete" in on
+    relay, build, deploy = data["jobs"]["relay"], data["jobs"]["build"], data["jobs"]["deploy"]
+    # A run-branch push only asks for a build of main: build and deploy run in main's
+    # context with main's workflow, so github-pages keeps its default main-only rule.
+    assert relay["if"] == "github.ref != 'refs/heads/main'"
+    assert relay["permissions"] == {"actions": "write"}
+    (step,) = relay["steps"]
+    assert step["run"].strip() == "gh workflow run pages.yml --ref main"
+    assert "${{" not in step["run"] and step["env"]["GH_TOKEN"] == "${{ github.token }}"
+    assert build["if"].startswith("github.ref == 'refs/heads/main' &&")
+    assert "startsWith(github.event.ref, 'run/')" in build["if"], "a deleted run branch rebuilds"
+    # builds supersede each other (a waiting one is replaced), deployments are never cancelled
+    assert build["concurrency"] == {"group": "pages-build", "cancel-in-progress": False}
+    assert deploy["concurrency"] == {"group": "pages-deploy", "cancel-in-progress": False}
+    assert "concurrency" not in data, "a workflow-wide group would queue relays behind builds"
+    assert build["permissions"] == {"contents": "read", "pull-requests": "read"}
     checkout = build["steps"][0]
     assert checkout["uses"].startswith("actions/checkout@")
-    assert checkout["with"]["fetch-depth"] == 0, "history is needed for run history"
+    assert "ref" not in checkout["with"], "always a checkout of main"
+    assert checkout["with"]["fetch-depth"] == 0, "history and every run branch are needed"
+    pulls = next(s for s in build["steps"] if "gh pr list" in s.get("run", ""))
+    assert "--json number,title,headRefName,url,state" in pulls["run"]
+    assert "${{" not in pulls["run"]
+    site = next(s for s in build["steps"] if "mkdocs build" in s.get("run", ""))
+    assert "RUNBOOKGEN_PULL_REQUESTS" in site["run"]
     upload = [s for s in build["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact@")]
     assert upload and upload[0]["with"]["path"] == "site"
-    assert any("mkdocs build" in s.get("run", "") for s in build["steps"])
     assert deploy["needs"] == "build"
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert deploy["environment"]["name"] == "github-pages"
     assert deploy["environment"]["url"] == "${{ steps.deployment.outputs.page_url }}"
     (step,) = deploy["steps"]
     assert step["id"] == "deployment" and step["uses"].startswith("actions/deploy-pages@")
+
+
+@pytest.mark.parametrize("base", [ROOT, STARTER], ids=["repo", "starter"])
+@pytest.mark.parametrize("listed", [True, False], ids=["gh-ok", "gh-fails"])
+def test_pages_build_steps_pass_the_pull_request_list(tmp_path: Path, base: Path, listed: bool) -> None:
+    """Run the build job's own shell with fake `gh` and `mkdocs`: the list reaches the build
+    through RUNBOOKGEN_PULL_REQUESTS when gh succeeds, and a failing gh never fails the build."""
+    if shutil.which("bash") is None:
+        pytest.skip("bash is not installed")
+    data = _load(base / ".github" / "workflows" / "pages.yml")
+    steps = data["jobs"]["build"]["steps"]
+    pulls = next(s["run"] for s in steps if "gh pr list" in s.get("run", ""))
+    build = next(s["run"] for s in steps if "mkdocs build" in s.get("run", ""))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    listing = (
+        '[{"number": 7, "title": "Run v2.4.0", "headRefName": "run/p/x", '
+        '"url": "https://github.com/a/b/pull/7", "state": "OPEN"}]'
+    )
+    gh = f"#!/bin/sh\nprintf '%s' '{listing}'\n" if listed else "#!/bin/sh\necho 'HTTP 502' >&2\nexit 1\n"
+    (bin_dir / "gh").write_text(gh)
+    (bin_dir / "mkdocs").write_text(
+        '#!/bin/sh\nprintf "%s" "${RUNBOOKGEN_PULL_REQUESTS:-none}" > "$RUNNER_TEMP/seen"\n'
+    )
+    for f in bin_dir.iterdir():
+        f.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "RUNNER_TEMP": str(tmp_path)}
+    env.pop("RUNBOOKGEN_PULL_REQUESTS", None)
+    for script in (pulls, build):
+        proc = subprocess.run(
+            ["bash", "-e", "-o", "pipefail", "-c", script],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.returncode == 0, proc.stderr
+    seen = (tmp_path / "seen").read_text()
+    if listed:
+        assert seen == str(tmp_path / "pulls.json")
+        from runbookgen.history.pulls import load_pulls
+
+        assert load_pulls(seen)["run/p/x"].number == 7
+    else:
+        assert seen == "none" and not (tmp_path / "pulls.json").exists()
 
 
 @pytest.mark.parametrize("base", [ROOT, STARTER], ids=["repo", "starter"])

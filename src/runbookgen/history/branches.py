@@ -1,0 +1,510 @@
+"""In-flight runs: run records on run branches that are not merged into the commit being built.
+
+A run record lives on its branch ``run/<runbook>/<date>-<release>`` while the release is
+under way and merges into main when it is over; every tick is a push to that branch. Reading
+the unmerged branches lets the site (and ``runbookgen status --all-branches``) show a release
+while it happens. Everything comes straight from git — never from a checkout — in the same
+few git processes whatever the number of branches (a process per branch or per file costs
+5–700 ms each on a large repository; see content/docs/performance.md):
+
+1. ``git rev-parse``: HEAD, the project's place in the work tree, shallow or not;
+2. ``git for-each-ref --no-merged=HEAD refs/heads refs/remotes``: unmerged branches, local
+   and remote-tracking (a CI checkout with ``fetch-depth: 0`` has ``refs/remotes/origin/…``),
+   kept when their name without the remote matches a pattern (default ``run/**``);
+3. ``git log --full-history --sparse --raw -z TIPS --not HEAD -- runs/``: every commit on
+   those branches that HEAD lacks, its parents, and the run files it changed;
+4. ``git cat-file --batch --follow-symlinks``: each changed run file at its branch's tip and
+   at HEAD (symlinks that leave the repository are refused, as on disk);
+5. only when such a file is also on HEAD: ``git log HEAD -- those files``, for HEAD's last
+   change to each (the newer side wins).
+
+Who ticked what on a branch is replayed by :func:`branch_history` with the history reader of
+:mod:`runbookgen.history` over the same revision range (one more ``git log``).
+
+The rules:
+
+* a run file changed by an unmerged branch is *in flight*, and the site shows the branch's
+  version when the branch's last change to it is newer than HEAD's (so a run that is on main
+  and on a branch shows the branch's newer state; a stale branch whose changes were
+  squash-merged long ago does not hide main's);
+* merged branches (tip reachable from HEAD) and deleted ones are not listed: their runs show
+  from the commit being built, once;
+* the same branch locally and remote-tracking: the newer tip; a run file changed on several
+  branches: the branch that changed it last;
+* a file that cannot be read (not UTF-8, a symlink leaving the repository) stays in flight
+  with its error, and the site shows it as a broken run like any other.
+
+Nothing here raises for git trouble: the result says why in-flight runs are unavailable.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from runbookgen.errors import RunbookgenError
+from runbookgen.gitutil import git_env, have_git
+
+if TYPE_CHECKING:
+    from runbookgen.project import Project
+
+DEFAULT_PATTERN = "run/**"
+#: the plugin option (``mkdocs.yml``) naming which branches hold runs
+SETTING = "run_branches"
+#: run files larger than this are reported, not read (the largest real runbook is ~20 KB)
+MAX_BYTES = 8 * 1024 * 1024
+
+
+# ---------------------------------------------------------------------------- patterns
+def patterns_of(value: Any) -> tuple[str, ...]:
+    """The branch patterns a setting names: one pattern or a list; empty/false turns it off."""
+    if value is None:
+        return (DEFAULT_PATTERN,)
+    if value is False or value == "" or value == []:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise RunbookgenError(
+            f"'{SETTING}' must be a branch pattern such as 'run/**', or a list of them (false: off)"
+        )
+    return tuple(v.strip().strip("/") for v in value)
+
+
+def match(pattern: str, name: str) -> bool:
+    """Whether branch ``name`` matches ``pattern``, a glob over ``/``-separated segments:
+    ``*`` and ``?`` stay within a segment, ``**`` is any number of whole segments.
+
+    Segment by segment (no regex over the whole name), so a crafted branch name costs time
+    linear in its segments times the pattern's.
+    """
+    pat = pattern.split("/")
+    parts = name.split("/")
+    # reachable[j]: the pattern's first i segments can match the name's first j segments
+    reachable = [True] + [False] * len(parts)
+    for seg in pat:
+        if seg == "**":
+            seen = False
+            for j in range(len(parts) + 1):
+                seen = seen or reachable[j]
+                reachable[j] = seen
+            continue
+        nxt = [False] * (len(parts) + 1)
+        for j in range(len(parts)):
+            if reachable[j] and fnmatch.fnmatchcase(parts[j], seg):
+                nxt[j + 1] = True
+        reachable = nxt
+    return reachable[-1]
+
+
+# ---------------------------------------------------------------------------- results
+@dataclass(frozen=True, slots=True)
+class RunBranch:
+    """An unmerged branch whose name matches a run-branch pattern."""
+
+    name: str  # without the remote: run/production-deployment/2026-12-01-v2.4.0
+    ref: str  # refs/heads/… or refs/remotes/<remote>/…
+    sha: str
+    time: datetime  # committer date of the tip
+
+    @property
+    def remote(self) -> str | None:
+        if self.ref.startswith("refs/remotes/"):
+            return self.ref[len("refs/remotes/") :].split("/", 1)[0]
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """The newest commit on a branch that changed a run file: who and when."""
+
+    sha: str
+    author: str
+    email: str
+    time: datetime  # author date
+    commit_time: datetime
+
+
+@dataclass(slots=True)
+class InFlightRun:
+    """A run file as its run branch has it.
+
+    ``text`` is the file at the branch tip, or None with ``error`` saying why it could not be
+    read. ``on_main`` is true when the commit being built has the file too (in an older
+    state). ``commits`` are the branch's commits that HEAD lacks: the history shown for the
+    run is HEAD's plus these. ``others`` names other branches that changed it less recently.
+    """
+
+    relpath: str
+    branch: RunBranch
+    last: Change
+    text: str | None = None
+    error: str | None = None
+    on_main: bool = False
+    commits: frozenset[str] = frozenset()
+    others: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class InFlight:
+    """In-flight runs of a project, keyed by path relative to the project root."""
+
+    available: bool
+    reason: str | None = None
+    patterns: tuple[str, ...] = ()
+    head: str | None = None
+    branches: list[RunBranch] = field(default_factory=list)
+    runs: dict[str, InFlightRun] = field(default_factory=dict)
+    stale: dict[str, RunBranch] = field(default_factory=dict)  # HEAD changed these files later
+    warnings: list[str] = field(default_factory=list)
+    prefix: str = ""  # the project root's path inside the work tree ("" at the top)
+
+    def for_run(self, relpath: str) -> InFlightRun | None:
+        return self.runs.get(relpath)
+
+    def tips(self) -> list[str]:
+        """The branch tips read, for a history of their commits (see :func:`branch_history`)."""
+        return [b.sha for b in self.branches]
+
+
+def off(reason: str) -> InFlight:
+    return InFlight(False, reason)
+
+
+# ---------------------------------------------------------------------------- reading
+def _git(root: Any, *args: str, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        ["git", "--literal-pathspecs", *args],
+        cwd=root,
+        input=input,
+        capture_output=True,
+        env=git_env(),
+        check=False,
+    )
+
+
+def _detail(proc: subprocess.CompletedProcess[bytes]) -> str:
+    lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    return (lines[-1] if lines else f"exit code {proc.returncode}").removeprefix("fatal: ")
+
+
+def read_in_flight(project: Project, patterns: Sequence[str] | None = None) -> InFlight:
+    """Every in-flight run of ``project`` (see the module docstring); never raises for git
+    trouble. ``patterns`` default to the ``run_branches`` setting, else ``run/**``."""
+    if patterns is None:
+        patterns = patterns_of(project.settings.get(SETTING))
+    patterns = tuple(patterns)
+    if not patterns:
+        return off(f"'{SETTING}' is off")
+    if not have_git():
+        return off("git is not installed or not on PATH")
+    root = project.root
+    proc = _git(root, "rev-parse", "--show-prefix", "--is-shallow-repository", "--verify", "-q", "HEAD")
+    lines = proc.stdout.decode("utf-8", "surrogateescape").split("\n")
+    if proc.returncode != 0 or len(lines) < 3:
+        if len(lines) >= 2 and lines[1] in ("true", "false"):
+            return off("the repository has no commits yet")
+        return off("not a git repository")
+    prefix, shallow, head = lines[0], lines[1] == "true", lines[2].strip()
+    out = InFlight(True, None, patterns, head, prefix=prefix)
+    if shallow:
+        out.warnings.append(
+            "the repository is a shallow clone: run branches may lack commits; fetch the whole "
+            "history (GitHub Actions: 'fetch-depth: 0'; locally: git fetch --unshallow)"
+        )
+    branches = _branches(root, patterns)
+    if isinstance(branches, str):
+        out.available, out.reason = False, branches
+        return out
+    out.branches = branches
+    if not branches:
+        return out
+    runs_dir = project.runs_dir.strip("/") or "."
+    commits = _branch_commits(root, [b.sha for b in branches], runs_dir)
+    if isinstance(commits, str):
+        out.available, out.reason = False, commits
+        return out
+    winners = _winners(branches, commits)
+    if not winners:
+        return out
+    _read_files(root, prefix, head, winners, out)
+    return out
+
+
+def _branches(root: Any, patterns: tuple[str, ...]) -> list[RunBranch] | str:
+    """Unmerged local and remote-tracking branches matching ``patterns``; one per name (the
+    newer tip when a branch is both local and remote-tracking)."""
+    proc = _git(
+        root,
+        "for-each-ref",
+        "--no-merged=HEAD",
+        "--format=%(refname)%00%(objectname)%00%(committerdate:unix)%00%(objecttype)",
+        "refs/heads/",
+        "refs/remotes/",
+    )
+    if proc.returncode != 0:
+        return f"cannot list branches: {_detail(proc)}"
+    best: dict[str, RunBranch] = {}
+    for line in proc.stdout.decode("utf-8", "surrogateescape").split("\n"):
+        parts = line.split("\0")
+        if len(parts) != 4 or parts[3] != "commit":
+            continue
+        ref, sha, when, _ = parts
+        if ref.startswith("refs/heads/"):
+            name = ref[len("refs/heads/") :]
+        else:
+            rest = ref[len("refs/remotes/") :]
+            if "/" not in rest:
+                continue
+            name = rest.split("/", 1)[1]
+        if name == "HEAD" or not any(match(p, name) for p in patterns):
+            continue
+        try:
+            time = datetime.fromtimestamp(int(when or 0), UTC)
+        except (ValueError, OverflowError, OSError):
+            time = datetime.fromtimestamp(0, UTC)
+        branch = RunBranch(name, ref, sha, time)
+        old = best.get(name)
+        # newer tip wins; on a tie, the local branch (it may hold ticks not pushed yet)
+        if old is None or (time, ref.startswith("refs/heads/")) > (
+            old.time,
+            old.ref.startswith("refs/heads/"),
+        ):
+            best[name] = branch
+    return sorted(best.values(), key=lambda b: b.name)
+
+
+@dataclass(slots=True)
+class _Commit:
+    parents: list[str]
+    change: Change
+    paths: dict[str, str]  # relpath -> status letter (A, M, D, T …)
+
+
+def _branch_commits(root: Any, tips: list[str], runs_dir: str) -> dict[str, _Commit] | str:
+    """Commits reachable from ``tips`` but not HEAD, with the run files each changed.
+
+    ``--full-history --sparse`` lists every such commit (also those touching no run file) with
+    its real parents, so which commits each tip reaches can be followed within this list.
+    """
+    proc = _git(
+        root,
+        "-c",
+        "core.quotePath=false",
+        "log",
+        "-z",
+        "--full-history",
+        "--sparse",
+        "--raw",
+        "--no-renames",
+        "--no-abbrev",
+        "--relative",
+        "--format=%x01%H%x00%P%x00%ct%x00%aI%x00%ae%x00%an",
+        *tips,
+        "--not",
+        "HEAD",
+        "--",
+        runs_dir,
+    )
+    if proc.returncode != 0:
+        return f"cannot read run branches: {_detail(proc)}"
+    tokens = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+    out: dict[str, _Commit] = {}
+    i, n = 0, len(tokens)
+    while i < n:
+        tok = tokens[i].lstrip("\n")
+        if not tok.startswith("\x01") or i + 5 >= n:
+            i += 1
+            continue
+        sha = tok[1:]
+        parents, ct, ad, email, name = tokens[i + 1 : i + 6]
+        i += 6
+        try:
+            commit_time = datetime.fromtimestamp(int(ct), UTC)
+            author_time = datetime.fromisoformat(ad)
+        except (ValueError, OverflowError, OSError):
+            commit_time = author_time = datetime.fromtimestamp(0, UTC)
+        c = _Commit(parents.split(), Change(sha, name, email, author_time, commit_time), {})
+        while i + 1 < n and tokens[i].lstrip("\n").startswith(":"):
+            meta = tokens[i].lstrip("\n").split()
+            path = tokens[i + 1]
+            i += 2
+            if len(meta) >= 5 and _is_run_path(path):
+                c.paths[path] = meta[4][:1]
+        out[sha] = c
+    return out
+
+
+def _is_run_path(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name.endswith(".md") and name.lower() != "readme.md" and "\n" not in path
+
+
+@dataclass(slots=True)
+class _Winner:
+    branch: RunBranch
+    change: Change
+    reach: frozenset[str]
+    others: list[str]
+
+
+def _reach(tip: str, commits: dict[str, _Commit]) -> frozenset[str]:
+    seen: set[str] = set()
+    stack = [tip]
+    while stack:
+        sha = stack.pop()
+        if sha in seen or sha not in commits:
+            continue
+        seen.add(sha)
+        stack.extend(commits[sha].parents)
+    return frozenset(seen)
+
+
+def _winners(branches: list[RunBranch], commits: dict[str, _Commit]) -> dict[str, _Winner]:
+    """Per run file, the branch that changed it last (deleting it counts as no change)."""
+    order = {sha: k for k, sha in enumerate(commits)}  # git log lists newer commits first
+    found: dict[str, _Winner] = {}
+    for branch in branches:
+        reach = _reach(branch.sha, commits)
+        newest: dict[str, tuple[tuple[datetime, int], _Commit, str]] = {}
+        for sha in reach:
+            c = commits[sha]
+            key = (c.change.commit_time, -order[sha])
+            for path, status in c.paths.items():
+                have = newest.get(path)
+                if have is None or key > have[0]:
+                    newest[path] = (key, c, status)
+        for path, (_, c, status) in newest.items():
+            if status == "D":
+                continue
+            have_w = found.get(path)
+            if have_w is None:
+                found[path] = _Winner(branch, c.change, reach, [])
+            elif (c.change.commit_time, branch.time) > (have_w.change.commit_time, have_w.branch.time):
+                have_w.others.append(have_w.branch.name)
+                found[path] = _Winner(branch, c.change, reach, have_w.others)
+            else:
+                have_w.others.append(branch.name)
+    return found
+
+
+def _cat_files(root: Any, specs: Iterable[str]) -> list[tuple[str, bytes | None, str]]:
+    """``git cat-file --batch --follow-symlinks`` for ``rev:path`` specs: per spec (object id,
+    content or None, kind: blob, missing, symlink, dangling, loop, notdir, tree …)."""
+    specs = list(specs)
+    proc = _git(
+        root, "cat-file", "--batch", "--follow-symlinks", input="".join(s + "\n" for s in specs).encode()
+    )
+    if proc.returncode != 0:
+        raise RunbookgenError(f"git cat-file failed: {_detail(proc)}")
+    data, pos = proc.stdout, 0
+    out: list[tuple[str, bytes | None, str]] = []
+    for _ in specs:
+        end = data.index(b"\n", pos)
+        header = data[pos:end].decode("utf-8", "surrogateescape").split(" ")
+        pos = end + 1
+        if header[-1] == "missing" or header[-1] == "ambiguous":
+            out.append(("", None, header[-1]))
+            continue
+        if header[0] in ("symlink", "dangling", "loop", "notdir"):
+            size = int(header[1])
+            pos += size + 1
+            out.append(("", None, header[0]))
+            continue
+        sha, kind, size = header[0], header[1], int(header[2])
+        out.append((sha, data[pos : pos + size] if kind == "blob" else None, kind))
+        pos += size + 1
+    return out
+
+
+def _read_files(root: Any, prefix: str, head: str, winners: dict[str, _Winner], out: InFlight) -> None:
+    """Read every winner's file at its tip and at HEAD; decide which are in flight."""
+    from runbookgen.markdown.parser import decode
+
+    paths = sorted(winners)
+    specs = []
+    for path in paths:
+        specs.append(f"{winners[path].branch.sha}:{prefix}{path}")
+        specs.append(f"{head}:{prefix}{path}")
+    try:
+        got = _cat_files(root, specs)
+    except (RunbookgenError, ValueError, IndexError) as exc:
+        out.available, out.reason = False, f"cannot read run branches: {exc}"
+        return
+    shared: dict[str, str] = {}
+    for k, path in enumerate(paths):
+        w = winners[path]
+        (tip_sha, data, kind), (head_sha, _, head_kind) = got[2 * k], got[2 * k + 1]
+        run = InFlightRun(path, w.branch, w.change, commits=w.reach, others=tuple(sorted(set(w.others))))
+        if kind == "missing" or kind == "tree":
+            continue  # removed by a merge, or no longer a file
+        on_main = head_kind == "blob"
+        if on_main and tip_sha == head_sha:
+            continue  # the branch's changes are on HEAD already (e.g. squash-merged)
+        run.on_main = on_main
+        if kind == "blob" and data is not None:
+            if len(data) > MAX_BYTES:
+                run.error = (
+                    f"{path}: {len(data)} bytes on branch {w.branch.name}; "
+                    f"run files are read up to {MAX_BYTES}"
+                )
+            else:
+                try:
+                    run.text = decode(data, path)
+                except RunbookgenError as exc:
+                    run.error = str(exc)
+        elif kind in ("symlink", "dangling", "loop", "notdir"):
+            run.error = (
+                f"{path}: refused on branch {w.branch.name}: a symlink that leaves the "
+                "repository or leads nowhere"
+            )
+        else:
+            run.error = f"{path}: not a file on branch {w.branch.name} ({kind})"
+        if on_main:
+            shared[path] = head_sha
+        out.runs[path] = run
+    if shared:
+        for path, when in _head_changes(root, list(shared)).items():
+            run = out.runs[path]
+            if when > run.last.commit_time:
+                out.stale[path] = run.branch
+                del out.runs[path]
+
+
+def _head_changes(root: Any, paths: list[str]) -> dict[str, datetime]:
+    """HEAD's last change (committer date) to each of ``paths``: one ``git log``, read only
+    when a branch changes a run file that HEAD has too."""
+    proc = _git(
+        root,
+        "-c",
+        "core.quotePath=false",
+        "log",
+        "-z",
+        "--no-renames",
+        "--name-only",
+        "--relative",
+        "--format=%x01%ct",
+        "HEAD",
+        "--",
+        *paths,
+    )
+    out: dict[str, datetime] = {}
+    if proc.returncode != 0:
+        return out
+    when = None
+    for tok in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        tok = tok.lstrip("\n")
+        if tok.startswith("\x01"):
+            try:
+                when = datetime.fromtimestamp(int(tok[1:].split("\n", 1)[0]), UTC)
+            except (ValueError, OverflowError, OSError):
+                when = None
+            rest = tok.split("\n", 1)
+            tok = rest[1] if len(rest) > 1 else ""
+        if tok and when is not None and (tok not in out or when > out[tok]):
+            out[tok] = when
+    return out

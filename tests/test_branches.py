@@ -1,0 +1,159 @@
+"""In-flight runs read from unmerged run branches with real git (history/branches.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from live_support import ALICE, BOB, RUNBOOK, Team, git
+from runbookgen.errors import RunbookgenError
+from runbookgen.history.branches import match, patterns_of, read_in_flight
+from runbookgen.project import Project
+
+BRANCH = f"run/{RUNBOOK}/2026-12-01-v2.4.0"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "name", "expected"),
+    [
+        ("run/**", "run/production-deployment/2026-12-01-v2.4.0", True),
+        ("run/**", "run/x", True),
+        ("run/**", "runs/x", False),
+        ("run/**", "feature/run/x", False),
+        ("run/*", "run/a/b", False),
+        ("run/*/2026-*", "run/prod/2026-12-01-v1", True),
+        ("**/run/**", "team/run/prod/x", True),
+        ("release-*", "release-1.2", True),
+        ("run/**", "run/" + "a/" * 2000 + "b", True),
+    ],
+)
+def test_branch_patterns(pattern: str, name: str, expected: bool) -> None:
+    assert match(pattern, name) is expected
+
+
+def test_pattern_setting() -> None:
+    assert patterns_of(None) == ("run/**",)
+    assert patterns_of(False) == ()
+    assert patterns_of(["run/**", "hotfix/*"]) == ("run/**", "hotfix/*")
+    with pytest.raises(RunbookgenError, match="run_branches"):
+        patterns_of(3)
+
+
+def test_run_branch_pushed_by_two_authors_is_in_flight(tmp_path: Path) -> None:
+    team = Team(tmp_path)
+    run = team.new_run(ALICE, "v2.4.0")
+    team.tick(ALICE, BRANCH, run, "All code reviewed", date="2026-12-01T10:00:00+00:00")
+    team.tick(BOB, BRANCH, run, "All tests passing", date="2026-12-01T10:05:00+00:00")
+    ci = team.ci()
+    assert not (ci / run).exists(), "the run is only on its branch"
+    got = read_in_flight(Project.from_root(ci))
+    assert got.available, got.reason
+    assert [b.name for b in got.branches] == [BRANCH]
+    assert got.branches[0].ref == f"refs/remotes/origin/{BRANCH}"
+    (live,) = got.runs.values()
+    assert live.relpath == run and live.branch.name == BRANCH and not live.on_main
+    assert live.text is not None and "- [x] All code reviewed" in live.text
+    assert "- [x] All tests passing" in live.text
+    assert live.last.author == "Bob Brown"
+    assert len(live.commits) == 3  # start + two ticks
+
+
+def test_merged_branch_disappears_and_deleted_branch_too(tmp_path: Path) -> None:
+    team = Team(tmp_path)
+    run = team.new_run(ALICE, "v2.4.0")
+    team.tick(BOB, BRANCH, run, "All code reviewed")
+    team.merge(ALICE, BRANCH)
+    ci = team.ci()
+    assert (ci / run).is_file()
+    got = read_in_flight(Project.from_root(ci))
+    assert got.branches == [] and got.runs == {}, "a merged branch is not in flight"
+    # a later tick on the same branch makes it in flight again, newer than main
+    team.tick(BOB, BRANCH, run, "All tests passing")
+    got = read_in_flight(Project.from_root(team.ci()))
+    (live,) = got.runs.values()
+    assert live.on_main and live.text is not None and "- [x] All tests passing" in live.text
+    git(team.clone(ALICE), "push", "-q", "origin", "--delete", BRANCH)
+    got = read_in_flight(Project.from_root(team.ci()))
+    assert got.runs == {} and got.branches == []
+
+
+def test_two_releases_and_local_branch_newer_than_remote(tmp_path: Path) -> None:
+    team = Team(tmp_path)
+    a = team.new_run(ALICE, "v2.4.0")
+    b = team.new_run(BOB, "v2.5.0", date="2026-12-02")
+    team.tick(BOB, BRANCH, a, "All code reviewed")
+    got = read_in_flight(Project.from_root(team.ci()))
+    assert sorted(got.runs) == sorted([a, b])
+    # Alice ticks locally without pushing: her clone shows her local branch's state
+    alice = team.clone(ALICE)
+    git(alice, "switch", "-q", "main")
+    git(alice, "fetch", "-q")
+    git(alice, "branch", "-q", "-f", BRANCH, f"origin/{BRANCH}")
+    git(alice, "switch", "-q", BRANCH)
+    path = alice / a
+    path.write_text(path.read_text().replace("- [ ] Linting passes", "- [x] Linting passes", 1))
+    git(alice, "commit", "-q", "-am", "local tick", who=ALICE, date="2099-01-01T00:00:00+00:00")
+    git(alice, "switch", "-q", "main")
+    got = read_in_flight(Project.from_root(alice))
+    live = got.runs[a]
+    assert live.branch.ref == f"refs/heads/{BRANCH}"
+    assert live.text is not None and "- [x] Linting passes" in live.text
+
+
+def test_stale_branch_does_not_hide_newer_main(tmp_path: Path) -> None:
+    team = Team(tmp_path)
+    run = team.new_run(ALICE, "v2.4.0")
+    team.tick(BOB, BRANCH, run, "All code reviewed", date="2026-12-01T10:00:00+00:00")
+    # squash-merge by hand on main, later than the branch's last change, then tick on main
+    alice = team.clone(ALICE)
+    git(alice, "switch", "-q", "main")
+    git(alice, "fetch", "-q")
+    git(alice, "checkout", f"origin/{BRANCH}", "--", run)
+    git(alice, "commit", "-q", "-m", "Run v2.4.0 (#9)", who=ALICE, date="2026-12-01T11:00:00+00:00")
+    p = alice / run
+    p.write_text(p.read_text().replace("- [ ] All tests passing", "- [x] All tests passing", 1))
+    git(alice, "commit", "-q", "-am", "tick on main", who=ALICE, date="2026-12-01T12:00:00+00:00")
+    git(alice, "push", "-q", "origin", "main")
+    got = read_in_flight(Project.from_root(team.ci()))
+    assert got.runs == {} and run in got.stale
+
+
+def test_pattern_and_setting_choose_branches(tmp_path: Path) -> None:
+    team = Team(tmp_path)
+    run = team.new_run(ALICE, "v2.4.0")
+    ci = team.ci()
+    proj = Project.from_root(ci)
+    assert read_in_flight(proj, ["hotfix/**"]).runs == {}
+    assert list(read_in_flight(proj, [f"run/{RUNBOOK}/*"]).runs) == [run]
+    proj.settings["run_branches"] = False
+    off = read_in_flight(proj)
+    assert not off.available and "off" in (off.reason or "")
+
+
+def test_unreadable_branch_file_is_kept_with_its_error(tmp_path: Path) -> None:
+    team = Team(tmp_path)
+    run = team.new_run(ALICE, "v2.4.0")
+    bob = team.clone(BOB)
+    git(bob, "fetch", "-q")
+    git(bob, "switch", "-q", "-c", BRANCH, f"origin/{BRANCH}")
+    (bob / run).write_bytes(b"---\nrunbook: x\n---\n- [ ] caf\xe9\n")
+    (bob / "runs" / RUNBOOK / "2026-12-01-escape.md").symlink_to("/etc/passwd")
+    git(bob, "add", "-A")
+    git(bob, "commit", "-q", "-m", "bad bytes", who=BOB)
+    git(bob, "push", "-q", "origin", BRANCH)
+    got = read_in_flight(Project.from_root(team.ci()))
+    assert "not valid UTF-8" in (got.runs[run].error or "") and got.runs[run].text is None
+    esc = got.runs[f"runs/{RUNBOOK}/2026-12-01-escape.md"]
+    assert esc.text is None and "refused" in (esc.error or "")
+
+
+def test_not_a_repository_and_no_commits(tmp_path: Path) -> None:
+    (tmp_path / "content").mkdir()
+    (tmp_path / "runs").mkdir()
+    proj = Project.from_root(tmp_path)
+    got = read_in_flight(proj)
+    assert not got.available and got.reason == "not a git repository"
+    git(tmp_path, "init", "-q", "-b", "main")
+    got = read_in_flight(proj)
+    assert not got.available and got.reason == "the repository has no commits yet"
