@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,36 @@ def test_not_a_repository_and_no_commits(tmp_path: Path) -> None:
     git(tmp_path, "init", "-q", "-b", "main")
     got = read_in_flight(proj)
     assert not got.available and got.reason == "the repository has no commits yet"
+
+
+def _count_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Put a `git` on PATH that logs each invocation, then runs the real one."""
+    import shutil
+
+    real = shutil.which("git")
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    log = tmp_path / "git-calls.log"
+    (shim / "git").write_text(f'#!/bin/sh\necho "$*" >> "{log}"\nexec "{real}" "$@"\n')
+    (shim / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim}{os.pathsep}{os.environ['PATH']}")
+    return log
+
+
+def test_git_processes_do_not_grow_with_branches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One batch per build: the same git processes for 1 run branch as for 6."""
+    team = Team(tmp_path)
+    counts = []
+    for n, releases in enumerate((["v1.0.0"], ["v1.1.0", "v1.2.0", "v1.3.0", "v1.4.0", "v1.5.0"])):
+        for r in releases:
+            run = team.new_run(ALICE, r)
+            team.tick(BOB, f"run/{RUNBOOK}/2026-12-01-{r}", run, "All code reviewed")
+        ci = team.ci(f"ci{n}")
+        (tmp_path / f"calls{n}").mkdir()
+        with monkeypatch.context() as mp:
+            log = _count_git(mp, tmp_path / f"calls{n}")
+            got = read_in_flight(Project.from_root(ci))
+        assert len(got.runs) == (1 if n == 0 else 6)
+        counts.append(log.read_text().splitlines())
+    assert len(counts[0]) == len(counts[1]) == 4, counts
+    assert [c.split()[1] for c in counts[1]] == ["rev-parse", "for-each-ref", "-c", "cat-file"]
