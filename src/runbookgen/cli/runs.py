@@ -112,23 +112,57 @@ def _bar(done: int, total: int, width: int = 20) -> str:
     show_default=True,
     help="text for people, json for scripts (one object per run).",
 )
-def status_cmd(runs: tuple[str, ...], fmt: str) -> None:
+@click.option(
+    "--all-branches",
+    "-a",
+    is_flag=True,
+    help="Also runs in progress on unmerged run branches (run/**, local and remote-tracking), "
+    "read from git without checking them out; a branch's newer version wins.",
+)
+@click.option(
+    "--mine",
+    is_flag=True,
+    help="Only your open items across runs in progress, branches included (you: git config "
+    "github.user, else user.name).",
+)
+@click.option(
+    "--owner",
+    "owners",
+    metavar="@LOGIN",
+    multiple=True,
+    help="Like --mine, for someone else or a team (@org/team); repeatable.",
+)
+def status_cmd(
+    runs: tuple[str, ...], fmt: str, all_branches: bool, mine: bool, owners: tuple[str, ...]
+) -> None:
     """Show progress of run records: per stage and section, with bars.
 
     With no RUNS, every run record under runs/. Tasks and sign-offs count;
     rollback criteria never count (a tick means it happened) and the rollback
     procedure counts only once the run is rolling back; struck-through items are
-    skipped and leave the total.
+    skipped and leave the total. With --all-branches, runs still on their run
+    branches show too (as the published site shows them); --mine lists the open
+    items whose owner (@login in the item, or 'Owner: @login' under its heading)
+    is you.
 
     \b
     Examples:
       runbookgen status
       runbookgen status runs/production-deployment/2026-12-01-v2.4.0.md
       runbookgen status --format json | jq '.[] | {release, percent}'
+      runbookgen status --all-branches
+      runbookgen status --mine
+      runbookgen status --owner @acme/dba
     """
     import json
 
     from runbookgen.records.progress import compute
+
+    if all_branches or mine or owners:
+        from runbookgen.cli.live import status_live
+
+        status_live(runs, fmt, mine, owners, _status_text, _status_json)
+        return
 
     proj, records, errors = _load(runs)
     out: list[dict[str, Any]] = []

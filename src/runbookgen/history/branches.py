@@ -51,6 +51,7 @@ from runbookgen.gitutil import git_env, have_git
 
 if TYPE_CHECKING:
     from runbookgen.project import Project
+    from runbookgen.records.record import RunRecord
 
 DEFAULT_PATTERN = "run/**"
 #: the plugin option (``mkdocs.yml``) naming which branches hold runs
@@ -508,3 +509,41 @@ def _head_changes(root: Any, paths: list[str]) -> dict[str, datetime]:
         if tok and when is not None and (tok not in out or when > out[tok]):
             out[tok] = when
     return out
+
+
+# ---------------------------------------------------------------------------- every run
+@dataclass(slots=True)
+class LiveRun:
+    """One run as ``status --all-branches`` and the site see it: from the work tree, or from
+    its run branch when it is in flight there (``live``). ``record`` is None when the file
+    cannot be read or parsed, and ``error`` says why (a broken run)."""
+
+    relpath: str
+    record: RunRecord | None
+    error: str | None
+    live: InFlightRun | None = None
+
+
+def load_live_runs(project: Project, inflight: InFlight) -> list[LiveRun]:
+    """Every run record of the work tree, with the in-flight version in place of (or next to)
+    it; sorted by path."""
+    from runbookgen.records.record import load_run, run_from_text
+
+    out: dict[str, LiveRun] = {}
+    for path in project.run_files():
+        rel = project.rel(path)
+        if rel in inflight.runs:
+            continue
+        try:
+            out[rel] = LiveRun(rel, load_run(path, project), None)
+        except RunbookgenError as exc:
+            out[rel] = LiveRun(rel, None, str(exc))
+    for rel, run in inflight.runs.items():
+        if run.text is None:
+            out[rel] = LiveRun(rel, None, run.error or "cannot be read", run)
+            continue
+        try:
+            out[rel] = LiveRun(rel, run_from_text(run.text, rel, project), None, run)
+        except RunbookgenError as exc:
+            out[rel] = LiveRun(rel, None, str(exc), run)
+    return [out[k] for k in sorted(out)]

@@ -115,3 +115,14 @@ def load_runs(paths: list[str] | None, project: Project) -> list[RunRecord]:
     """The named run records, or every run record in the project when none are named."""
     files = [Path(p) for p in paths] if paths else project.run_files()
     return [load_run(p, project) for p in files]
+
+
+def run_from_text(text: str, relpath: str, project: Project) -> RunRecord:
+    """A run record from its text as git has it (a run branch's version, see
+    ``history/branches.py``): parsed like :func:`load_run`, never read from disk."""
+    from runbookgen.markdown.parser import loads
+
+    model = loads(text, path=relpath, field_labels=project.field_labels)
+    name = model.front_matter.get("runbook")
+    template = project.template(name) if isinstance(name, str) and name else None
+    return RunRecord(path=project.root / relpath, relpath=relpath, model=model, template=template)

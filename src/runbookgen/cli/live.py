@@ -1,0 +1,209 @@
+"""``status --all-branches``, ``--mine`` and ``--owner``: runs in progress on run branches.
+
+The options belong to ``status`` (cli/runs.py), which hands over to this module; the reading
+is the site's own (history/branches.py), so the terminal and the site agree on what is in
+flight. Everything printed that came from git or a run file goes through ``for_terminal``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from runbookgen.cli.common import project, style, warn
+
+
+def _clean(text: str) -> str:
+    """One line of untrusted text made harmless for a terminal (no escapes, no bidi tricks)."""
+    return "".join(
+        c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in text
+    )
+
+
+def whoami(root: Path) -> tuple[list[str], str]:
+    """Who ``--mine`` means, and where that came from: ``git config github.user``, else the
+    login in a GitHub noreply address (``123+login@users.noreply.github.com``), else
+    ``user.name``."""
+    from runbookgen.gitutil import GitError, git
+
+    try:
+        out = git("config", "--get-regexp", r"^(github\.user|user\.name|user\.email)$", cwd=root, check=False)
+    except GitError:
+        out = ""
+    found: dict[str, str] = {}
+    for line in out.splitlines():
+        key, _, value = line.partition(" ")
+        found.setdefault(key.lower(), value.strip())
+    if found.get("github.user"):
+        return [found["github.user"]], "git config github.user"
+    email = found.get("user.email", "")
+    if email.endswith("@users.noreply.github.com"):
+        login = email.split("@", 1)[0].split("+", 1)[-1]
+        if login:
+            return [login], "your GitHub noreply address (git config user.email)"
+    if found.get("user.name"):
+        return [found["user.name"]], "git config user.name"
+    return [], ""
+
+
+def status_live(
+    runs: Sequence[str],
+    fmt: str,
+    mine: bool,
+    owners: Sequence[str],
+    show: Callable[[Any, Any], None],
+    as_json: Callable[[Any, Any], dict[str, Any]],
+) -> None:
+    """Every run, in-flight ones from their branches (``--all-branches``), or with ``mine`` /
+    ``owners`` the open items of those people across runs in progress."""
+    from runbookgen.history.branches import load_live_runs, read_in_flight
+    from runbookgen.records.progress import compute
+
+    if runs:
+        raise click.UsageError("--all-branches, --mine and --owner read every run; name no RUN files")
+    proj = project()
+    inflight = read_in_flight(proj)
+    if not inflight.available:
+        warn(f"runs on branches are not read: {inflight.reason}")
+    for message in inflight.warnings:
+        warn(message)
+    live = load_live_runs(proj, inflight)
+    if mine or owners:
+        _owned(proj, live, fmt, mine, owners)
+        return
+    out: list[dict[str, Any]] = []
+    errors = 0
+    for lr in live:
+        if lr.record is None:
+            errors += 1
+            where = f" (on branch {_clean(lr.live.branch.name)})" if lr.live else ""
+            click.echo(
+                style("Error: ", fg="red", bold=True) + _clean(lr.error or lr.relpath) + where, err=True
+            )
+            continue
+        prog = compute(lr.record.model, lr.record.status)
+        if fmt == "json":
+            entry = as_json(lr.record, prog)
+            entry["branch"] = _branch_json(lr.live)
+            out.append(entry)
+            continue
+        show(lr.record, prog)
+        if lr.live is not None:
+            click.echo(_branch_line(lr.live))
+            click.echo("")
+    if fmt == "json":
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+    elif not live:
+        click.echo(f"No run records in {proj.runs_dir}/ or on run branches yet.")
+    if errors:
+        sys.exit(1)
+
+
+def _branch_json(run: Any) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    return {
+        "name": run.branch.name,
+        "ref": run.branch.ref,
+        "commit": run.branch.sha,
+        "merged": False,
+        "on_main": run.on_main,
+        "last_change": {
+            "commit": run.last.sha,
+            "author": run.last.author,
+            "email": run.last.email,
+            "time": run.last.time.isoformat(),
+        },
+    }
+
+
+def _branch_line(run: Any) -> str:
+    where = f"{run.branch.remote}/" if run.branch.remote else ""
+    when = run.last.time.strftime("%Y-%m-%d %H:%M %z")
+    return style("  in flight", fg="cyan", bold=True) + (
+        f" on branch {_clean(where + run.branch.name)} (not merged, not reviewed); "
+        f"last change by {_clean(run.last.author)} at {when}"
+    )
+
+
+def _owned(proj: Any, live: list[Any], fmt: str, mine: bool, owners: Sequence[str]) -> None:
+    from runbookgen.records.owners import is_owner, item_owners, open_items
+    from runbookgen.records.record import FINISHED_STATUSES
+
+    who = [o.strip() for o in owners if o.strip()]
+    source = "--owner"
+    if mine:
+        names, source = whoami(proj.root)
+        if not names:
+            raise click.UsageError(
+                "who are you? set 'git config github.user LOGIN' (your GitHub login) or pass --owner @LOGIN"
+            )
+        who += names
+    found: list[dict[str, Any]] = []
+    for lr in live:
+        rec = lr.record
+        if rec is None or rec.status in FINISHED_STATUSES:
+            continue
+        owned = item_owners(rec.model, rec.template)
+        items = []
+        for sec, item in open_items(rec.model, rec.status):
+            named = owned.get(item.id, ())
+            if named and is_owner(named, who):
+                items.append((sec, item, named))
+        if items:
+            found.append({"run": lr, "items": items})
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "path": f["run"].relpath,
+                        "release": f["run"].record.release,
+                        "branch": _branch_json(f["run"].live),
+                        "items": [
+                            {
+                                "id": i.id,
+                                "text": i.text,
+                                "line": i.line,
+                                "section": s.title,
+                                "owners": list(n),
+                            }
+                            for s, i, n in f["items"]
+                        ],
+                    }
+                    for f in found
+                ],
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    label = ", ".join(_clean(w) for w in who)
+    count = sum(len(f["items"]) for f in found)
+    click.echo(
+        style(f"Open items for {label}", bold=True)
+        + (f" ({source})" if mine else "")
+        + f": {count} in {len(found)} run{'s' * (len(found) != 1)} in progress"
+    )
+    for f in found:
+        lr = f["run"]
+        rec = lr.record
+        click.echo("")
+        head = f"{rec.runbook} {rec.release}".strip()
+        where = f"  on branch {_clean(lr.live.branch.name)}" if lr.live else ""
+        click.echo(style(_clean(head), bold=True) + f"  {_clean(lr.relpath)}{where}")
+        for sec, item, names in f["items"]:
+            click.echo(
+                f"  line {item.line:<5} {_clean(sec.title)}: {_clean(item.text.splitlines()[0])}  "
+                + style(_clean(", ".join(names)), dim=True)
+            )
+    if not found:
+        click.echo(
+            "Nothing open is yours. Owners are named with @login in an item, "
+            "or 'Owner: @login' under a heading."
+        )
