@@ -9,7 +9,7 @@ titles made unique, about 94,000 tasks):
 * ``block``  — the same preset with the inline rule disabled: block tokens only, which
   is all the model needs (item text is kept as inline *source*);
 * ``tokens`` — runbookgen's own markdown-it instance (block only, plus tables,
-  strikethrough, front matter and the cmark-gfm laziness guards) via ``_tokenize``;
+  strikethrough, front matter and the cmark-gfm laziness guards) via ``tokenize``;
 * ``model``  — ``runbookgen.loads(text)``: tokens plus the model (sections, items,
   ids, kinds, fields), as users call it (it pauses the cyclic GC while it runs).
 
@@ -32,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import runbookgen
-from runbookgen.markdown.parser import _protect_task_text, _tokenize
+from runbookgen.markdown.tokens import protect_task_text, tokenize
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "content" / "production-deployment.md"
@@ -59,7 +59,7 @@ def variants(text: str) -> dict[str, Callable[[], object]]:
     return {
         "mdit": lambda: full.parse(text),
         "block": lambda: block.parse(text),
-        "tokens": lambda: _tokenize(_protect_task_text(text)[0]),
+        "tokens": lambda: tokenize(protect_task_text(text)[0]),
         "model": lambda: runbookgen.loads(text),
     }
 

@@ -1,7 +1,7 @@
 """Speed of the run-record commands (issue 3, item 10).
 
 1. ``status`` and ``check`` over 1,000 generated run files, against a process that only
-   parses those files (``runbookgen.markdown.parser.loads`` on each): target ≤ 1.5×.
+   parses those files (``runbookgen.markdown.loads`` on each): target ≤ 1.5×.
 2. ``new-run`` wall time (file, branch and commit in a git repository) against
    ``runbookgen --help``: target ≤ 2×.
 
@@ -41,7 +41,7 @@ CLI = [sys.executable, "-m", "runbookgen"]
 PARSE_ONLY = """
 import sys
 from pathlib import Path
-from runbookgen.markdown.parser import decode, loads
+from runbookgen.markdown import decode, loads
 for p in sorted(Path("runs").rglob("*.md")):
     if p.name.lower() != "readme.md":
         loads(decode(p.read_bytes(), p), path=str(p))

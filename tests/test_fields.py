@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import runbookgen
-from runbookgen.markdown.parser import _label_regex, parse_fields
+from runbookgen.markdown.fields import label_pattern, parse_fields
 
 LABELS = frozenset({"QA Lead", "Engineering Manager", "Date"})
 
@@ -15,13 +15,13 @@ def test_template_blanks_define_fields() -> None:
 
 
 def test_half_filled_line_keeps_labels_and_identity() -> None:
-    fields, key = parse_fields("QA Lead: @erin Date: _______", _label_regex(LABELS))
+    fields, key = parse_fields("QA Lead: @erin Date: _______", label_pattern(LABELS))
     assert [(f.name, f.value) for f in fields] == [("QA Lead", "@erin"), ("Date", "")]
     assert key == "QA Lead: Date:"
 
 
 def test_filled_line_values_with_spaces() -> None:
-    fields, _ = parse_fields("Engineering Manager: Jane Q. Doe Date: 2026-12-01", _label_regex(LABELS))
+    fields, _ = parse_fields("Engineering Manager: Jane Q. Doe Date: 2026-12-01", label_pattern(LABELS))
     assert [(f.name, f.value) for f in fields] == [
         ("Engineering Manager", "Jane Q. Doe"),
         ("Date", "2026-12-01"),

@@ -5,7 +5,7 @@ The oracle is ``cmarkgfm`` with GitHub's extensions, ``CMARK_OPT_SOURCEPOS`` (ev
 passed through, so it cannot change the structure). From its HTML we take, per task
 ``<li>``: its source line, its checked state and the line of its nearest *task* ancestor.
 The model nests the same way: a non-task list item holding tasks becomes a step or a
-note, and its tasks hang off the nearest task above them (``_list_item`` in parse.py).
+note, and its tasks hang off the nearest task above them (``_list_item`` in markdown/builder.py).
 
 cmark-gfm quirks the parser follows on purpose (GitHub shows what cmark-gfm renders):
 no boxes inside block quotes; the list marker must be the first thing on its line;
@@ -350,7 +350,7 @@ def documents(draw: st.DrawFn) -> str:
 # nothing after the box) that interrupts a paragraph line and is followed by a blank line.
 # cmark-gfm ends the item at the blank line (the box is not content); markdown-it refuses
 # to let an empty item interrupt a paragraph, so the parser cannot blank the box there
-# (see ``_tokenize`` in parse.py) and what follows the blank line nests under the task.
+# (see ``tokenize`` in markdown/tokens.py) and what follows the blank line nests under the task.
 _EMPTY_TASK_AFTER_TEXT = re.compile(
     r"^[ \t]*\S.*\n[ \t]*(?:[-+*]|[0-9]+[.)])[ \t]+\[[ xX]\][ \t]*\n[ \t]*(?:\n|$)", re.M
 )

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from conftest import GIT_ENV, SEED
 from runbookgen import history as h
-from runbookgen.markdown.parser import loads
+from runbookgen.markdown import loads
 from runbookgen.project import Project
 
 RUN = "runs/production-deployment/2026-12-01-v9.9.9.md"

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import run_cli
 from runbookgen.errors import RunbookgenError
-from runbookgen.markdown.parser import load
+from runbookgen.markdown import load
 from runbookgen.project import Project
 from runbookgen.records.newrun import check_release, compare_url, render_run
 from runbookgen.records.record import digest, load_run

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from runbookgen.markdown.parser import load
+from runbookgen.markdown import load
 from runbookgen.project import Project
 from runbookgen.web.site import (
     Links,

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from conftest import run_cli
-from runbookgen.markdown.parser import loads
+from runbookgen.markdown import loads
 from runbookgen.records.progress import compute
 from runs_support import RUN, git, make_repo, new_run, status_json, tick_lines
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from runbookgen.history import stats
 from runbookgen.history.stats import Phase, RunFacts
-from runbookgen.markdown.parser import load
+from runbookgen.markdown import load
 from test_site_support import SEED
 
 P1 = Phase("p1", "Phase 1", 10, 15)

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import run_cli
 from runbookgen.errors import RunbookgenError
-from runbookgen.markdown.parser import loads
+from runbookgen.markdown import loads
 from runbookgen.records.tick import apply, find_items
 from runs_support import RUN, make_repo, new_run
 

@@ -13,15 +13,15 @@ __all__ = ["Runbook", "RunbookgenError", "__version__", "load", "loads"]
 
 if TYPE_CHECKING:
     from runbookgen.errors import RunbookgenError
-    from runbookgen.markdown.parser import load, loads
+    from runbookgen.markdown import load, loads
     from runbookgen.model import Runbook
 
 
 def __getattr__(name: str) -> Any:
     if name in ("load", "loads"):
-        from runbookgen.markdown import parser as parse
+        from runbookgen import markdown
 
-        return getattr(parse, name)
+        return getattr(markdown, name)
     if name == "Runbook":
         from runbookgen.model import Runbook
 

@@ -105,7 +105,7 @@ class Project:
         """The parsed template ``content/<runbook>.md``, cached; None when there is none."""
         if runbook in self._templates:
             return self._templates[runbook]
-        from runbookgen.markdown.parser import load
+        from runbookgen.markdown import load
 
         path = self.template_path(runbook)
         if "/" in runbook or "\\" in runbook or runbook.startswith(".") or not path.is_file():

@@ -518,7 +518,8 @@ def _expected_template(
 ) -> Runbook | None:
     """The template as ``new-run`` rendered it for this run: placeholders in tasks
     ("Tag [Release]") are filled in the run, so drift compares against the filled text."""
-    from runbookgen.records.newrun import render_body, split_front_matter
+    from runbookgen.markdown import split_front_matter
+    from runbookgen.records.newrun import render_body
 
     fillable = cache.get(("fillable", rec.runbook))
     if fillable is None:
@@ -529,7 +530,7 @@ def _expected_template(
         return rec.template
     key = ("expected", rec.runbook, rec.release, rec.date, rec.lead)
     if key not in cache:
-        from runbookgen.markdown.parser import loads
+        from runbookgen.markdown import loads
 
         _fm, body = split_front_matter(tpl_text)
         rendered = tpl_text[: len(tpl_text) - len(body)] + render_body(

@@ -111,7 +111,7 @@ def complete_item(ctx: click.Context, param: click.Parameter, incomplete: str) -
     if not run:
         return []
     try:
-        from runbookgen.markdown.parser import load
+        from runbookgen.markdown import load
 
         model = load(run)
     except Exception:  # completion must never crash the shell

@@ -52,7 +52,7 @@ def parse_cmd(file: str, fmt: str) -> None:
     import json
     import sys
 
-    from runbookgen.markdown.parser import load
+    from runbookgen.markdown import load
 
     if sys.getrecursionlimit() < _RECURSION_LIMIT:
         sys.setrecursionlimit(_RECURSION_LIMIT)

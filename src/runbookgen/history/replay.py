@@ -17,7 +17,7 @@ How, and why this way:
   belongs to the commit that made it, not to the merge (merges show no diff). Squash
   merges carry the PR number in their title, ``Fix things (#12)``.
 * **Items are matched by id, not by line**: each file version's line → item id map comes
-  from a real parse (:func:`runbookgen.markdown.parser.loads`), but parsing costs ~20 ms, so a map is
+  from a real parse (:func:`runbookgen.markdown.loads`), but parsing costs ~20 ms, so a map is
   reused while the change is only ticks, skips and field values on existing task lines
   (the common case), and shared between files whose *skeleton* (structure with the
   per-run text blanked out) is equal — runs of one template parse once.
@@ -59,6 +59,7 @@ from typing import TYPE_CHECKING, Any
 from runbookgen.errors import RunbookgenError
 from runbookgen.findings import Finding
 from runbookgen.gitutil import git_env, have_git
+from runbookgen.markdown.grammar import open_all, task_line
 
 if TYPE_CHECKING:
     from runbookgen.model import Estimate, Item, Runbook, Section
@@ -77,7 +78,6 @@ STATE_KINDS = frozenset({"ticked", "unticked", "skipped", "unskipped"})
 
 _PR_MERGE = re.compile(r"^Merge pull request #(\d+)\b")
 _PR_SQUASH = re.compile(r"\(#(\d+)\)\s*$")
-_TASK = re.compile(r"^(?P<prefix>[ \t]*(?:[-+*]|[0-9]{1,9}[.)])[ \t]+)\[[ xX]\][ \t]+(?P<text>.*)$")
 _STATUS_LINE = re.compile(r"^status\s*:\s*(?P<value>.*?)\s*$")
 _WAIT = re.compile(
     r"\bfor\s+(?:at\s+least\s+)?(?P<n>\d+(?:\.\d+)?)\s*"
@@ -606,38 +606,25 @@ class _Version:
 
 
 class _States:
-    """Item state from a task line, mirroring :mod:`runbookgen.markdown.parser` for one item.
+    """Item state from a task line, read by the one task grammar
+    (:mod:`runbookgen.markdown.grammar`) like the parser reads it.
 
     Memoised by text: runs of one template repeat the same item texts thousands of times.
     """
 
     def __init__(self, labels: frozenset[str]) -> None:
-        from runbookgen.markdown import parser as parse
-        from runbookgen.text import first_line, strip_markup
+        from runbookgen.markdown.grammar import label_pattern, read_task_text
 
-        self.parse_fields = parse.parse_fields
-        self.label_re = parse._label_regex(labels)
-        self.strike = parse._STRIKE
-        self.na = parse._NA_PREFIX
-        self.first_line = first_line
-        self.strip_markup = strip_markup
+        self.read = read_task_text
+        self.label_re = label_pattern(labels)
         self.memo: dict[str, tuple[str, bool, str | None, tuple[tuple[str, str], ...]]] = {}
 
     def _text(self, text: str) -> tuple[str, bool, str | None, tuple[tuple[str, str], ...]]:
         got = self.memo.get(text)
         if got is not None:
             return got
-        body = text.strip()
-        skipped, reason = False, None
-        m = self.strike.match(body)
-        if m:
-            skipped = True
-            body = m.group("text").strip()
-            reason = self.na.sub("", m.group("rest").strip()).strip() or None
-        fields, key = self.parse_fields(body, self.label_re)
-        if not fields:
-            key = self.strip_markup(self.first_line(body))
-        got = (key, skipped, reason, tuple((f.name, f.value) for f in fields))
+        task = self.read(text, self.label_re)
+        got = (task.key, task.skipped, task.reason, tuple((f.name, f.value) for f in task.fields))
         if len(self.memo) < 200_000:
             self.memo[text] = got
         return got
@@ -649,10 +636,10 @@ class _States:
 
     def of_lines(self, lines: list[str], lineno: int, count: int = 1) -> tuple[str, State] | None:
         line = lines[lineno - 1]
-        m = _TASK.match(line)
-        if m is None:
+        task = task_line(line)
+        if task is None:
             return None
-        text = m.group("text")
+        text = task.text
         if count > 1:
             text = "\n".join([text, *(x.strip() for x in lines[lineno : lineno + count - 1])])
         return self.of_text(line, text)
@@ -952,11 +939,11 @@ class _Builder:
     def _pair(self, old_line: str, new_line: str) -> tuple[State, tuple[_Transition, ...]]:
         """(new state, transitions) for one changed task line; _NOT_QUICK when the change
         could move ids (prefix or identity key changed)."""
-        before, after = _TASK.match(old_line), _TASK.match(new_line)
-        if before is None or after is None or before.group("prefix") != after.group("prefix"):
+        before, after = task_line(old_line), task_line(new_line)
+        if before is None or after is None or before.lead != after.lead:
             return _NOT_QUICK
-        key_new, new = self.states.of_text(new_line, after.group("text"))
-        key_old, old = self.states.of_text(old_line, before.group("text"))
+        key_new, new = self.states.of_text(new_line, after.text)
+        key_old, old = self.states.of_text(old_line, before.text)
         if key_new != key_old:
             return _NOT_QUICK
         return new, tuple(_transitions(old, new))
@@ -1004,7 +991,7 @@ class _Builder:
         return version, specs
 
     def _parse(self, lines: list[str]) -> _LineMap:
-        from runbookgen.markdown.parser import loads
+        from runbookgen.markdown import loads
 
         self.parses += 1
         text = "\n".join(lines) + "\n"
@@ -1066,7 +1053,6 @@ def _status(lines: list[str], fm_end: int) -> str | None:
 # their text cannot change which items exist or how they nest, so a skeleton blanks it.
 _PROSE_ONLY = re.compile(r"(?:(?:\*\*)?[^\W\d_][^\n|]*(?:\n|\Z))+")
 _BULLETS_ONLY = re.compile(r"(?:[-+*][ \t]+(?!\[[ xX]\])(?:\*\*)?[^\W\d_][^\n|]*(?:\n|\Z))+")
-_MARK = re.compile(r"(?m)^([ \t]*(?:[-+*]|[0-9]{1,9}[.)])[ \t]+)\[[xX]\]")
 
 
 def _skeleton(lines: list[str]) -> str:
@@ -1085,8 +1071,7 @@ def _skeleton(lines: list[str]) -> str:
         for n, line in enumerate(lines[:fm_end])
     ]
     body = "\n".join(lines[fm_end:])
-    if "[x]" in body or "[X]" in body:
-        body = _MARK.sub(r"\1[ ]", body)
+    body = open_all(body)
     blocks = body.split("\n\n")
     last = len(blocks) - 1
     for k, blk in enumerate(blocks):

@@ -1,4 +1,32 @@
-"""Markdown → model: the markdown-it setup, the task grammar, front matter and section kinds.
+"""Markdown → model: a checklist read exactly as GitHub renders it.
 
-Everything else reads :class:`runbookgen.model.Runbook`, never Markdown tokens.
+Everything else reads :class:`runbookgen.model.Runbook`, never Markdown tokens. The
+package, by job (markdown-it-py style, one job per module):
+
+* ``tokens.py``      the markdown-it instance and its cmark-gfm adjustments
+* ``grammar.py``     THE task line (box, text, skip/N-A, fields): read and written here only
+* ``fields.py``      fill-in fields, choices, ``**Label**: value`` lines, estimates
+* ``frontmatter.py`` splitting and parsing YAML front matter, with its limits
+* ``kinds.py``       section kinds: front matter overrides and inference
+* ``builder.py``     tokens → model (:func:`load`, :func:`loads`)
+* ``source.py``      a file's text (UTF-8, BOM) or one error line
 """
+
+from __future__ import annotations
+
+from runbookgen.markdown.builder import load, loads
+from runbookgen.markdown.fields import label_pattern, parse_estimate, parse_fields
+from runbookgen.markdown.frontmatter import parse_front_matter, split_front_matter
+from runbookgen.markdown.source import decode, read_text
+
+__all__ = [
+    "decode",
+    "label_pattern",
+    "load",
+    "loads",
+    "parse_estimate",
+    "parse_fields",
+    "parse_front_matter",
+    "read_text",
+    "split_front_matter",
+]

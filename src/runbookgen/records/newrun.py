@@ -16,6 +16,8 @@ from typing import Any
 from runbookgen.errors import RunbookgenError
 from runbookgen.files import write_new
 from runbookgen.gitutil import GitError, git, repo_root
+from runbookgen.markdown.frontmatter import has_key, split_front_matter
+from runbookgen.markdown.grammar import open_all
 from runbookgen.project import Project
 
 # A release becomes a file name and a git branch component: letters, digits and . _ + -,
@@ -23,9 +25,6 @@ from runbookgen.project import Project
 _RELEASE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._+-]{0,98}[A-Za-z0-9])?$")
 _PLACEHOLDER = re.compile(r"\[(?P<name>[A-Za-z][A-Za-z ]{0,40})\](?!\()")
 _LABEL = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\[[ xX]\]\s+)?\**(?P<label>[^*:\n]{1,60}?)\**\s*:")
-_FRONT_MATTER = re.compile(
-    r"\A(?:\ufeff)?---[ \t]*\r?\n(?P<body>.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M
-)
 _VERSION_LINE = re.compile(r"^\s*\**Version\**\s*:\s*\**\s*(?P<v>[^\s*]+)", re.M | re.I)
 
 # Placeholders the command can fill, by normalised name. ``[Date]`` and ``[Name]`` are
@@ -119,14 +118,6 @@ def check_runbook(project: Project, runbook: str) -> None:
 
 
 # ---------------------------------------------------------------------------- rendering
-def split_front_matter(text: str) -> tuple[str, str]:
-    """(front matter YAML, body) of a Markdown text; ``("", text)`` when it has none."""
-    m = _FRONT_MATTER.match(text)
-    if not m:
-        return "", text
-    return m.group("body"), text[m.end() :]
-
-
 def template_version(template_text: str) -> str:
     """The template's version without parsing Markdown (``new-run`` must start fast)."""
     fm, body = split_front_matter(template_text)
@@ -173,14 +164,7 @@ def _fill_line(line: str, values: dict[str, str]) -> str:
 
 def render_body(template_body: str, values: dict[str, str]) -> str:
     """The template body with every box empty and the known placeholders filled."""
-    out = []
-    for line in template_body.splitlines(keepends=True):
-        line = _BOX.sub(lambda m: m.group(1) + "[ ]", line, count=1)
-        out.append(_fill_line(line, values))
-    return "".join(out)
-
-
-_BOX = re.compile(r"^(\s*(?:>\s*)*(?:[-*+]|\d{1,9}[.)])\s+)\[[xX]\]")
+    return "".join(_fill_line(line, values) for line in open_all(template_body).splitlines(keepends=True))
 
 
 def front_matter_text(data: dict[str, Any], comments: dict[str, str] | None = None) -> str:
@@ -220,7 +204,7 @@ def template_text(project: Project, runbook: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        from runbookgen.markdown.parser import decode  # the parser's message names the line; only on failure
+        from runbookgen.markdown import decode  # the parser's message names the line; only on failure
 
         return decode(data, project.rel(path))
 
@@ -240,9 +224,9 @@ def render_run(
         "lead": lead,
         "status": status,
     }
-    if fm_text and re.search(r"^kinds\s*:", fm_text, re.M):
+    if fm_text and has_key(fm_text, "kinds"):
         # Section kinds declared by the template must hold in its runs too.
-        from runbookgen.markdown.parser import parse_front_matter
+        from runbookgen.markdown import parse_front_matter
 
         tpl_fm, _ = parse_front_matter(fm_text, project.rel(project.template_path(runbook)))
         data["kinds"] = tpl_fm["kinds"]

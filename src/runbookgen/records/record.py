@@ -100,7 +100,7 @@ def digest(text: str) -> str:
 
 def load_run(path: str | os.PathLike[str], project: Project) -> RunRecord:
     """Parse a run record. Raises RunbookgenError only when the file cannot be read or parsed."""
-    from runbookgen.markdown.parser import loads, read_text
+    from runbookgen.markdown import loads, read_text
 
     full = project.inside(Path(path), "run record")
     rel = project.rel(full)

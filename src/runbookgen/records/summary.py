@@ -104,7 +104,7 @@ def _read(root: Path, rev: str | None, name: str) -> str | None:
 
 def collect(project: Project, base: str, head: str | None = None) -> list[RunChange]:
     """The run changes between ``merge-base(base, head)`` and ``head`` (default: work tree)."""
-    from runbookgen.markdown.parser import loads
+    from runbookgen.markdown import loads
 
     root = repo_root(project.root)
     if root is None:

@@ -12,12 +12,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runbookgen.errors import RunbookgenError
+from runbookgen.markdown.grammar import (
+    skip_suffix,
+    strike_first,
+    task_line,
+    unstrike_first,
+    unstrike_last,
+    with_mark,
+)
 from runbookgen.model import Item, Runbook
 from runbookgen.text import strip_markup
 
 _NEWLINE = re.compile(r"(\r\n|\r|\n)")
-_BOX = re.compile(r"^(?P<lead>[ \t]*(?:[-+*]|[0-9]{1,9}[.)])[ \t]+)\[(?P<mark>[ xX])\](?P<sp>[ \t]+)")
-_STRIKE_TAIL = re.compile(r"~~(?P<rest>[^~]*)$")
 
 
 @dataclass
@@ -70,7 +76,7 @@ def find_items(model: Runbook, queries: list[str]) -> list[Item]:
     return out
 
 
-def _text_end(item: Item, lines: list[str]) -> int:
+def text_end(item: Item, lines: list[str]) -> int:
     """0-based index of the last line of the item's own text (before notes and sub-items)."""
     stops = [c.line for c in item.children] + [n.line for n in item.notes]
     last = min([item.end_line, *[s - 1 for s in stops]])
@@ -89,75 +95,39 @@ def apply(
     for item in items:
         idx = item.line - 1
         body, end = _ending(lines[idx])
-        m = _BOX.match(body)
-        if not m:
+        task = task_line(body)
+        if task is None:
             raise RunbookgenError(f"cannot find the checkbox of '{item.text[:60]}'", None, item.line)
-        mark = m.group("mark")
         if skip is not None:
             if item.skipped:
                 changes.append(Change(item, "unchanged", "already skipped"))
                 continue
-            last = _text_end(item, lines)
-            reason = " ".join(skip.split())
-            suffix = f"~~ n/a: {reason}" if reason else "~~ n/a"
-            if last == idx:
-                body = (
-                    body[: m.start("mark")]
-                    + "x"
-                    + body[m.end("mark") : m.end()]
-                    + "~~"
-                    + body[m.end() :]
-                    + suffix
-                )
-                lines[idx] = body + end
-            else:
-                lines[idx] = (
-                    body[: m.start("mark")]
-                    + "x"
-                    + body[m.end("mark") : m.end()]
-                    + "~~"
-                    + body[m.end() :]
-                    + end
-                )
-                tail, tail_end = _ending(lines[last])
-                lines[last] = tail + suffix + tail_end
-            changes.append(Change(item, "skipped", reason))
+            last = text_end(item, lines)
+            lines[idx] = strike_first(body) + end
+            tail, tail_end = _ending(lines[last])
+            lines[last] = tail + skip_suffix(skip) + tail_end
+            changes.append(Change(item, "skipped", " ".join(skip.split())))
             continue
         if undo:
             if item.skipped:
-                lines = _unstrike(lines, item, m)
+                last = text_end(item, lines)
+                lines[idx] = unstrike_first(body) + end
+                tail, tail_end = _ending(lines[last])
+                lines[last] = unstrike_last(tail) + tail_end
                 changes.append(Change(item, "unticked", "strike-through removed"))
                 continue
-            if mark == " ":
+            if task.mark == " ":
                 changes.append(Change(item, "unchanged", "already open"))
                 continue
-            lines[idx] = body[: m.start("mark")] + " " + body[m.end("mark") :] + end
+            lines[idx] = with_mark(body, " ") + end
             changes.append(Change(item, "unticked"))
         else:
-            if mark != " ":
+            if task.mark != " ":
                 changes.append(Change(item, "unchanged", "already ticked"))
                 continue
-            lines[idx] = body[: m.start("mark")] + "x" + body[m.end("mark") :] + end
+            lines[idx] = with_mark(body, "x") + end
             changes.append(Change(item, "ticked"))
     return "".join(lines), changes
-
-
-def _unstrike(lines: list[str], item: Item, m: re.Match[str]) -> list[str]:
-    """Undo a skip: open box, no ``~~``, no ``n/a: reason``."""
-    idx = item.line - 1
-    body, end = _ending(lines[idx])
-    rest = body[m.end() :]
-    if rest.startswith("~~"):
-        rest = rest[2:]
-    body = body[: m.start("mark")] + " " + body[m.end("mark") : m.end()] + rest
-    lines[idx] = body + end
-    last = _text_end(item, lines)
-    tail, tail_end = _ending(lines[last])
-    t = _STRIKE_TAIL.search(tail)
-    if t:
-        tail = tail[: t.start()].rstrip()
-    lines[last] = tail + tail_end
-    return lines
 
 
 def tick_file(

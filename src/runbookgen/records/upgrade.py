@@ -7,19 +7,15 @@ rewrite is atomic (see ``files.py``).
 
 from __future__ import annotations
 
-import re
 from datetime import date as Date
 from typing import Any
 
 from runbookgen.errors import RunbookgenError
 from runbookgen.files import write_replace
+from runbookgen.markdown.fields import fill_blank, select_choice
+from runbookgen.markdown.frontmatter import has_key, split_front_matter
 from runbookgen.project import Project
-from runbookgen.records.newrun import (
-    render_body,
-    split_front_matter,
-    template_text,
-    template_version,
-)
+from runbookgen.records.newrun import render_body, template_text, template_version
 
 # ---------------------------------------------------------------------------- upgrade
 UPGRADE_NOTES = "Upgrade notes"
@@ -87,21 +83,15 @@ def _match_items(old: Any, new: Any) -> dict[str, Any]:
     return out
 
 
-def _fill_blank(line: str, label: str, value: str) -> str:
-    pattern = re.compile(r"(" + re.escape(label) + r"\**\s*:\s*\**\s*)_{3,}")
-    return pattern.sub(lambda m: m.group(1) + value.replace("\\", "\\\\"), line, count=1).replace(
-        "\\\\", "\\"
-    )
-
-
 def upgrade(rec: Any, project: Project, dry_run: bool = False) -> Upgrade:
     """Rebuild a run from the current template, carrying every state over by item id."""
     import difflib
 
-    from runbookgen.markdown.parser import decode, loads
+    from runbookgen.markdown import decode, loads
+    from runbookgen.markdown.grammar import task_line
     from runbookgen.records.record import digest
-    from runbookgen.records.tick import _BOX, _text_end, split_lines
     from runbookgen.records.tick import apply as tick_apply
+    from runbookgen.records.tick import split_lines, text_end
 
     if not rec.runbook:
         raise RunbookgenError("not a run record: its front matter names no 'runbook'", rec.relpath)
@@ -121,8 +111,8 @@ def upgrade(rec: Any, project: Project, dry_run: bool = False) -> Upgrade:
     tpl_fm, tpl_body = split_front_matter(tpl_text)
     updates: dict[str, Any] = {"template_version": new_version, "template_digest": new_digest}
     remove: tuple[str, ...] = ()
-    if tpl_fm and re.search(r"^kinds\s*:", tpl_fm, re.M):
-        from runbookgen.markdown.parser import parse_front_matter
+    if tpl_fm and has_key(tpl_fm, "kinds"):
+        from runbookgen.markdown import parse_front_matter
 
         updates["kinds"] = parse_front_matter(tpl_fm, rec.relpath)[0]["kinds"]
     else:
@@ -154,8 +144,8 @@ def upgrade(rec: Any, project: Project, dry_run: bool = False) -> Upgrade:
             continue
         for f in prev.fields:
             if f.filled:
-                for idx in range(item.line - 1, _text_end(item, lines) + 1):
-                    updated = _fill_blank(lines[idx], f.name, f.value)
+                for idx in range(item.line - 1, text_end(item, lines) + 1):
+                    updated = fill_blank(lines[idx], f.name, f.value)
                     if updated != lines[idx]:
                         lines[idx] = updated
                         kept += 1
@@ -168,13 +158,12 @@ def upgrade(rec: Any, project: Project, dry_run: bool = False) -> Upgrade:
         values_by_name = {f.name: f.value for f in prev_sec.fields if f.filled}
         for f in sec.fields:
             if f.name in values_by_name:
-                lines[f.line - 1] = _fill_blank(lines[f.line - 1], f.name, values_by_name[f.name])
+                lines[f.line - 1] = fill_blank(lines[f.line - 1], f.name, values_by_name[f.name])
                 kept += 1
         chosen = {c.name: set(c.selected) for c in prev_sec.choices}
         for c in sec.choices:
             for option in chosen.get(c.name, ()):
-                pat = re.compile(r"\[ \](\s*" + re.escape(option) + r")(?=\s*(?:\[|$))")
-                lines[c.line - 1] = pat.sub(r"[x]\1", lines[c.line - 1], count=1)
+                lines[c.line - 1] = select_choice(lines[c.line - 1], option)
                 kept += 1
     # 3. notes under items (inserted bottom-up so earlier line numbers stay valid)
     old_lines = split_lines(old_text)
@@ -191,15 +180,15 @@ def upgrade(rec: Any, project: Project, dry_run: bool = False) -> Upgrade:
         extra = [n for n in prev.notes if n.text not in template_notes]
         if not extra and not continued:
             continue
-        m = _BOX.match(lines[item.line - 1])
-        indent = " " * (len(m.group("lead")) if m else 2)
+        task = task_line(lines[item.line - 1])
+        indent = " " * (len(task.lead) if task else 2)
         block: list[str] = [indent + ln.strip() + "\n" for ln in continued]
         for note in extra:
             if note.line >= 2 and not old_lines[note.line - 2].strip():
                 block.append("\n")
             block.extend((indent + ln if ln.strip() else "") + "\n" for ln in note.text.split("\n"))
         kept += len(extra) + bool(continued)
-        inserts.append((_text_end(item, lines) + 1, block))
+        inserts.append((text_end(item, lines) + 1, block))
     for at, block in sorted(inserts, key=lambda x: x[0], reverse=True):
         lines[at:at] = block
     # 4. items the template dropped, and earlier upgrade notes, at the end

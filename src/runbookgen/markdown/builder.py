@@ -1,0 +1,422 @@
+"""markdown-it tokens → :class:`~runbookgen.model.Runbook`, following GitHub's rendering.
+
+An item is a task exactly when GitHub's cmark-gfm would draw a checkbox for it, nested
+the way GitHub nests it. The tokens (``markdown/tokens.py``) give cmark-gfm's block
+structure; cmark-gfm's task rule (``extensions/tasklist.c``) then differs in ways the
+index below reproduces, pinned by ``tests/test_gfm_fidelity.py``:
+
+* it scans the item's whole source line from column 0, so the list marker must be the
+  first thing on the line: no task inside a block quote (``> - [ ] x``), none for a
+  second marker on the same line (``- - [ ] x``), none on line 1 right after a BOM;
+* the checked state is ``[x]`` or ``[X]`` *anywhere* on that line
+  (:func:`runbookgen.markdown.grammar.gfm_checked`).
+
+The model: headings are stages and sections; an ordered or bulleted item that is not a
+task but holds tasks is a *step* (a section); a task's sub-items are its children; every
+other block is prose, whose ``**Label**:`` lines may be metadata, estimates, fields or
+choices (``markdown/fields.py``). Kinds are assigned at the end (``markdown/kinds.py``).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import re
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from runbookgen.errors import RunbookgenError
+from runbookgen.markdown.fields import (
+    ESTIMATE_LABELS,
+    METADATA_LABELS,
+    field_value,
+    has_blank,
+    label_lines,
+    label_pattern,
+    parse_choice,
+    parse_estimate,
+)
+from runbookgen.markdown.frontmatter import parse_front_matter
+from runbookgen.markdown.grammar import gfm_checked, is_optional, read_task_text
+from runbookgen.markdown.kinds import apply_kinds, heading_hints
+from runbookgen.markdown.source import read_text
+from runbookgen.markdown.tokens import content_column, indent_columns, protect_task_text, tokenize
+from runbookgen.model import Field, Item, Prose, Runbook, Section
+from runbookgen.text import first_line, slugify, strip_markup
+
+_LIST_OPEN = ("bullet_list_open", "ordered_list_open")
+_BOLD_PREFIX = re.compile(r"^\*\*(?P<label>[^*]+?):?\*\*:?")
+_LINE_END = re.compile(r"\r\n?|\n")
+
+
+def load(path: str | os.PathLike[str], *, field_labels: frozenset[str] | None = None) -> Runbook:
+    """Parse a Markdown file; errors name the file (and line) instead of raising tracebacks."""
+    return loads(read_text(path), path=os.fspath(path), field_labels=field_labels)
+
+
+def loads(text: str, *, path: str | None = None, field_labels: frozenset[str] | None = None) -> Runbook:
+    """Parse Markdown text. ``field_labels`` (from a template) lets filled-in fields be read."""
+    bom = text.startswith("\ufeff")
+    if bom:
+        text = text[1:]
+    # A parse allocates hundreds of thousands of small objects and no reference cycles, so
+    # the cyclic GC would only re-scan them (about 20% of a 2.5 MB parse); pause it.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _Builder(text, path, field_labels or frozenset(), bom=bom).build()
+    except RecursionError:
+        raise RunbookgenError(
+            f"nested too deeply to parse (Python's recursion limit is {sys.getrecursionlimit()}; "
+            "lists or block quotes a few hundred levels deep)",
+            path,
+        ) from None
+    finally:
+        if paused:
+            gc.enable()
+
+
+class _Builder:
+    def __init__(self, text: str, path: str | None, labels: frozenset[str], bom: bool = False) -> None:
+        self.path = path
+        source, self.sentinel = protect_task_text(text)
+        self.tokens, self.empty_tasks = tokenize(source)
+        self.lines = _LINE_END.split(text)
+        self.bom = bom
+        self.labels = labels
+        self.label_re = label_pattern(labels)
+        self.rb = Runbook(title="", path=path, line_count=len(self.lines) - (text.endswith(("\n", "\r"))))
+        self.stack: list[Section] = []
+        self.implicit: Section | None = None
+        self.pre_prose: list[Prose] = []
+        self.ids: set[str] = set()
+        self._index()
+
+    # ------------------------------------------------------------------ token index
+    def _index(self) -> None:
+        """Match every opening token to its close, decide which items are tasks, and count
+        tasks so "does this range hold a task?" answers in O(1)."""
+        toks = self.tokens
+        n = len(toks)
+        close = list(range(n))
+        checked: dict[int, bool] = {}
+        stack: list[int] = []
+        quote_at = -1  # position in ``stack`` of the outermost open block quote
+        for i, t in enumerate(toks):
+            if t.nesting == 1:
+                if t.type == "list_item_open" and ("checked" in t.meta or t.map[0] in self.empty_tasks):
+                    state = self._gfm_checked(t, toks[stack[-2]] if len(stack) > 1 else None)
+                    if state is not None:
+                        checked[i] = state
+                elif t.type == "blockquote_open" and quote_at < 0:
+                    quote_at = len(stack)
+                elif (
+                    t.type == "paragraph_open"
+                    and quote_at > 0
+                    and toks[stack[quote_at - 1]].type == "list_item_open"
+                ):
+                    self._lazy_task_lines(t, stack[:quote_at], checked)
+                stack.append(i)
+            elif t.nesting == -1:
+                close[stack.pop()] = i
+                if len(stack) == quote_at:
+                    quote_at = -1
+        tasks = [0] * (n + 1)
+        count = 0
+        for i in range(n):
+            if i in checked:
+                count += 1
+            tasks[i + 1] = count
+        self.close = close
+        self.tasks = tasks
+        self.checked = checked
+
+    def _lazy_task_lines(self, para: Any, items: list[int], checked: dict[int, bool]) -> None:
+        """cmark-gfm's task hook also fires on lazy lines: in ``- x`` / ``  > quote`` /
+        ``      - [x] y`` the third line continues the quote's paragraph, but cmark-gfm
+        offers it to the tasklist scanner with the item ``- x`` as container, which then
+        gets a box (checked by that line). Reproduced for a paragraph inside a block quote
+        that is a direct child of a list item (``items`` = the open tokens down to it)."""
+        li = self.tokens[items[-1]]
+        same_line = sum(
+            1
+            for k in items[:-1]
+            if self.tokens[k].type == "list_item_open" and self.tokens[k].map[0] == li.map[0]
+        )
+        col = content_column(self.lines[li.map[0]], same_line + 1)
+        for n in range(para.map[0] + 1, para.map[1]):
+            line = self.lines[n]
+            state = gfm_checked(line)
+            if state is not None and indent_columns(line) >= col + 4:
+                checked[items[-1]] = state
+
+    def _gfm_checked(self, li: Any, container: Any) -> bool | None:
+        """cmark-gfm's verdict on an item markdown-it saw a checkbox in: None if no box."""
+        line_no = li.map[0]
+        if (
+            container is not None
+            and container.type in ("list_item_open", "blockquote_open")
+            and container.map[0] == line_no
+        ):
+            return None  # the marker is not the first thing on its line
+        if line_no == 0 and self.bom:
+            return None  # cmark-gfm scans the BOM as part of line 1
+        return gfm_checked(self.lines[line_no])
+
+    def _has_tasks(self, i: int) -> bool:
+        return self.tasks[self.close[i] + 1] - self.tasks[i] > 0
+
+    def _content(self, tok: Any) -> str:
+        """An inline token's source, without the sentinel ``protect_task_text`` added."""
+        return tok.content.replace(self.sentinel, "") if self.sentinel else tok.content
+
+    # ------------------------------------------------------------------ build
+    def build(self) -> Runbook:
+        toks, close = self.tokens, self.close
+        i, n = 0, len(toks)
+        while i < n:
+            t = toks[i]
+            typ = t.type
+            if typ == "front_matter":
+                self._front_matter(t)
+                i += 1
+                continue
+            if typ == "heading_open":
+                self._heading(t, self._content(toks[i + 1]))
+            elif typ == "paragraph_open":
+                self._paragraph(i, self._current())
+            elif typ in _LIST_OPEN:
+                self._list(i, None, None)
+            elif typ == "hr":
+                pass
+            else:
+                self._add_prose(self._current(), self._prose(t.map))
+            i = close[i] + 1
+        end = self.rb.line_count
+        for sec in self.stack:
+            sec.end_line = end
+        if self.implicit is not None and not self.implicit.end_line:
+            self.implicit.end_line = end
+        self._finish()
+        return self.rb
+
+    def _current(self) -> Section | None:
+        if self.stack:
+            return self.stack[-1]
+        return self.implicit
+
+    def _section_for_items(self) -> Section:
+        sec = self._current()
+        if sec is None:
+            title = self.rb.title or "Checklist"
+            sec = self.implicit = Section(
+                id=self._unique(slugify(title)), title=title, level=1, line=1, path=(title,)
+            )
+            self.rb.stages.append(sec)
+        return sec
+
+    def _unique(self, base: str) -> str:
+        ident, n = base, 1
+        while ident in self.ids:
+            n += 1
+            ident = f"{base}-{n}"
+        self.ids.add(ident)
+        return ident
+
+    def _front_matter(self, tok: Any) -> None:
+        data, lines = parse_front_matter(tok.content, self.path)
+        self.rb.front_matter = data
+        self.rb.front_matter_lines = lines
+        self.rb.body_line = tok.map[1] + 1
+
+    def _heading(self, tok: Any, content: str) -> None:
+        level = int(tok.tag[1:])
+        line = tok.map[0] + 1
+        title = content.strip()
+        if level == 1 and not self.rb.title and not self.rb.stages:
+            self.rb.title = strip_markup(title)
+            return
+        if self.implicit is not None and not self.stack:
+            self.implicit.end_line = line - 1
+        while self.stack and self.stack[-1].level >= level:
+            self.stack.pop().end_line = line - 1
+        parent = self.stack[-1] if self.stack else None
+        timing, optional = heading_hints(title)
+        path = (*(parent.path if parent else ()), title)
+        ident = self._unique(f"{parent.id}/{slugify(title)}" if parent else slugify(title))
+        sec = Section(
+            id=ident,
+            title=title,
+            level=level,
+            line=line,
+            timing=timing,
+            optional=optional or bool(parent and parent.optional),
+            path=path,
+        )
+        (parent.sections if parent else self.rb.stages).append(sec)
+        self.stack.append(sec)
+
+    # ------------------------------------------------------------------ blocks
+    def _prose(self, span: list[int] | None) -> Prose:
+        a, b = span if span else (0, 0)
+        return Prose(textwrap.dedent("\n".join(self.lines[a:b])).strip("\n"), a + 1)
+
+    def _add_prose(self, sec: Section | None, prose: Prose) -> None:
+        if not prose.text.strip():
+            return
+        (sec.prose if sec is not None else self.pre_prose).append(prose)
+
+    def _paragraph(self, i: int, sec: Section | None) -> None:
+        tok = self.tokens[i]
+        content = self._content(self.tokens[i + 1])
+        line = tok.map[0] + 1
+        if self._label_lines(content, line, sec, paragraph=True):
+            return
+        self._add_prose(sec, self._prose(tok.map))
+
+    def _label_lines(self, content: str, line: int, sec: Section | None, paragraph: bool) -> bool:
+        """Read ``**Label**: value`` lines; True when they were metadata or an estimate only."""
+        if not content.lstrip().startswith("**"):
+            return False
+        parsed = label_lines(content, line)
+        if parsed is None:
+            return False
+        consumed = True
+        for ln, label, value in parsed:
+            low = label.lower()
+            if paragraph and low in ESTIMATE_LABELS and sec is not None:
+                est = parse_estimate(value)
+                if est is not None:
+                    sec.estimate = est
+                    continue
+            if paragraph and low in METADATA_LABELS:
+                self.rb.metadata[label] = value
+                continue
+            consumed = False
+            if sec is None:
+                continue
+            choice = parse_choice(label, value, ln)
+            if choice is not None:
+                sec.choices.append(choice)
+            elif has_blank(value) or label in self.labels:
+                sec.fields.append(Field(name=label, value=field_value(value), line=ln))
+        return consumed
+
+    def _scan_plain_list(self, i: int, sec: Section | None) -> None:
+        """A list without tasks is prose; its ``**Label**:`` items may still be fields."""
+        for k in range(i, self.close[i]):
+            t = self.tokens[k]
+            if t.type == "inline" and t.map:
+                self._label_lines(self._content(t), t.map[0] + 1, sec, paragraph=False)
+
+    def _list(self, i: int, sec: Section | None, parent: Item | None) -> None:
+        tok = self.tokens[i]
+        if not self._has_tasks(i):
+            if parent is not None:
+                parent.notes.append(self._prose(tok.map))
+            else:
+                target = self._current() if sec is None else sec
+                self._scan_plain_list(i, target)
+                self._add_prose(target, self._prose(tok.map))
+            return
+        if sec is None:
+            sec = self._section_for_items()
+        j, end = i + 1, self.close[i]
+        while j < end:
+            self._list_item(j, sec, parent)
+            j = self.close[j] + 1
+
+    def _children(self, j: int) -> tuple[int, int]:
+        """Token range of a list item's blocks after its first paragraph."""
+        first = j + 1
+        if self.tokens[first].type == "paragraph_open":
+            first = self.close[first] + 1
+        return first, self.close[j]
+
+    def _list_item(self, j: int, sec: Section, parent: Item | None) -> None:
+        toks, close = self.tokens, self.close
+        li = toks[j]
+        starts_para = toks[j + 1].type == "paragraph_open"
+        content = self._content(toks[j + 2]) if starts_para else ""
+        k, end = self._children(j)
+        if j in self.checked:
+            item = self._item(content, self.checked[j], li.map, sec, parent)
+            while k < end:
+                t = toks[k]
+                if t.type in _LIST_OPEN:
+                    self._list(k, sec, item)
+                elif t.map:
+                    item.notes.append(self._prose(t.map))
+                k = close[k] + 1 if t.nesting == 1 else k + 1
+            return
+        has_tasks = self._has_tasks(j)
+        if parent is not None:
+            if not has_tasks:
+                parent.notes.append(self._prose(li.map))
+                return
+            if starts_para:
+                parent.notes.append(self._prose(toks[j + 1].map))
+            target: Section = sec
+        elif has_tasks:
+            title = content.strip()
+            if title.startswith("**"):
+                title = _BOLD_PREFIX.sub(lambda m: m.group("label"), title, count=1).strip()
+            title = first_line(title) or "Step"
+            timing, optional = heading_hints(title)
+            target = Section(
+                id=self._unique(f"{sec.id}/{slugify(title)}"),
+                title=title,
+                level=sec.level + 1,
+                line=li.map[0] + 1,
+                end_line=li.map[1],
+                step=True,
+                timing=timing,
+                optional=optional or sec.optional,
+                path=(*sec.path, title),
+            )
+            sec.sections.append(target)
+        else:
+            self._scan_plain_list(j, sec)
+            sec.prose.append(self._prose(li.map))
+            return
+        while k < end:
+            t = toks[k]
+            if t.type in _LIST_OPEN:
+                self._list(k, target, parent)
+            elif t.map and parent is None:
+                self._add_prose(target, self._prose(t.map))
+            k = close[k] + 1 if t.nesting == 1 else k + 1
+
+    def _item(self, content: str, checked: bool, span: list[int], sec: Section, parent: Item | None) -> Item:
+        task = read_task_text(content, self.label_re)
+        owner = parent.id if parent is not None else sec.id
+        item = Item(
+            id=self._unique(f"{owner}/{slugify(task.key)}"),
+            text=task.text,
+            checked=checked,
+            line=span[0] + 1,
+            end_line=span[1],
+            key=task.key,
+            optional=is_optional(task.text) or sec.optional or bool(parent and parent.optional),
+            skipped=task.skipped,
+            skip_reason=task.reason,
+            fields=task.fields,
+        )
+        for f in task.fields:
+            f.line = item.line
+        (parent.children if parent is not None else sec.items).append(item)
+        return item
+
+    # ------------------------------------------------------------------ finishing
+    def _finish(self) -> None:
+        rb = self.rb
+        fm = rb.front_matter
+        if not rb.title:
+            rb.title = str(fm.get("title") or (Path(self.path).stem if self.path else ""))
+        rb.description = "\n\n".join(p.text for p in self.pre_prose)
+        version = fm.get("version", rb.metadata.get("Version"))
+        rb.version = None if version is None else str(version)
+        rb.metadata = {**rb.metadata, **{k: v for k, v in fm.items() if k != "kinds"}}
+        apply_kinds(rb, self.lines, self.path)
