@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from runbookgen.markdown.parser import loads
+from runbookgen.markdown import loads
 from runbookgen.records.owners import MENTION, is_owner, item_owners, mentions, open_items, section_owners
 
 TEMPLATE = """\

@@ -424,7 +424,7 @@ def _cat_files(root: Any, specs: Iterable[str]) -> list[tuple[str, bytes | None,
 
 def _read_files(root: Any, prefix: str, head: str, winners: dict[str, _Winner], out: InFlight) -> None:
     """Read every winner's file at its tip and at HEAD; decide which are in flight."""
-    from runbookgen.markdown.parser import decode
+    from runbookgen.markdown import decode
 
     paths = sorted(winners)
     specs = []

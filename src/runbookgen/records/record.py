@@ -120,7 +120,7 @@ def load_runs(paths: list[str] | None, project: Project) -> list[RunRecord]:
 def run_from_text(text: str, relpath: str, project: Project) -> RunRecord:
     """A run record from its text as git has it (a run branch's version, see
     ``history/branches.py``): parsed like :func:`load_run`, never read from disk."""
-    from runbookgen.markdown.parser import loads
+    from runbookgen.markdown import loads
 
     model = loads(text, path=relpath, field_labels=project.field_labels)
     name = model.front_matter.get("runbook")
