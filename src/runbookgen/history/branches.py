@@ -63,7 +63,7 @@ MAX_BYTES = 8 * 1024 * 1024
 # ---------------------------------------------------------------------------- patterns
 def patterns_of(value: Any) -> tuple[str, ...]:
     """The branch patterns a setting names: one pattern or a list; empty/false turns it off."""
-    if value is None:
+    if value is None or value is True:
         return (DEFAULT_PATTERN,)
     if value is False or value == "" or value == []:
         return ()

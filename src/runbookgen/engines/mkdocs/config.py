@@ -31,3 +31,9 @@ class RunbookgenConfig(Config):
     signers = c.Type(dict, default={})
     """Names in sign-off fields → git identities (emails or names) allowed to sign as them,
     e.g. ``Jane Doe: [jane@example.com]``; ``check`` warns when another identity signs."""
+    run_branches = c.Type((str, list, bool), default="run/**")
+    """Unmerged branches whose runs the site shows while they are in progress (local and
+    ``origin/…``): a pattern such as ``run/**`` or a list of them; ``false`` turns it off."""
+    pull_requests = c.Optional(c.Type(str))
+    """A ``gh pr list --json number,title,headRefName,url,state`` file that links run branches
+    to their pull requests (``$RUNBOOKGEN_PULL_REQUESTS`` wins); none: no links."""
