@@ -12,7 +12,8 @@ from runbookgen.errors import RunbookgenError
 from runbookgen.markdown import load
 from runbookgen.project import Project
 from runbookgen.records.newrun import check_release, compare_url, render_run
-from runbookgen.records.record import digest, load_run
+from runbookgen.records.record import load_run
+from runbookgen.records.schema import digest
 from runs_support import RUN, git, make_repo, new_run
 
 

@@ -11,7 +11,6 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,8 @@ from runbookgen.findings import Finding
 from runbookgen.model import Item, Runbook, Section
 from runbookgen.project import Project
 from runbookgen.records.progress import Progress, compute, is_counted
-from runbookgen.records.record import REQUIRED_KEYS, STATUSES, RunRecord, digest, load_run
+from runbookgen.records.record import RunRecord, load_run
+from runbookgen.records.schema import STATUSES, digest, front_matter_problems
 
 # The runbook's own rule (the seed's Notes say it); templates may also set ``gating:``.
 GATING_RULE = re.compile(
@@ -30,7 +30,6 @@ GATING_RULE = re.compile(
     re.I,
 )
 _NUMBERED = re.compile(r"^\s*(?:\*\*)?(?:phase|stage|step)\s+\d+\b", re.I)
-KNOWN_KEYS = frozenset({*REQUIRED_KEYS, "kinds", "title", "notes", "tags", "environment"})
 # The body's "Status: [ ] Success [ ] Partial [ ] Rolled Back" choice → front matter status.
 CHOICE_STATUS = {
     "success": "success",
@@ -66,64 +65,19 @@ def _f(rec: RunRecord, line: int | None, severity: str, code: str, message: str)
 
 # ---------------------------------------------------------------------------- front matter
 def rule_front_matter(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
+    """The record's own front matter (``records/schema.py``), then what needs the project:
+    a template of that name, and the path ``new-run`` would have given the run."""
+    problems = front_matter_problems(
+        rec.front_matter,
+        rec.key_line,
+        has_front_matter=rec.model.body_line != 1,
+        template_has_version=ctx.template is None or bool(ctx.template.version),
+    )
+    for p in problems:
+        yield _f(rec, p.line, p.severity, p.code, p.message)
+        if p.code == "front-matter-missing":
+            return
     fm = rec.front_matter
-    if not fm and rec.model.body_line == 1:
-        yield _f(
-            rec,
-            1,
-            "error",
-            "front-matter-missing",
-            "no front matter: a run record starts with '---', the keys "
-            f"{', '.join(REQUIRED_KEYS)}, and '---'",
-        )
-        return
-    for key in REQUIRED_KEYS:
-        if key not in fm:
-            yield _f(rec, 1, "error", "front-matter-key", f"front matter lacks '{key}'")
-        elif fm[key] is None or (isinstance(fm[key], str) and not fm[key].strip()):
-            if key == "template_version" and ctx.template is not None and not ctx.template.version:
-                continue  # the template has no version to record
-            yield _f(rec, rec.key_line(key), "error", "front-matter-key", f"front matter '{key}' is empty")
-    for key in ("runbook", "release", "lead", "template_digest"):
-        if key in fm and fm[key] is not None and not isinstance(fm[key], str):
-            yield _f(
-                rec,
-                rec.key_line(key),
-                "error",
-                "front-matter-type",
-                f"front matter '{key}' must be a string, not {type(fm[key]).__name__} "
-                f"({fm[key]!r}); quote it",
-            )
-    if "template_version" in fm and isinstance(fm["template_version"], (list, dict)):
-        yield _f(
-            rec,
-            rec.key_line("template_version"),
-            "error",
-            "front-matter-type",
-            "front matter 'template_version' must be a version string",
-        )
-    value = fm.get("date")
-    if value is not None and not isinstance(value, (date, datetime)):
-        ok = isinstance(value, str) and _iso(value)
-        if not ok:
-            yield _f(
-                rec,
-                rec.key_line("date"),
-                "error",
-                "front-matter-type",
-                f"front matter 'date' must be a date (YYYY-MM-DD), not {value!r}",
-            )
-    status = fm.get("status")
-    if status is not None and status not in STATUSES:
-        close = difflib.get_close_matches(str(status), STATUSES, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        yield _f(
-            rec,
-            rec.key_line("status"),
-            "error",
-            "unknown-status",
-            f"status {status!r} is not one of {', '.join(STATUSES)}{hint}",
-        )
     name = fm.get("runbook")
     if isinstance(name, str) and name and rec.template is None:
         names = ctx.project.runbook_names
@@ -137,17 +91,6 @@ def rule_front_matter(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
             f"runbook {name!r} has no template {ctx.project.content_dir}/{name}.md{hint}",
         )
     yield from _misplaced(rec, ctx)
-    for key in fm:
-        if key not in KNOWN_KEYS:
-            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            yield _f(
-                rec,
-                rec.key_line(key),
-                "warning",
-                "front-matter-unknown-key",
-                f"unknown front matter key '{key}'{hint}",
-            )
 
 
 def _misplaced(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
@@ -165,14 +108,6 @@ def _misplaced(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
             "misplaced",
             f"front matter says runbook {name}, date {day}, release {release}: the file would be {expected}",
         )
-
-
-def _iso(text: str) -> bool:
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 # ---------------------------------------------------------------------------- drift

@@ -133,7 +133,7 @@ def _branch_line(run: Any) -> str:
 
 def _owned(proj: Any, live: list[Any], fmt: str, mine: bool, owners: Sequence[str]) -> None:
     from runbookgen.records.owners import is_owner, item_owners, open_items
-    from runbookgen.records.record import FINISHED_STATUSES
+    from runbookgen.records.schema import is_finished
 
     who = [o.strip() for o in owners if o.strip()]
     source = "--owner"
@@ -147,7 +147,7 @@ def _owned(proj: Any, live: list[Any], fmt: str, mine: bool, owners: Sequence[st
     found: list[dict[str, Any]] = []
     for lr in live:
         rec = lr.record
-        if rec is None or rec.status in FINISHED_STATUSES:
+        if rec is None or is_finished(rec.status):
             continue
         owned = item_owners(rec.model, rec.template)
         items = []

@@ -53,7 +53,8 @@ def new_run_cmd(
     """
     import shutil
 
-    from runbookgen.records.newrun import compare_url, new_run, parse_date
+    from runbookgen.records.newrun import compare_url, new_run
+    from runbookgen.records.schema import parse_date
 
     proj = project()
     res = new_run(proj, runbook, release, day=parse_date(day), lead=lead, use_git=not no_git, push=push)

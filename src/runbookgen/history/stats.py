@@ -26,8 +26,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-FINISHED = ("success", "partial", "rolled-back", "aborted")
-OUTCOMES = ("success", "partial", "rolled-back", "aborted", "in-progress", "planned")
+from runbookgen.records.schema import FINISHED
+
+OUTCOMES = (*FINISHED, "in-progress", "planned")
 
 
 class RunLike(Protocol):

@@ -19,6 +19,7 @@ from runbookgen.gitutil import GitError, git, repo_root
 from runbookgen.markdown.frontmatter import has_key, split_front_matter
 from runbookgen.markdown.grammar import open_all
 from runbookgen.project import Project
+from runbookgen.records.schema import STATUSES, digest, is_iso_date
 
 # A release becomes a file name and a git branch component: letters, digits and . _ + -,
 # starting and ending with a letter or digit, and nothing git refuses in a ref ("..", ".lock").
@@ -88,15 +89,6 @@ def check_release(release: str) -> str:
             "(e.g. v2.4.0)"
         )
     return release
-
-
-def parse_date(value: str | None) -> Date:
-    if value is None:
-        return Date.today()
-    try:
-        return Date.fromisoformat(value)
-    except ValueError:
-        raise RunbookgenError(f"date {value!r} is not a date in YYYY-MM-DD form") from None
 
 
 def check_runbook(project: Project, runbook: str) -> None:
@@ -187,13 +179,6 @@ def front_matter_text(data: dict[str, Any], comments: dict[str, str] | None = No
     return buf.getvalue()
 
 
-def _digest(text: str) -> str:
-    """Same as ``runfile.digest`` (tested), without importing run-record reading here."""
-    import hashlib
-
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def template_text(project: Project, runbook: str) -> str:
     """The template's text; a file that is not UTF-8 is a one-line error, not a traceback."""
     path = project.template_path(runbook)
@@ -218,7 +203,7 @@ def render_run(
     data: dict[str, Any] = {
         "runbook": runbook,
         "template_version": template_version(text),
-        "template_digest": _digest(text),
+        "template_digest": digest(text),
         "release": release,
         "date": day,
         "lead": lead,
@@ -230,9 +215,7 @@ def render_run(
 
         tpl_fm, _ = parse_front_matter(fm_text, project.rel(project.template_path(runbook)))
         data["kinds"] = tpl_fm["kinds"]
-    fm = front_matter_text(
-        data, {"status": "planned | in-progress | success | partial | rolled-back | aborted"}
-    )
+    fm = front_matter_text(data, {"status": " | ".join(STATUSES)})
     values = {"release": release, "date": day.isoformat(), "lead": lead}
     return f"---\n{fm}---\n" + render_body(body.lstrip("\r\n"), values)
 
@@ -248,17 +231,9 @@ def existing_release(project: Project, runbook: str, release: str) -> Path | Non
         return None
     for p in sorted(folder.glob(f"*-{release}.md")):
         stem = p.stem
-        if len(stem) > 11 and stem[10] == "-" and stem[11:] == release and _is_date(stem[:10]):
+        if len(stem) > 11 and stem[10] == "-" and stem[11:] == release and is_iso_date(stem[:10]):
             return p
     return None
-
-
-def _is_date(text: str) -> bool:
-    try:
-        Date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 # ---------------------------------------------------------------------------- new-run

@@ -1,13 +1,13 @@
 """Run records: one Markdown file per deployment, front matter plus the ticked checklist.
 
-Reading is here; validation lives in ``check`` and writing in ``scaffold``. Reading
+Reading is here; what the front matter holds and its validation are in ``records/schema.py``,
+writing in ``records/newrun.py``, ``upgrade.py`` and ``tick.py``. Reading
 never judges: a run with odd front matter still loads, so ``check`` can report every
 problem with its line instead of stopping at the first.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,18 +16,6 @@ from typing import Any
 
 from runbookgen.model import Runbook
 from runbookgen.project import Project
-
-REQUIRED_KEYS: tuple[str, ...] = (
-    "runbook",
-    "template_version",
-    "template_digest",
-    "release",
-    "date",
-    "lead",
-    "status",
-)
-STATUSES: tuple[str, ...] = ("planned", "in-progress", "success", "partial", "rolled-back", "aborted")
-FINISHED_STATUSES: frozenset[str] = frozenset({"success", "partial", "rolled-back", "aborted"})
 
 
 @dataclass
@@ -91,11 +79,6 @@ class RunRecord:
     def key_line(self, key: str) -> int | None:
         """1-based line of a front matter key, for findings."""
         return self.model.front_matter_lines.get(key)
-
-
-def digest(text: str) -> str:
-    """The template digest recorded in a run: sha256 of the template's UTF-8 text."""
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def load_run(path: str | os.PathLike[str], project: Project) -> RunRecord:

@@ -89,7 +89,7 @@ def upgrade(rec: Any, project: Project, dry_run: bool = False) -> Upgrade:
 
     from runbookgen.markdown import decode, loads
     from runbookgen.markdown.grammar import task_line
-    from runbookgen.records.record import digest
+    from runbookgen.records.schema import digest
     from runbookgen.records.tick import apply as tick_apply
     from runbookgen.records.tick import split_lines, text_end
 

@@ -356,7 +356,9 @@ class RunEntry:
 
     @property
     def finished(self) -> bool:
-        return self.status in {"success", "partial", "rolled-back", "aborted"}
+        from runbookgen.records.schema import is_finished
+
+        return is_finished(self.status)
 
 
 @dataclass
@@ -529,7 +531,8 @@ class Site:
         """Parse a run file into its entry (all but the page body) and its record; a file
         that cannot be read gives a broken entry with its error page and no record."""
         from runbookgen.records.progress import compute
-        from runbookgen.records.record import STATUSES, load_run
+        from runbookgen.records.record import load_run
+        from runbookgen.records.schema import STATUSES
 
         entry = RunEntry(relpath=self.project.rel(path), src_uri=self._src_uri(path))
         try:
