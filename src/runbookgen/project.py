@@ -1,7 +1,7 @@
 """Where things live in a runbook repository: templates, run records, settings.
 
-A project is the directory holding ``mkdocs.yml`` (or ``content/`` and ``runs/``). The
-two directories can be renamed: ``docs_dir`` in ``mkdocs.yml`` moves the templates and
+A project is the directory holding ``mkdocs.yml`` or ``properdocs.yml`` (or ``content/``
+and ``runs/``). The two directories can be renamed: ``docs_dir`` in ``mkdocs.yml`` moves the templates and
 the ``runbookgen`` plugin's ``runs_dir`` option moves the run records. The file is read
 with a tolerant YAML loader so this module never imports MkDocs.
 """
@@ -17,7 +17,8 @@ from typing import Any
 from runbookgen.errors import RunbookgenError
 from runbookgen.model import Runbook
 
-CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
+# ProperDocs' own order: its file name first, then MkDocs' (which Zensical also reads).
+CONFIG_NAMES = ("properdocs.yml", "properdocs.yaml", "mkdocs.yml", "mkdocs.yaml")
 
 
 @dataclass

@@ -1,13 +1,13 @@
-"""``runbookgen build`` / ``runbookgen serve``: the site, by wrapping MkDocs.
+"""``runbookgen build`` / ``runbookgen serve``: the site, by whichever engine is installed.
 
-MkDocs is imported only inside the commands (it costs ~0.2 s), and the same plugin
-does the work as under ``mkdocs build``; these commands add project discovery (run them
-from anywhere inside the repository), progress output for large sites and one-line errors.
+The engines (MkDocs, ProperDocs, Zensical) are driven by :mod:`runbookgen.engines` and
+imported only when a command runs; these commands add project discovery (run them from
+anywhere inside the repository), the engine choice, progress output for large sites and
+one-line errors.
 """
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from pathlib import Path
@@ -15,17 +15,19 @@ from typing import Any
 
 import click
 
+from runbookgen.engines.select import ENGINES, EngineChoice
 
-def _config_file(config_file: str | None) -> str:
+ENGINE_CHOICES = ("auto", *ENGINES)
+
+
+def _choose(engine: str, config_file: str | None) -> EngineChoice:
+    from runbookgen.engines.select import choose
+    from runbookgen.project import Project
+
     if config_file:
-        return config_file
-    from runbookgen.project import CONFIG_NAMES, Project
-
-    root = Project.discover().root
-    for name in CONFIG_NAMES:
-        if (root / name).is_file():
-            return str(root / name)
-    raise click.ClickException(f"no mkdocs.yml in {root}; run 'runbookgen init' to create one")
+        path = Path(config_file).resolve()
+        return choose(path.parent, engine, path)
+    return choose(Project.discover().root, engine)
 
 
 class _Progress:
@@ -58,75 +60,72 @@ class _Progress:
             click.echo(line, err=True)
 
 
-def _logging(quiet: bool, verbose: bool) -> None:
-    """MkDocs logs through the ``mkdocs`` logger; show its warnings (and info unless quiet)."""
-    logger = logging.getLogger("mkdocs")
-    if not any(getattr(h, "_runbookgen", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
-        handler._runbookgen = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
-    logger.propagate = False
+def _engine_option(f: Any) -> Any:
+    return click.option(
+        "-e",
+        "--engine",
+        type=click.Choice(ENGINE_CHOICES),
+        default="auto",
+        show_default=True,
+        envvar="RUNBOOKGEN_ENGINE",
+        help="Site engine (also $RUNBOOKGEN_ENGINE). auto: MkDocs, else ProperDocs (first for a "
+        "properdocs.yml), else Zensical - whichever is installed.",
+    )(f)
+
+
+def _config_option(f: Any) -> Any:
+    return click.option(
+        "-f",
+        "--config-file",
+        type=click.Path(exists=True, dir_okay=False),
+        help="Configuration file (default: the repository's properdocs.yml or mkdocs.yml).",
+    )(f)
 
 
 @click.command("build")
-@click.option(
-    "-f",
-    "--config-file",
-    type=click.Path(exists=True, dir_okay=False),
-    help="mkdocs.yml to use (default: the repository's).",
-)
+@_config_option
+@_engine_option
 @click.option("-d", "--site-dir", type=click.Path(file_okay=False), help="Output directory (default: site/).")
 @click.option("--strict", is_flag=True, help="Fail on warnings, e.g. a run file that cannot be read.")
 @click.option("--clean/--dirty", default=True, show_default=True, help="Empty the site directory first.")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
-@click.option("-v", "--verbose", is_flag=True, help="MkDocs' debug output.")
+@click.option("-v", "--verbose", is_flag=True, help="The engine's debug output.")
 def build_cmd(
-    config_file: str | None, site_dir: str | None, strict: bool, clean: bool, quiet: bool, verbose: bool
+    config_file: str | None,
+    engine: str,
+    site_dir: str | None,
+    strict: bool,
+    clean: bool,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Build the site: runbooks, a page per run, history, badges and search.
 
-    Runs MkDocs with the runbookgen plugin (the same as `mkdocs build`); run records
-    that cannot be read become pages that say so, and fail the build with --strict.
+    Runs the engine with the runbookgen plugin (the same as `mkdocs build` or
+    `properdocs build`; with Zensical, which runs no plugins, runbookgen prepares the
+    pages itself). Run records that cannot be read become pages that say so, and fail
+    the build with --strict.
     """
-    import os
+    from runbookgen import engines
 
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import MkDocsException
-
-    from runbookgen.engines.mkdocs.plugin import RunbookgenPlugin
-
-    _logging(quiet, verbose)
-    options: dict[str, Any] = {"config_file": _config_file(config_file), "strict": strict}
-    if site_dir:
-        options["site_dir"] = str(Path(site_dir).resolve())
+    choice = _choose(engine, config_file)
     started = time.monotonic()
-    RunbookgenPlugin.progress_hook = _Progress(quiet)
-    try:
-        cfg = load_config(**options)
-        cfg.plugins.on_startup(command="build", dirty=not clean)
-        try:
-            build(cfg, dirty=not clean)
-        finally:
-            cfg.plugins.on_shutdown()
-    except MkDocsException as exc:
-        raise click.ClickException(str(exc).strip() or type(exc).__name__) from None
-    finally:
-        RunbookgenPlugin.progress_hook = None
+    out = engines.build(
+        choice,
+        site_dir=Path(site_dir) if site_dir else None,
+        strict=strict,
+        clean=clean,
+        quiet=quiet,
+        verbose=verbose,
+        progress=_Progress(quiet),
+    )
     if not quiet:
-        click.echo(f"Built {cfg.site_dir} in {time.monotonic() - started:.1f} s", err=True)
+        click.echo(f"Built {out} with {choice.engine} in {time.monotonic() - started:.1f} s", err=True)
 
 
 @click.command("serve")
-@click.option(
-    "-f",
-    "--config-file",
-    type=click.Path(exists=True, dir_okay=False),
-    help="mkdocs.yml to use (default: the repository's).",
-)
+@_config_option
+@_engine_option
 @click.option(
     "-a",
     "--dev-addr",
@@ -137,21 +136,12 @@ def build_cmd(
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings.")
 @click.option("--open", "open_in_browser", is_flag=True, help="Open the site in a browser.")
-def serve_cmd(config_file: str | None, dev_addr: str, strict: bool, open_in_browser: bool) -> None:
+def serve_cmd(
+    config_file: str | None, engine: str, dev_addr: str, strict: bool, open_in_browser: bool
+) -> None:
     """Serve the site locally and rebuild when content/ or runs/ change."""
-    import os
+    from runbookgen import engines
 
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    from mkdocs.commands.serve import serve
-    from mkdocs.exceptions import MkDocsException
-
-    _logging(False, False)
-    try:
-        serve(
-            config_file=_config_file(config_file),
-            dev_addr=dev_addr,
-            strict=strict,
-            open_in_browser=open_in_browser,
-        )
-    except MkDocsException as exc:
-        raise click.ClickException(str(exc).strip() or type(exc).__name__) from None
+    engines.serve(
+        _choose(engine, config_file), dev_addr=dev_addr, strict=strict, open_in_browser=open_in_browser
+    )

@@ -34,8 +34,9 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
 from runbookgen.engines.mkdocs.config import RunbookgenConfig
+from runbookgen.engines.siteconfig import HOME_MARKER, site_options
 from runbookgen.web.safehtml import plain, title_text
-from runbookgen.web.site import SUMMARY_END, Links, Site, SiteOptions, default_workers, edit_base
+from runbookgen.web.site import SUMMARY_END, Links, Site, default_workers
 
 log = logging.getLogger("mkdocs.plugins.runbookgen")
 
@@ -53,7 +54,6 @@ def _notice_logger() -> logging.Logger:
 
 notice = _notice_logger()
 
-HOME_MARKER = "<!-- runbookgen:home -->"
 ASSETS = ("runbookgen.css", "runbookgen.js")
 ASSET_DIR = "assets/runbookgen"
 
@@ -85,16 +85,10 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
             return None
-        from runbookgen.project import Project
+        from runbookgen.engines.siteconfig import project_for
 
-        root = Path(config.config_file_path or ".").resolve().parent
-        docs = Path(config.docs_dir).resolve()
-        try:
-            content_dir = docs.relative_to(root).as_posix()
-        except ValueError:
-            content_dir = str(docs)
-        self.project = Project(
-            root=root, content_dir=content_dir, runs_dir=self.config.runs_dir, settings=dict(self.config)
+        self.project = project_for(
+            Path(config.config_file_path or "mkdocs.yml"), Path(config.docs_dir), self.config
         )
         config.extra_css.insert(0, f"{ASSET_DIR}/runbookgen.css")
         config.extra_javascript.append(f"{ASSET_DIR}/runbookgen.js")
@@ -117,16 +111,13 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
         if not self.config.enabled:
             return None
-        opts = SiteOptions(
-            runs_url=self.config.runs_url.strip("/") or "runs",
-            history_page=self.config.history_page,
-            badges_dir=self.config.badges_dir,
-            edit_base=self.config.edit_base
-            or edit_base(config.repo_url, config.edit_uri, self.project.content_dir),
-            directory_urls=config.use_directory_urls,
-            recent=self.config.recent_runs,
+        opts = site_options(
+            self.config,
+            self.project,
             site_name=config.site_name,
             repo_url=config.repo_url,
+            edit_uri=config.edit_uri,
+            directory_urls=config.use_directory_urls,
         )
         hook = type(self).progress_hook
         # Worker processes only for one-off builds: `serve` runs a server thread, and
