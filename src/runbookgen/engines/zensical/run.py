@@ -385,6 +385,11 @@ def build(
         return target or root / "site"
     zsite.progress = progress
     prepared = zsite.prepare()
+    import gc
+
+    # ~200,000 long-lived objects from reading the runs: keep the collector from walking
+    # them again and again while Zensical renders (as the MkDocs plugin does).
+    gc.freeze()
     if strict and prepared.warnings:
         with contextlib.suppress(OSError):
             prepared.config_file.unlink()

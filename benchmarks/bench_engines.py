@@ -1,0 +1,162 @@
+"""The runbookgen site on each engine, side by side with that engine's plain build (issue 11).
+
+For every engine (MkDocs, ProperDocs, Zensical) and size (100 and 1,000 run records, the
+seed checklist with a varying number of boxes ticked — the generator of
+``bench_site.py``) it times two builds of the same run files:
+
+- **runbookgen**: ``runbookgen build -q --engine E`` on a runbook repository
+  (``content/`` + ``runs/``; all of runbookgen's work — reading and rendering every
+  run — is inside the timed process);
+- **plain**: the engine's own ``build`` of a site holding the same run files as ordinary
+  Markdown pages (``docs/runs/``), kept out of the navigation (``nav: [index.md]``),
+  search on, ``pymdownx.tasklist``.
+
+Zensical keeps a cache in ``.cache/``; it is deleted before every build, so each build
+is cold, as in CI. Rounds are interleaved (every variant once per round) so machine drift
+hits them alike; medians are reported. Targets: Zensical runbookgen/plain at 1,000 runs
+≤ 0.6×; MkDocs and ProperDocs ≤ 1.3× (the site build's target in bench_site.py).
+
+Usage::
+
+    python benchmarks/bench_engines.py [--engines mkdocs,properdocs,zensical]
+        [--sizes 100,1000] [--rounds 2] [--out benchmarks/out/engines] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_site import make_plain_site, make_runbookgen_site
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
+TARGETS = {"mkdocs": 1.3, "properdocs": 1.3, "zensical": 0.6}
+PACKAGES = (
+    "runbookgen",
+    "mkdocs",
+    "properdocs",
+    "zensical",
+    "mkdocs-material",
+    "markdown",
+    "pymdown-extensions",
+)
+
+
+def command(engine: str, kind: str) -> list[str]:
+    if kind == "runbookgen":
+        return [sys.executable, "-m", "runbookgen", "build", "-q", "--engine", engine]
+    if engine == "zensical":
+        return [sys.executable, "-m", "zensical", "build"]
+    return [sys.executable, "-m", engine, "build", "-q"]
+
+
+def build(engine: str, kind: str, path: Path) -> dict[str, float]:
+    """One whole-process build, cold: wall seconds and peak RSS (the process and its children)."""
+    shutil.rmtree(path / ".cache", ignore_errors=True)
+    shutil.rmtree(path / "site", ignore_errors=True)
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        command(engine, kind), cwd=path, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status):
+        raise SystemExit(f"{engine} {kind} build of {path} failed:\n{err.decode(errors='replace')[-2000:]}")
+    if not (path / "site" / "index.html").is_file():
+        raise SystemExit(f"{engine} {kind} build of {path} wrote no site")
+    return {"wall": wall, "rss_mib": usage.ru_maxrss / 1024}
+
+
+def versions() -> dict[str, str]:
+    out = {"python": sys.version.split()[0]}
+    for name in PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--engines", default="mkdocs,properdocs,zensical")
+    ap.add_argument("--sizes", default="100,1000")
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "engines")
+    ap.add_argument("--json", type=Path, help="also write the figures here")
+    args = ap.parse_args()
+    engines = args.engines.split(",")
+    sizes = [int(x) for x in args.sizes.split(",")]
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()), file=sys.stderr)
+
+    variants: list[tuple[str, str, int, Path]] = []
+    for n in sizes:
+        site = args.out / f"runbookgen-{n}"
+        plain = args.out / f"plain-{n}"
+        make_runbookgen_site(site, n)
+        make_plain_site(plain, n)
+        for engine in engines:
+            variants += [(engine, "runbookgen", n, site), (engine, "plain", n, plain)]
+    results: dict[tuple[str, str, int], list[dict[str, float]]] = {v[:3]: [] for v in variants}
+    for r in range(args.rounds):
+        for engine, kind, n, path in variants:
+            res = build(engine, kind, path)
+            results[(engine, kind, n)].append(res)
+            load = os.getloadavg()[0]
+            print(
+                f"round {r + 1}: {engine} {kind} {n}: {res['wall']:.2f} s, {res['rss_mib']:.0f} MiB "
+                f"(load {load:.1f})",
+                file=sys.stderr,
+            )
+
+    print(
+        "\n| engine | runs | runbookgen s, median (min–max) | plain s, median (min–max) | ratio | RSS MiB |"
+    )
+    print("|---|---:|---|---|---:|---|")
+    table: dict[str, dict[str, float]] = {}
+    ok = True
+    for engine in engines:
+        for n in sizes:
+            row: dict[str, float] = {}
+            for kind in ("runbookgen", "plain"):
+                walls = [x["wall"] for x in results[(engine, kind, n)]]
+                row[kind] = statistics.median(walls)
+                row[f"{kind}_min"], row[f"{kind}_max"] = min(walls), max(walls)
+                row[f"{kind}_rss"] = max(x["rss_mib"] for x in results[(engine, kind, n)])
+            row["ratio"] = row["runbookgen"] / row["plain"]
+            table[f"{engine} {n}"] = row
+            print(
+                f"| {engine} | {n:,} | {row['runbookgen']:.2f} ({row['runbookgen_min']:.2f}–"
+                f"{row['runbookgen_max']:.2f}) | {row['plain']:.2f} ({row['plain_min']:.2f}–"
+                f"{row['plain_max']:.2f}) | {row['ratio']:.2f}× | {row['runbookgen_rss']:.0f} / "
+                f"{row['plain_rss']:.0f} |"
+            )
+    print()
+    big = max(sizes)
+    for engine in engines:
+        ratio = table[f"{engine} {big}"]["ratio"]
+        target = TARGETS[engine]
+        ok &= ratio <= target
+        print(
+            f"{engine}: runbookgen / plain at {big:,} runs: {ratio:.2f}× (target ≤ {target}×) "
+            f"{'OK' if ratio <= target else 'MISSED'}"
+        )
+    if args.json:
+        args.json.write_text(json.dumps({"versions": versions(), "table": table}, indent=2), encoding="utf-8")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
