@@ -31,7 +31,7 @@ Owner: @alice
 
 ## Deploy
 
-Owners: @dave, @acme/release-team
+**Owners**: @dave, @acme/release-team
 
 - [ ] Ship it
 - [x] Already done @erin
@@ -75,6 +75,12 @@ def test_owners_come_from_item_text_owner_lines_and_front_matter() -> None:
     assert items["Home page loads"] == ("@carol",), "front matter by section id"
     mail = next(t for t in items if t.startswith("Mail support"))
     assert items[mail] == ("@acme/dba",), "an address, code and a URL are not mentions"
+
+
+def test_runbook_level_owner_stays_metadata() -> None:
+    model = loads("# T\n\n**Owner**: @ops-lead\n\n## S\n\n**Owner**: @alice\n\n- [ ] x\n")
+    assert model.metadata == {"Owner": "@ops-lead"}
+    assert section_owners(model) == {"s": ("@alice",)}
 
 
 def test_run_uses_its_templates_front_matter() -> None:

@@ -291,9 +291,10 @@ class _Builder:
                 if est is not None:
                     sec.estimate = est
                     continue
-            if paragraph and low in METADATA_LABELS:
+            if paragraph and low in METADATA_LABELS and not (sec is not None and low in ("owner", "owners")):
                 self.rb.metadata[label] = value
                 continue
+            # (an Owner(s) line under a heading stays the section's prose: records/owners.py)
             consumed = False
             if sec is None:
                 continue
