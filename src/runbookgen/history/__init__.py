@@ -1,51 +1,42 @@
 """Who ticked what, and when: tick events for every run record, read from git.
 
-The public API (see ``replay.py`` for how it works)::
+GitHub records no name or time when a box is ticked in a file, but every tick arrives in
+a commit. The modules, in the order data flows:
+
+* ``gitlog.py``   the one ``git log`` of the runs directory, file versions, pull requests
+* ``replay.py``   diffs → events per run file (ticked, skipped, a field filled, status)
+* ``events.py``   the data: :class:`Commit`, :class:`TickEvent`, :class:`RunHistory`, :class:`History`
+* ``cache.py``    kept by HEAD, in process and under ``.cache/runbookgen/`` (JSON)
+* ``load.py``     :func:`load_history`: the cache or git + replay; never raises for git trouble
+* ``timeline.py`` per-section first/last tick against estimates, wait checks
+* ``signoffs.py`` sign-off states and the findings git contradicts
+* ``labels.py``   item texts for events; a run file's runbook, read cheaply
+* ``stats.py``    statistics across the runs of a runbook (no git)
+
+The public API::
 
     hist = load_history(project)            # once per build; History(.available, .warnings)
     rh = hist.for_run(record.relpath)       # RunHistory(.available, .reason, .events, ...)
+    rh.latest()                             # item id -> TickEvent: who ticked it, when, PR
     tl = timeline(record, rh)               # per-section first/last tick, waits, sign-offs
     signoff_findings(records, project, hist)   # Finding warnings (stale, wrong signer)
+
+Every result has ``to_dict()`` (JSON-ready, times in ISO 8601 with their offset).
 """
 
-from runbookgen.history.replay import (
-    EVENT_KINDS,
-    FORMAT_VERSION,
-    SHALLOW_FIX,
-    STATE_KINDS,
-    Commit,
-    GitLog,
-    History,
-    PendingHistory,
-    RunHistory,
-    SectionTiming,
-    SignOff,
-    TickEvent,
-    Timeline,
-    WaitCheck,
-    cache_path,
-    clear_cache,
-    item_labels,
-    load_history,
-    log_command,
-    pack,
-    runbook_of,
-    signers,
-    signoff_findings,
-    signoff_findings_for_paths,
-    start_history,
-    timeline,
-    unpack,
-    wait_minutes,
-)
+from runbookgen.history.cache import cache_path, clear_cache, pack, unpack
+from runbookgen.history.events import EVENT_KINDS, STATE_KINDS, Commit, History, RunHistory, TickEvent
+from runbookgen.history.gitlog import SHALLOW_FIX
+from runbookgen.history.labels import item_labels, runbook_of
+from runbookgen.history.load import PendingHistory, load_history, start_history
+from runbookgen.history.signoffs import SignOff, signers, signoff_findings, signoff_findings_for_paths
+from runbookgen.history.timeline import SectionTiming, Timeline, WaitCheck, timeline, wait_minutes
 
 __all__ = [
     "EVENT_KINDS",
-    "FORMAT_VERSION",
     "SHALLOW_FIX",
     "STATE_KINDS",
     "Commit",
-    "GitLog",
     "History",
     "PendingHistory",
     "RunHistory",
@@ -58,7 +49,6 @@ __all__ = [
     "clear_cache",
     "item_labels",
     "load_history",
-    "log_command",
     "pack",
     "runbook_of",
     "signers",

@@ -1,0 +1,167 @@
+"""History kept between builds: by HEAD, in process and on disk under ``.cache/runbookgen/``.
+
+The disk cache is JSON, never pickle: the cache directory is inside a repository that may
+come from a pull request. :func:`pack` is also how a build hands each worker process the
+history of its own runs (compact tables rather than one object per event).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from runbookgen.errors import RunbookgenError
+from runbookgen.files import write_replace
+from runbookgen.history.events import Commit, History, RunHistory, TickEvent
+
+FORMAT_VERSION = 3
+
+_MEMORY: dict[str, History] = {}
+
+
+def cache_key(head: str, shallow: bool, runs_dir: str, labels: frozenset[str]) -> str:
+    """What a cached history depends on: the commit, the clone's depth, where runs live
+    and the field labels the parse used."""
+    raw = json.dumps([FORMAT_VERSION, head, shallow, runs_dir, sorted(labels)])
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def cache_path(root: Path) -> Path:
+    """Where the history of the repository at ``root`` is cached on disk."""
+    return root / ".cache" / "runbookgen" / "history.json"
+
+
+def pack(hist: History, paths: Iterable[str] | None = None) -> dict[str, Any]:
+    """``hist`` as plain lists, dicts, strings and numbers (for JSON or :mod:`marshal`):
+    tables for commits and repeated strings (item ids, paths, kinds) make it a quarter of
+    the size of one object per event, and quicker to read back. ``paths`` limits it to
+    those runs (a build's worker process gets the history of its own runs only)."""
+    commits: dict[str, int] = {}
+    table: list[list[Any]] = []
+    strings: dict[str | None, int] = {}
+
+    def sid(text: str | None) -> int:
+        n = strings.get(text)
+        if n is None:
+            n = strings[text] = len(strings)
+        return n
+
+    wanted = hist.runs if paths is None else {p: hist.runs[p] for p in paths if p in hist.runs}
+    runs: dict[str, list[Any]] = {}
+    for path, rh in wanted.items():
+        rows = []
+        for e in rh.events:
+            c = e.commit
+            if c.sha not in commits:
+                commits[c.sha] = len(table)
+                table.append(
+                    [
+                        c.sha,
+                        c.author,
+                        c.email,
+                        c.time.isoformat(),
+                        c.committer,
+                        c.committer_email,
+                        c.commit_time.isoformat(),
+                        c.subject,
+                        c.pr,
+                    ]
+                )
+            rows.append(
+                [
+                    sid(e.item),
+                    sid(e.kind),
+                    commits[c.sha],
+                    sid(e.path),
+                    e.line,
+                    sid(e.field),
+                    sid(e.value),
+                    e.seq,
+                ]
+            )
+        runs[path] = [rh.available, rh.reason, rh.uncommitted, rh.incomplete, rows]
+    return {
+        "version": FORMAT_VERSION,
+        "available": hist.available,
+        "reason": hist.reason,
+        "warnings": list(hist.warnings),
+        "shallow": hist.shallow,
+        "head": hist.head,
+        "runs_dir": hist.runs_dir,
+        "strings": list(strings),
+        "commits": table,
+        "runs": runs,
+    }
+
+
+def unpack(data: dict[str, Any]) -> History:
+    """The :class:`History` that :func:`pack` wrote (raises ``KeyError``, ``IndexError``,
+    ``TypeError`` or ``ValueError`` for anything else)."""
+    st = data["strings"]
+    fromiso = datetime.fromisoformat
+    commits = [
+        Commit(r[0], r[1], r[2], fromiso(r[3]), r[4], r[5], fromiso(r[6]), r[7], r[8])
+        for r in data["commits"]
+    ]
+    runs = {}
+    for path, (available, reason, uncommitted, incomplete, rows) in data["runs"].items():
+        events = [
+            TickEvent(st[r[0]], st[r[1]], commits[r[2]], st[r[3]], r[4], st[r[5]], st[r[6]], r[7])
+            for r in rows
+        ]
+        runs[path] = RunHistory(path, bool(available), reason, events, bool(uncommitted), bool(incomplete))
+    return History(
+        bool(data["available"]),
+        data["reason"],
+        list(data["warnings"]),
+        bool(data["shallow"]),
+        data["head"],
+        runs,
+        data["runs_dir"],
+    )
+
+
+def write_disk_cache(root: Path, key: str, hist: History) -> None:
+    """Store ``hist`` under ``key`` (replaced atomically; nothing when the disk refuses, or
+    when ``.cache`` leads out of the repository through a symlink)."""
+    path = cache_path(root)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.resolve().is_relative_to(root.resolve()):
+            return
+        data = {"key": key, **pack(hist)}
+        write_replace(path, json.dumps(data, separators=(",", ":"), ensure_ascii=False))
+    except (OSError, RunbookgenError):
+        pass  # a read-only checkout still builds, just without the cache
+
+
+def read_disk_cache(root: Path, key: str) -> History | None:
+    """The history stored under ``key``, or None (missing, stale, or not ours)."""
+    try:
+        data = json.loads(cache_path(root).read_text(encoding="utf-8"))
+        if data.get("key") != key or data.get("version") != FORMAT_VERSION:
+            return None
+        return unpack(data)
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
+def recall(key: str) -> History | None:
+    """The history this process already read for ``key``."""
+    return _MEMORY.get(key)
+
+
+def remember(key: str, hist: History) -> None:
+    """Keep ``hist`` for this process (the last four keys)."""
+    _MEMORY[key] = hist
+    while len(_MEMORY) > 4:
+        _MEMORY.pop(next(iter(_MEMORY)))
+
+
+def clear_cache() -> None:
+    """Forget the in-process cache (tests, long-running servers after a reset)."""
+    _MEMORY.clear()
