@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -191,3 +192,58 @@ def test_git_processes_do_not_grow_with_branches(tmp_path: Path, monkeypatch: py
         counts.append(log.read_text().splitlines())
     assert len(counts[0]) == len(counts[1]) == 4, counts
     assert [c.split()[1] for c in counts[1]] == ["rev-parse", "for-each-ref", "-c", "cat-file"]
+
+
+def _history(repo: Path) -> tuple[Project, Any, Any]:
+    from runbookgen.history import load_history
+    from runbookgen.history.branches import branch_history
+
+    proj = Project.from_root(repo)
+    inflight = read_in_flight(proj)
+    main = load_history(proj, use_cache=False)
+    return proj, inflight, branch_history(proj, inflight, main)
+
+
+def _ticks(hist: Any, run: str) -> list[tuple[str, str, str]]:
+    rh = hist.for_run(run)
+    assert rh.available, rh.reason
+    return [(e.kind, e.item.rsplit("/", 1)[-1], e.commit.author) for e in rh.events if e.kind == "ticked"]
+
+
+def test_branch_history_has_the_branch_ticks_and_is_unchanged_after_merge(tmp_path: Path) -> None:
+    team = Team(tmp_path)
+    run = team.new_run(ALICE, "v2.4.0")
+    team.tick(ALICE, BRANCH, run, "All code reviewed", date="2026-12-01T10:00:00+00:00")
+    team.tick(BOB, BRANCH, run, "All tests passing", date="2026-12-01T10:05:00+00:00")
+    _, inflight, hist = _history(team.ci())
+    before = _ticks(hist, run)
+    assert before == [
+        ("ticked", "all-code-reviewed-and-approved", "Alice Adams"),
+        ("ticked", "all-tests-passing-unit-integration-e2e", "Bob Brown"),
+    ]
+    team.merge(ALICE, BRANCH)
+    _, inflight, hist = _history(team.ci())
+    assert inflight.runs == {}, "merged: read from main"
+    assert _ticks(hist, run) == before, "history unchanged once the branch merges"
+
+
+def test_branch_history_of_a_run_also_on_main_keeps_mains_events(tmp_path: Path) -> None:
+    team = Team(tmp_path)
+    run = team.new_run(ALICE, "v2.4.0")
+    team.tick(ALICE, BRANCH, run, "All code reviewed")
+    team.merge(ALICE, BRANCH)
+    team.tick(BOB, BRANCH, run, "All tests passing")  # after the merge: the branch is newer
+    _, inflight, hist = _history(team.ci())
+    assert inflight.runs[run].on_main
+    assert [a for _, _, a in _ticks(hist, run)] == ["Alice Adams", "Bob Brown"]
+
+
+def test_two_branches_keep_their_own_events(tmp_path: Path) -> None:
+    team = Team(tmp_path)
+    a = team.new_run(ALICE, "v2.4.0")
+    b = team.new_run(BOB, "v2.5.0", date="2026-12-02")
+    team.tick(ALICE, BRANCH, a, "All code reviewed")
+    team.tick(BOB, f"run/{RUNBOOK}/2026-12-02-v2.5.0", b, "Linting passes")
+    _, _, hist = _history(team.ci())
+    assert _ticks(hist, a) == [("ticked", "all-code-reviewed-and-approved", "Alice Adams")]
+    assert _ticks(hist, b) == [("ticked", "linting-passes-with-no-errors", "Bob Brown")]

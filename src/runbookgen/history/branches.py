@@ -39,6 +39,7 @@ Nothing here raises for git trouble: the result says why in-flight runs are unav
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import subprocess
 from collections.abc import Iterable, Sequence
@@ -50,6 +51,7 @@ from runbookgen.errors import RunbookgenError
 from runbookgen.gitutil import git_env, have_git
 
 if TYPE_CHECKING:
+    from runbookgen.history.events import History
     from runbookgen.project import Project
     from runbookgen.records.record import RunRecord
 
@@ -547,3 +549,55 @@ def load_live_runs(project: Project, inflight: InFlight) -> list[LiveRun]:
         except RunbookgenError as exc:
             out[rel] = LiveRun(rel, None, str(exc), run)
     return [out[k] for k in sorted(out)]
+
+
+# ---------------------------------------------------------------------------- history
+#: branch events sort after HEAD's at the same second (two replays number commits apart)
+_SEQ_OFFSET = 1 << 40
+
+
+def branch_history(project: Project, inflight: InFlight, main: History) -> History:
+    """``main`` (the history of the commit being built) with every in-flight run's history in
+    place: HEAD's events of that file, when HEAD has it, then the events of the branch's own
+    commits — the history the run will have once the branch is merged (with a merge commit;
+    a squash merge makes one commit of them).
+
+    The branch commits are replayed with the history reader in one ``git log`` over all
+    branch tips at once (``TIPS --not HEAD``); each run keeps the events of the commits its
+    branch reaches. Without in-flight runs, or when ``main`` is unavailable, ``main`` is
+    returned as it is. Never raises for git trouble: the runs then show without history and
+    say why.
+    """
+    from runbookgen.history.events import History as HistoryOf
+    from runbookgen.history.events import RunHistory
+    from runbookgen.history.gitlog import GitLog
+    from runbookgen.history.replay import Replayer
+
+    if not inflight.runs or not main.available:
+        return main
+    runs = dict(main.runs)
+    try:
+        labels = project.field_labels
+    except RunbookgenError:
+        labels = frozenset()
+    try:
+        log = GitLog(project.root, project.runs_dir, [*inflight.tips(), "--not", "HEAD"])
+        replayed = Replayer(project.root, labels).run(log)
+    except (OSError, RunbookgenError) as exc:
+        reason = f"cannot read the history of run branches: {exc}"
+        for path in inflight.runs:
+            runs[path] = RunHistory(path, False, reason)
+        return HistoryOf(True, None, list(main.warnings), main.shallow, main.head, runs, main.runs_dir)
+    for path, run in inflight.runs.items():
+        own = replayed.get(path)
+        events = [
+            dataclasses.replace(ev, seq=ev.seq + _SEQ_OFFSET)
+            for ev in (own.events if own is not None else [])
+            if ev.commit.sha in run.commits
+        ]
+        base = main.runs.get(path)
+        if run.on_main and base is not None and base.available:
+            events = base.events + events
+        events.sort(key=lambda e: (e.commit.time, e.seq))
+        runs[path] = RunHistory(path, True, None, events, False, main.shallow)
+    return HistoryOf(True, None, list(main.warnings), main.shallow, main.head, runs, main.runs_dir)

@@ -18,7 +18,7 @@ import os
 import re
 import subprocess
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -82,8 +82,11 @@ def uncommitted(root: Path, runs_dir: str) -> list[str]:
 LOG_FORMAT = "%x00%x01%H%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%s"
 
 
-def log_command(runs_dir: str) -> list[str]:
-    """The one git invocation that reads every run file's history (printed by the benchmark)."""
+def log_command(runs_dir: str, revs: Sequence[str] = ("HEAD",)) -> list[str]:
+    """The one git invocation that reads every run file's history (printed by the benchmark).
+
+    ``revs`` are what to walk: HEAD for the commit being built, or run-branch tips and
+    ``--not HEAD`` for the commits of unmerged run branches (history/branches.py)."""
     return [
         "git",
         "-c",
@@ -107,7 +110,7 @@ def log_command(runs_dir: str) -> list[str]:
         "--dst-prefix=b/",
         "--relative",
         f"--format={LOG_FORMAT}",
-        "HEAD",
+        *revs,
         "--",
         runs_dir,
     ]
@@ -219,7 +222,7 @@ class GitLog:
 
     BLOCK = 1 << 20
 
-    def __init__(self, root: Path, runs_dir: str) -> None:
+    def __init__(self, root: Path, runs_dir: str, revs: Sequence[str] = ("HEAD",)) -> None:
         import tempfile
 
         # owned by this object until close(), not by one block of code
@@ -227,7 +230,7 @@ class GitLog:
         self.err = tempfile.TemporaryFile()  # noqa: SIM115
         try:
             self.proc: subprocess.Popen[bytes] = subprocess.Popen(
-                log_command(runs_dir),
+                log_command(runs_dir, revs),
                 cwd=root,
                 env=git_env(),
                 stdin=subprocess.DEVNULL,
