@@ -170,6 +170,9 @@ def test_exact_events_with_authors_times_prs_merge_and_rename(hist: h.History) -
         ("", "status", "status", "in-progress", a, at("09:00"), None, DRAFT),
         (CQ + "all-code-reviewed-and-approved", "ticked", None, None, a, at("09:10"), 12, DRAFT),
         (CQ + "all-tests-passing-unit-integration-e2e", "ticked", None, None, a, at("09:10"), 12, DRAFT),
+        # commit-graph order, not dates: main's untick (09:25) and Bob's branch (09:20, 09:35)
+        # are parallel; git's topological order puts one line of history before the other
+        (CQ + "all-tests-passing-unit-integration-e2e", "unticked", None, None, a, at("09:25"), None, DRAFT),
         # Bob's branch commits carry the PR number of the merge that brought them in
         (
             P1 + "put-application-in-maintenance-mode-if-needed",
@@ -182,7 +185,6 @@ def test_exact_events_with_authors_times_prs_merge_and_rename(hist: h.History) -
             DRAFT,
         ),
         (P1 + "create-final-database-backup", "ticked", None, None, b, at("09:20"), 13, DRAFT),
-        (CQ + "all-tests-passing-unit-integration-e2e", "unticked", None, None, a, at("09:25"), None, DRAFT),
         (P1 + "run-database-migrations", "ticked", None, None, b, at("09:35"), 13, DRAFT),
         # the merge itself (Carol, 09:40) changed nothing of its own: no events
         (P1 + "verify-migration-success", "ticked", None, None, a, at("09:45"), 14, RUN),

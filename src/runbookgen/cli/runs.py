@@ -266,8 +266,11 @@ def check_cmd(runs: tuple[str, ...], fmt: str, strict: bool) -> None:
     template (tasks removed, added or reworded; runs made from an older template
     version), gating (ticks in a phase while an earlier phase has open required
     items, when the runbook says so), status against the ticks and the body's own
-    Status choice, and ticked sign-offs with empty fields. With no RUNS, every
-    run record under runs/.
+    Status choice, and sign-offs: empty fields and, from git history, who ticked
+    them (against 'signers:'), their commit signatures (against the trust store
+    in the 'signoffs:' options) and tasks changed after them. With
+    'signoffs: {require: verified}' in mkdocs.yml an unverified or stale
+    sign-off is an error. With no RUNS, every run record under runs/.
 
     \b
     Examples:
@@ -275,17 +278,19 @@ def check_cmd(runs: tuple[str, ...], fmt: str, strict: bool) -> None:
       runbookgen check runs/production-deployment/2026-12-01-v2.4.0.md --strict
       runbookgen check --format github     # annotations in a GitHub Actions step
       runbookgen check --format json | jq '.findings[] | select(.severity == "error")'
+      runbookgen check --format json | jq '.signoffs[] | {label, state, stale}'
     """
     import json
     from pathlib import Path
 
     from runbookgen.check.rules import check_paths, counts, format_github
-    from runbookgen.history import signoff_findings_for_paths
+    from runbookgen.history import check_signoffs_for_paths
 
     proj = project()
     paths = [Path(p) for p in runs] or proj.run_files()
-    # sign-offs git contradicts (stale, signed by someone else); none without git history
-    extra = signoff_findings_for_paths(paths, proj)
+    # sign-offs against git: who ticked them, signatures, staleness (none without history)
+    signoffs = check_signoffs_for_paths(paths, proj)
+    extra = [f for c in signoffs for f in c.findings]
     with progress(paths, "Checking run records") as bar:
         findings = check_paths(bar, proj, strict=strict, extra=extra)
     errors, warnings = counts(findings)
@@ -298,6 +303,7 @@ def check_cmd(runs: tuple[str, ...], fmt: str, strict: bool) -> None:
                     "errors": errors,
                     "warnings": warnings,
                     "findings": [f.to_dict() for f in findings],
+                    "signoffs": [c.to_dict() for c in signoffs],
                 },
                 indent=2,
                 ensure_ascii=False,

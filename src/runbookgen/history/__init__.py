@@ -9,7 +9,9 @@ a commit. The modules, in the order data flows:
 * ``cache.py``    kept by HEAD, in process and under ``.cache/runbookgen/`` (JSON)
 * ``load.py``     :func:`load_history`: the cache or git + replay; never raises for git trouble
 * ``timeline.py`` per-section first/last tick against estimates, wait checks
-* ``signoffs.py`` sign-off states and the findings git contradicts
+* ``identity.py`` ``signers:`` entries (emails, GitHub logins) and exact matching
+* ``signatures.py`` commit signatures against the repository's trust store; the policy
+* ``signoffs.py`` sign-off states (verified, author matches, mismatch, stale) and findings
 * ``labels.py``   item texts for events; a run file's runbook, read cheaply
 * ``stats.py``    statistics across the runs of a runbook (no git)
 
@@ -19,7 +21,9 @@ The public API::
     rh = hist.for_run(record.relpath)       # RunHistory(.available, .reason, .events, ...)
     rh.latest()                             # item id -> TickEvent: who ticked it, when, PR
     tl = timeline(record, rh)               # per-section first/last tick, waits, sign-offs
-    signoff_findings(records, project, hist)   # Finding warnings (stale, wrong signer)
+    check_signoffs(records, project, hist)     # per sign-off: verified / author-matches /
+                                            # mismatch, stale, findings (policy severity)
+    signoff_findings(records, project, hist)   # just the findings
 
 Every result has ``to_dict()`` (JSON-ready, times in ISO 8601 with their offset).
 """
@@ -29,7 +33,17 @@ from runbookgen.history.events import EVENT_KINDS, STATE_KINDS, Commit, History,
 from runbookgen.history.gitlog import SHALLOW_FIX
 from runbookgen.history.labels import item_labels, runbook_of
 from runbookgen.history.load import PendingHistory, load_history, start_history
-from runbookgen.history.signoffs import SignOff, signers, signoff_findings, signoff_findings_for_paths
+from runbookgen.history.signatures import Policy, Signature, verify_commits
+from runbookgen.history.signoffs import (
+    SignOff,
+    SignOffCheck,
+    check_signoffs,
+    check_signoffs_for_paths,
+    policy,
+    signers,
+    signoff_findings,
+    signoff_findings_for_paths,
+)
 from runbookgen.history.timeline import SectionTiming, Timeline, WaitCheck, timeline, wait_minutes
 
 __all__ = [
@@ -39,17 +53,23 @@ __all__ = [
     "Commit",
     "History",
     "PendingHistory",
+    "Policy",
     "RunHistory",
     "SectionTiming",
     "SignOff",
+    "SignOffCheck",
+    "Signature",
     "TickEvent",
     "Timeline",
     "WaitCheck",
     "cache_path",
+    "check_signoffs",
+    "check_signoffs_for_paths",
     "clear_cache",
     "item_labels",
     "load_history",
     "pack",
+    "policy",
     "runbook_of",
     "signers",
     "signoff_findings",
@@ -57,5 +77,6 @@ __all__ = [
     "start_history",
     "timeline",
     "unpack",
+    "verify_commits",
     "wait_minutes",
 ]

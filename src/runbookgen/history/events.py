@@ -57,7 +57,9 @@ class TickEvent:
     ``cleared`` (a sign-off blank) and ``status`` (front matter); ``value`` is the reason
     for ``skipped``. ``item`` is ``""`` for ``status``. ``path`` is the file's path in
     that commit (it differs from the run's current path after a rename); ``line`` is the
-    item's line in that version; ``seq`` orders commits parents-first.
+    item's line in that version; ``seq`` is the commit's place in the topological order
+    of the commits that touched the runs (parents first): events are ordered by it, never
+    by dates, which are whatever the committer's clock or environment said.
     """
 
     item: str
@@ -87,7 +89,7 @@ class TickEvent:
 
 @dataclass(slots=True)
 class RunHistory:
-    """The events of one run record (current path ``path``), oldest first."""
+    """The events of one run record (current path ``path``), in commit-graph order."""
 
     path: str
     available: bool

@@ -378,3 +378,51 @@ def _header(line: str, prs: dict[str, int]) -> Commit:
     return Commit(
         sha, an, ae, authored, cn, ce, authored if cd == ad else datetime.fromisoformat(cd), subject, pr
     )
+
+
+class Ancestry:
+    """Which commits another commit was made on top of, from the commit graph (one
+    ``git rev-list --parents HEAD``, read on first use).
+
+    Dates cannot order changes: author and committer dates are whatever the committer's
+    clock or environment said. The graph can: a commit has seen exactly its ancestors.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.parents: dict[str, list[str]] | None = None
+        self.gen: dict[str, int] = {}
+
+    def _load(self) -> dict[str, list[str]]:
+        if self.parents is None:
+            proc = run_git(self.root, "rev-list", "--parents", "--topo-order", "HEAD")
+            if proc.returncode != 0:
+                raise RunbookgenError("cannot read the commit graph: git rev-list failed")
+            parents: dict[str, list[str]] = {}
+            order = []
+            for line in proc.stdout.decode().split("\n"):
+                if line:
+                    sha, *ps = line.split()
+                    parents[sha] = ps
+                    order.append(sha)
+            gen = self.gen
+            for sha in reversed(order):  # parents first: generation = longest path from a root
+                gen[sha] = 1 + max((gen.get(p, 0) for p in parents[sha]), default=0)
+            self.parents = parents
+        return self.parents
+
+    def seen_by(self, sha: str, candidates: Iterable[str]) -> set[str]:
+        """The ``candidates`` that ``sha`` has seen: itself and its ancestors."""
+        parents = self._load()
+        wanted = set(candidates)
+        found = {sha} & wanted
+        floor = min((self.gen.get(c, 0) for c in wanted), default=0)
+        stack, visited = [sha], {sha}
+        while stack and len(found) < len(wanted):
+            for p in parents.get(stack.pop(), ()):
+                if p not in visited and self.gen.get(p, 0) >= floor:
+                    visited.add(p)
+                    if p in wanted:
+                        found.add(p)
+                    stack.append(p)
+        return found

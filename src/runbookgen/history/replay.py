@@ -26,7 +26,6 @@ import gc
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -176,7 +175,7 @@ class Replayer:
         runs = {}
         incomplete = bool(self.boundary)
         for path, events in self.events.items():
-            events.sort(key=_by_time)
+            events.sort(key=_by_seq)  # a rename can append older events to a newer path
             runs[path] = RunHistory(path, True, None, events, False, incomplete)
         return runs
 
@@ -461,5 +460,5 @@ def _skeleton(lines: list[str]) -> str:
     return "\n".join(head) + "\n" + "\n\n".join(blocks)
 
 
-def _by_time(ev: TickEvent) -> tuple[datetime, int]:
-    return ev.commit.time, ev.seq
+def _by_seq(ev: TickEvent) -> int:
+    return ev.seq

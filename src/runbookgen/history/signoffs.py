@@ -1,8 +1,18 @@
-"""Sign-offs: who ticked each sign-off, and the findings git contradicts.
+"""Sign-offs: who ticked each one, whether that can be relied on, and what changed since.
 
 A sign-off is an item of a sign-off section (or any item with fields, ``Engineering
 Manager: ____ Date: ____``). Its state comes from the run's events: who ticked it, who
-filled each field. :func:`signoff_findings` reports what the history contradicts.
+filled each field. For each ticked sign-off, :func:`check_signoffs` says
+
+* its **identity state**: ``verified`` (the commit is signed by a key the repository
+  trusts for an allowed signer — see ``signatures.py``), ``author-matches`` (the commit's
+  author is an allowed signer: unverified, as git authors are whatever the committer
+  typed) or ``mismatch``;
+* whether it is **stale**: a task that was done or skipped when it was signed changed in a
+  commit the sign-off had not seen. "Seen" follows the commit graph (``gitlog.Ancestry``),
+  never dates, so a backdated untick is still after the sign-off;
+
+and turns them into findings whose severity the ``signoffs: require:`` policy sets.
 """
 
 from __future__ import annotations
@@ -10,15 +20,18 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runbookgen.errors import RunbookgenError
 from runbookgen.findings import Finding
-from runbookgen.history.events import History, RunHistory, TickEvent
+from runbookgen.history.events import Commit, History, RunHistory, TickEvent
+from runbookgen.history.gitlog import Ancestry
+from runbookgen.history.identity import People, github_login, name_key, parse_signers
 from runbookgen.history.labels import runbook_of
 from runbookgen.history.load import load_history
+from runbookgen.history.signatures import Policy, Signature, policy_of, verify_commits
 
 if TYPE_CHECKING:
     from runbookgen.model import Item, Runbook, Section
@@ -26,6 +39,7 @@ if TYPE_CHECKING:
     from runbookgen.records.record import RunRecord
 
 _NAME_FIELD_SKIP = re.compile(r"date|time|when", re.I)
+STATES = ("verified", "author-matches", "mismatch")
 
 
 @dataclass(slots=True)
@@ -40,6 +54,14 @@ class SignOff:
     ticked: TickEvent | None
     filled: dict[str, TickEvent]
 
+    def signer_field(self) -> tuple[str, str | None]:
+        """(label, name): the field naming the signer (the first that is not a date) and
+        the name written in it; the item's text as the label when it has no such field."""
+        for label, value in self.fields.items():
+            if not _NAME_FIELD_SKIP.search(label):
+                return label, value or None
+        return " ".join(self.text.split()), None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "item": self.item,
@@ -51,12 +73,55 @@ class SignOff:
         }
 
 
+@dataclass(slots=True)
+class SignOffCheck:
+    """The verdict on one ticked sign-off of one run (see the module docstring)."""
+
+    path: str
+    item: str
+    line: int
+    label: str
+    name: str | None
+    commit: Commit
+    state: str  # one of STATES
+    stale: bool
+    detail: str  # why this state, in words
+    signature: Signature | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def verified(self) -> bool:
+        return self.state == "verified"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "item": self.item,
+            "label": self.label,
+            "name": self.name,
+            "state": self.state,
+            "verified": self.verified,
+            "stale": self.stale,
+            "detail": self.detail,
+            "commit": self.commit.sha,
+            "author": self.commit.author,
+            "email": self.commit.email,
+            "signature": self.signature.to_dict() if self.signature is not None else None,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+# ---------------------------------------------------------------------- states from events
+
+
 def _owned(model: Runbook) -> list[tuple[Section, list[Item]]]:
     """Every section in document order with its own items (nested ones included)."""
     return [(sec, list(sec.own_items())) for sec in model.sections()]
 
 
 def signoff_states(owned: list[tuple[Section, list[Item]]], history: RunHistory) -> list[SignOff]:
+    """The sign-offs among ``owned`` items, with who ticked each and filled its fields."""
     by_item = history.by_item() if history.available else {}
     out = []
     for sec, item in ((sec, item) for sec, own in owned for item in own):
@@ -83,123 +148,6 @@ def signoff_states(owned: list[tuple[Section, list[Item]]], history: RunHistory)
                 {f.name: f.value for f in item.fields},
                 ticked if item.done else None,
                 filled,
-            )
-        )
-    return out
-
-
-# ---------------------------------------------------------------------- sign-off integrity
-
-
-def signers(project: Project, template: Runbook | None) -> dict[str, list[str]]:
-    """Names → git identities (emails or names) allowed to sign as them.
-
-    From ``signers:`` in the template's front matter and in the ``runbookgen`` plugin
-    options of ``mkdocs.yml``; the template wins for a name in both.
-    """
-    out: dict[str, list[str]] = {}
-    sources = [project.settings.get("signers")]
-    if template is not None:
-        sources.append(template.front_matter.get("signers"))
-    for raw in sources:
-        if not isinstance(raw, dict):
-            continue
-        for name, ids in raw.items():
-            if isinstance(ids, str):
-                ids = [ids]
-            if isinstance(ids, list):
-                out[_norm(str(name))] = [_norm(str(i)) for i in ids]
-    return out
-
-
-def _norm(text: str) -> str:
-    return " ".join(re.sub(r"[^\w@.+-]+", " ", text.casefold()).split()).lstrip("@")
-
-
-def _signer_name(signoff: SignOff) -> tuple[str, str] | None:
-    """(field label, value) of the field naming the signer: the first non-date field."""
-    for name, value in signoff.fields.items():
-        if value and not _NAME_FIELD_SKIP.search(name):
-            return name, value
-    return None
-
-
-def _identity_matches(value: str, ev: TickEvent, mapping: dict[str, list[str]]) -> bool:
-    c = ev.commit
-    ours = {_norm(c.author), _norm(c.email), _norm(c.committer), _norm(c.committer_email)}
-    ours |= {e.split("@", 1)[0] for e in (_norm(c.email), _norm(c.committer_email)) if "@" in e}
-    allowed = mapping.get(_norm(value))
-    if allowed is not None:
-        return bool(ours & set(allowed))
-    return _norm(value) in ours
-
-
-def signoff_findings(
-    records: Iterable[RunRecord], project: Project, history: History | None = None
-) -> list[Finding]:
-    """Warnings about sign-offs git contradicts; empty when history is unavailable.
-
-    * ``signoff-stale``: a task item that was already done or skipped when the sign-off was
-      ticked changed afterwards (unticked, unskipped, re-skipped, a field edited), so the
-      sign-off no longer covers what it signed. Ticking items that were still open is
-      progress, not staleness (a pre-deployment approval precedes the deployment's ticks).
-    * ``signoff-identity``: the person named in the sign-off is not the author or committer
-      of the commit that ticked it (names map to git identities with ``signers:`` in the
-      runbook's front matter or the plugin options in ``mkdocs.yml``).
-    """
-    records = list(records)
-    if not records:
-        return []
-    history = history if history is not None else load_history(project)
-    if not history.available:
-        return []
-    out: list[Finding] = []
-    for record in records:
-        rh = history.for_run(record.relpath)
-        if rh.available:
-            out.extend(
-                _signoff_checks(
-                    record.relpath,
-                    record.model,
-                    signoff_states(_owned(record.model), rh),
-                    rh,
-                    signers(project, record.template),
-                )
-            )
-    return out
-
-
-def signoff_findings_for_paths(
-    paths: Iterable[str | os.PathLike[str]], project: Project, history: History | None = None
-) -> list[Finding]:
-    """:func:`signoff_findings` without parsing the run files again (for ``check``).
-
-    The committed state comes from the events themselves and the items from the run's
-    template, so checking 1,000 runs does not parse 1,000 files twice. Files that cannot be
-    read, or without a template, are skipped: ``check`` reports those itself.
-    """
-    paths = list(paths)
-    if not paths:
-        return []
-    history = history if history is not None else load_history(project)
-    if not history.available:
-        return []
-    out: list[Finding] = []
-    for p in paths:
-        rel = project.rel(Path(p).resolve() if not Path(p).is_absolute() else p)
-        rh = history.for_run(rel)
-        if not rh.available or not any(e.kind == "ticked" for e in rh.events):
-            continue
-        name = runbook_of(Path(project.root, rel))
-        try:
-            template = project.template(name) if name else None
-        except RunbookgenError:
-            template = None
-        if template is None:
-            continue
-        out.extend(
-            _signoff_checks(
-                rel, template, _signoffs_from_events(template, rh), rh, signers(project, template)
             )
         )
     return out
@@ -234,66 +182,232 @@ def _signoffs_from_events(template: Runbook, rh: RunHistory) -> list[SignOff]:
     return out
 
 
-def _signoff_checks(
-    relpath: str, model: Runbook, signoffs: list[SignOff], rh: RunHistory, mapping: dict[str, list[str]]
-) -> list[Finding]:
-    kinds = {item.id: sec.kind for sec, item in model.items_with_sections()}
-    texts = {item.id: item.text for item in model.items()}
-    out: list[Finding] = []
-    for so in signoffs:
-        if so.ticked is None:
-            continue
-        out.extend(_stale(relpath, so, rh, kinds, texts))
-        named = _signer_name(so)
-        if named is not None and not _identity_matches(named[1], so.ticked, mapping):
-            c = so.ticked.commit
-            hint = (
-                ""
-                if _norm(named[1]) in mapping
-                else "; if that is the same person, map the name to their git identities under "
-                "'signers:' in the runbook's front matter or the runbookgen options in mkdocs.yml"
-            )
-            out.append(
-                Finding(
-                    relpath,
-                    so.line,
-                    "warning",
-                    "signoff-identity",
-                    f"the {named[0]} sign-off names {named[1]}, but commit {c.short} that "
-                    f"ticked it is by {c.author} <{c.email}>{hint}",
-                )
-            )
+# ---------------------------------------------------------------------- configuration
+
+
+def signers(project: Project, template: Runbook | None) -> dict[str, People]:
+    """Sign-off label or name → the people allowed to sign it.
+
+    From ``signers:`` in the ``runbookgen`` plugin options of ``mkdocs.yml`` and in the
+    template's front matter (the template wins for a key in both). A malformed entry is a
+    :class:`RunbookgenError` naming the file.
+    """
+    out = parse_signers(project.settings.get("signers"), "mkdocs.yml")
+    if template is not None:
+        out.update(parse_signers(template.front_matter.get("signers"), template.path or "the runbook"))
     return out
 
 
-def _stale(
-    relpath: str, so: SignOff, rh: RunHistory, kinds: dict[str, str], texts: dict[str, str]
-) -> list[Finding]:
-    assert so.ticked is not None
-    signed = so.ticked
-    state: dict[str, str] = {}
-    for ev in rh.events:
-        if (ev.commit.time, ev.seq) > (signed.time, signed.seq):
-            break
-        if ev.kind in ("ticked", "skipped"):
-            state[ev.item] = ev.kind
-        elif ev.kind in ("unticked", "unskipped"):
-            state.pop(ev.item, None)
-    settled = set(state)
-    for ev in rh.events:
-        if (ev.commit.time, ev.seq) <= (signed.time, signed.seq) or ev.commit.sha == signed.commit.sha:
+def policy(project: Project) -> Policy:
+    """The project's ``signoffs:`` policy (plugin options in ``mkdocs.yml``)."""
+    return policy_of(project.settings, Path(project.root))
+
+
+# ---------------------------------------------------------------------- checking
+
+
+@dataclass(slots=True)
+class _Run:
+    relpath: str
+    model: Runbook
+    signoffs: list[SignOff]
+    history: RunHistory
+    people: dict[str, People]
+
+
+def check_signoffs(
+    records: Iterable[RunRecord],
+    project: Project,
+    history: History | None = None,
+    policy_: Policy | None = None,
+) -> list[SignOffCheck]:
+    """The verdict on every ticked sign-off of ``records`` (parsed run records); empty when
+    history is unavailable. Raises :class:`RunbookgenError` for bad ``signers:`` or
+    ``signoffs:`` options."""
+    records = list(records)
+    pol = policy_ if policy_ is not None else policy(project)
+    if not records:
+        return []
+    history = history if history is not None else load_history(project)
+    if not history.available:
+        return []
+    runs = []
+    for record in records:
+        rh = history.for_run(record.relpath)
+        if rh.available:
+            sos = signoff_states(_owned(record.model), rh)
+            runs.append(_Run(record.relpath, record.model, sos, rh, signers(project, record.template)))
+    return _check(runs, project, pol)
+
+
+def check_signoffs_for_paths(
+    paths: Iterable[str | os.PathLike[str]],
+    project: Project,
+    history: History | None = None,
+    policy_: Policy | None = None,
+) -> list[SignOffCheck]:
+    """:func:`check_signoffs` without parsing the run files again (for ``check``).
+
+    The committed state comes from the events themselves and the items from the run's
+    template, so checking 1,000 runs does not parse 1,000 files twice. Files that cannot be
+    read, or without a template, are skipped: ``check`` reports those itself.
+    """
+    paths = list(paths)
+    pol = policy_ if policy_ is not None else policy(project)
+    if not paths:
+        return []
+    history = history if history is not None else load_history(project)
+    if not history.available:
+        return []
+    runs = []
+    for p in paths:
+        rel = project.rel(Path(p).resolve() if not Path(p).is_absolute() else p)
+        rh = history.for_run(rel)
+        if not rh.available or not any(e.kind == "ticked" for e in rh.events):
             continue
-        if ev.item in settled and kinds.get(ev.item) in ("tasks", "conditional") and ev.kind != "ticked":
-            what = " ".join(texts.get(ev.item, ev.item).split())
-            return [
-                Finding(
-                    relpath,
-                    so.line,
-                    "warning",
-                    "signoff-stale",
-                    f"sign-off '{so.text}' is stale: '{what}' was {ev.kind} after it was signed "
-                    f"(commit {ev.commit.short} by {ev.commit.author}, "
-                    f"{ev.time:%Y-%m-%d %H:%M}, after {signed.commit.short})",
-                )
-            ]
-    return []
+        name = runbook_of(Path(project.root, rel))
+        try:
+            template = project.template(name) if name else None
+        except RunbookgenError:
+            template = None
+        if template is None:
+            continue
+        sos = _signoffs_from_events(template, rh)
+        runs.append(_Run(rel, template, sos, rh, signers(project, template)))
+    return _check(runs, project, pol)
+
+
+def signoff_findings(
+    records: Iterable[RunRecord], project: Project, history: History | None = None
+) -> list[Finding]:
+    """Findings about sign-offs git contradicts (codes ``signoff-stale``,
+    ``signoff-identity``, ``signoff-unverified``); see :func:`check_signoffs`."""
+    return [f for c in check_signoffs(records, project, history) for f in c.findings]
+
+
+def signoff_findings_for_paths(
+    paths: Iterable[str | os.PathLike[str]], project: Project, history: History | None = None
+) -> list[Finding]:
+    """:func:`signoff_findings` for run files by path, without parsing them (for ``check``)."""
+    return [f for c in check_signoffs_for_paths(paths, project, history) for f in c.findings]
+
+
+def _check(runs: list[_Run], project: Project, pol: Policy) -> list[SignOffCheck]:
+    ticked = [(run, so) for run in runs for so in run.signoffs if so.ticked is not None]
+    if not ticked:
+        return []
+    sigs: dict[str, Signature] = {}
+    if pol.has_trust_store:
+        sigs = verify_commits(
+            Path(project.root), (so.ticked.commit.sha for _, so in ticked if so.ticked), pol
+        )
+    graph = Ancestry(Path(project.root))
+    out = []
+    for run, so in ticked:
+        assert so.ticked is not None
+        out.append(_verdict(run, so, so.ticked, sigs.get(so.ticked.commit.sha), pol, graph))
+    return out
+
+
+def _verdict(
+    run: _Run, so: SignOff, tick: TickEvent, sig: Signature | None, pol: Policy, graph: Ancestry
+) -> SignOffCheck:
+    c = tick.commit
+    label, name = so.signer_field()
+    people = run.people.get(name_key(label))
+    if people is None and name:
+        people = run.people.get(name_key(name))
+    what = f"the {label} sign-off" + (f" ({name})" if name else "")
+    who = f"{c.author} <{c.email}>"
+    signed_by = _signed_by(sig, c) if sig is not None and sig.good else None
+    # identity: what a signature proves, else what the author claims
+    if people is not None:
+        if signed_by is not None and any(people.matches_signer(i) for i in signed_by):
+            via = (
+                f"GitHub's key, for the author's account {c.email}" if sig and sig.by_github else signed_by[0]
+            )
+            state, detail = "verified", f"commit {c.short} is signed by {via} (key {sig.key if sig else ''})"
+        elif people.matches_email(c.email):
+            state, detail = "author-matches", f"commit {c.short} is by {who}, an allowed signer (unverified)"
+        else:
+            state = "mismatch"
+            detail = f"commit {c.short} that ticked it is by {who}, who is not among its signers ({people})"
+    elif name is None or _same_person(name, c):
+        state, detail = "author-matches", f"commit {c.short} is by {who} (unverified)"
+    else:
+        state = "mismatch"
+        detail = (
+            f"it names {name}, but commit {c.short} that ticked it is by {who}; if that is the "
+            f"same person, list their email or GitHub login under 'signers:' for {label!r} in "
+            "the runbook's front matter or the runbookgen options in mkdocs.yml"
+        )
+    check = SignOffCheck(run.relpath, so.item, so.line, label, name, c, state, False, detail, sig)
+    severity = pol.severity
+    if pol.require == "verified" and state != "verified":
+        if people is None:
+            why = f"no 'signers:' entry for {label!r} says who may sign it"
+        elif signed_by is None:
+            why = f"commit {c.short}: {sig.text if sig is not None else 'signature not checked'}"
+        else:
+            why = f"commit {c.short} is signed by {', '.join(signed_by)}, not one of its signers ({people})"
+        check.findings.append(
+            Finding(run.relpath, so.line, "error", "signoff-unverified", f"{what} is not verified: {why}")
+        )
+    elif state == "mismatch":
+        check.findings.append(
+            Finding(run.relpath, so.line, severity, "signoff-identity", f"{what}: {detail}")
+        )
+    stale = _stale(run, so, tick, graph)
+    if stale is not None:
+        check.stale = True
+        check.findings.append(Finding(run.relpath, so.line, severity, "signoff-stale", stale))
+    return check
+
+
+def _signed_by(sig: Signature, c: Commit) -> tuple[str, ...]:
+    """Whom a good signature vouches for: the key's identities, or, for GitHub's own key,
+    the account GitHub recorded as the author (it signs web edits and merges for them)."""
+    if sig.by_github:
+        return (c.email.strip().casefold(),)
+    return sig.identities
+
+
+def _same_person(name: str, c: Commit) -> bool:
+    """Without ``signers:``: the name written is the author's name, email or GitHub login
+    (exactly; ``jdoe`` is not ``jdoe@evil.example``)."""
+    key = name_key(name)
+    email = c.email.strip().casefold()
+    return key in (name_key(c.author), email) or (github_login(email) or "\0") == key
+
+
+def _stale(run: _Run, so: SignOff, tick: TickEvent, graph: Ancestry) -> str | None:
+    """Why the sign-off is stale, or None: a task settled (done or skipped) in what the
+    signing commit had seen changed in a commit it had not seen."""
+    events = run.history.events
+    seen = graph.seen_by(tick.commit.sha, {ev.commit.sha for ev in events})
+    state: dict[str, str] = {}
+    for ev in events:
+        if ev.commit.sha in seen:
+            if ev.kind in ("ticked", "skipped"):
+                state[ev.item] = ev.kind
+            elif ev.kind in ("unticked", "unskipped"):
+                state.pop(ev.item, None)
+    kinds = {item.id: sec.kind for sec, item in run.model.items_with_sections()}
+    texts = {item.id: item.text for item in run.model.items()}
+    changed = [
+        ev
+        for ev in events
+        if ev.commit.sha not in seen
+        and ev.item in state
+        and kinds.get(ev.item) in ("tasks", "conditional")
+        and ev.kind != "ticked"
+    ]
+    if not changed:
+        return None
+    ev = changed[0]
+    what = " ".join(texts.get(ev.item, ev.item).split())
+    more = f" (and {len(changed) - 1} more change{'s' * (len(changed) > 2)})" if len(changed) > 1 else ""
+    return (
+        f"sign-off '{so.text}' is stale: '{what}' was {ev.kind} in commit {ev.commit.short} by "
+        f"{ev.commit.author}, which the sign-off's commit {tick.commit.short} had not seen{more}"
+    )
