@@ -369,7 +369,7 @@ def test_login_matches_githubs_noreply_address_not_another_domain(tmp_path: Path
     r.sign("Engineering Manager", "J Doe", ("J Doe", "12345+JDoe@users.noreply.github.com"), "09:10")
     code, data = r.check()
     states = [s["state"] for s in sorted(data["signoffs"], key=lambda s: s["line"])]
-    assert states == ["mismatch", "author-matches"]
+    assert states == ["mismatch", "author-matches"] and code == 0  # warnings by default
     (f,) = data["findings"]
     assert f["code"] == "signoff-identity" and "jdoe@evil.example" in f["message"]
 
@@ -380,7 +380,7 @@ def test_without_signers_the_name_must_be_the_author_exactly(tmp_path: Path, key
     r.sign("DevOps Lead", "Bob Signer", BOB, "09:10")  # the author's name
     code, data = r.check()
     by = {s["label"]: s["state"] for s in data["signoffs"]}
-    assert by == {"Engineering Manager": "mismatch", "DevOps Lead": "author-matches"}
+    assert by == {"Engineering Manager": "mismatch", "DevOps Lead": "author-matches"} and code == 0
     assert [f["code"] for f in data["findings"]] == ["signoff-identity"]
 
 
@@ -393,7 +393,9 @@ def test_without_signers_the_name_must_be_the_author_exactly(tmp_path: Path, key
         ("        Engineering Manager: {a: b}\n", "must be an email address, a GitHub login or a list"),
     ],
 )
-def test_malformed_signers_entry_is_one_clear_error(tmp_path: Path, keys: Keys, entry: str, where: str) -> None:
+def test_malformed_signers_entry_is_one_clear_error(
+    tmp_path: Path, keys: Keys, entry: str, where: str
+) -> None:
     r = Repo(tmp_path / "bad", keys, "      signers:\n" + entry)
     r.sign("Engineering Manager", "Jane Doe", JANE, "09:00")
     res = run_cli("check", RUN, cwd=r.root)
@@ -426,7 +428,9 @@ def test_malformed_signers_in_the_runbook_names_the_runbook(tmp_path: Path, keys
         ("      signoffs: {requires: verified}\n", "unknown key 'requires'"),
     ],
 )
-def test_bad_policy_options_are_one_clear_error(tmp_path: Path, keys: Keys, options: str, message: str) -> None:
+def test_bad_policy_options_are_one_clear_error(
+    tmp_path: Path, keys: Keys, options: str, message: str
+) -> None:
     r = Repo(tmp_path / "opts", keys, options)
     r.sign("Engineering Manager", "Jane Doe", JANE, "09:00")
     res = run_cli("check", RUN, cwd=r.root)
@@ -448,3 +452,22 @@ def test_parse_signers_and_exact_matching() -> None:
     for bad in ({"QA": "-jdoe"}, {"QA": "jdoe--x"}, {"QA": "a b"}, {"QA": None}, ["QA"]):
         with pytest.raises(RunbookgenError):
             parse_signers(bad, "mkdocs.yml")
+
+
+def test_verify_ticks_marks_ticks_signed_by_their_author(tmp_path: Path, keys: Keys) -> None:
+    opts = STRICT.replace("require: verified", "require: any\n        verify_ticks: true")
+    r = Repo(tmp_path / "ticks", keys, SIGNERS + opts)
+    r.edit(tick("All code reviewed and approved"))
+    signed = r.commit("Reviewed", JANE, "09:00", sign="jane")
+    r.edit(tick("All tests passing"))
+    forged = r.commit("Tests pass", JANE, "09:05", sign="mallory")  # good, but Mallory's key
+    r.edit(tick("Linting passes"))
+    unsigned = r.commit("Lint", JANE, "09:10")
+    project = Project.from_root(r.root)
+    rh = h.load_history(project, use_cache=False).for_run(RUN)
+    commits = [e.commit for e in rh.events]
+    marked = h.verified_ticks(project, commits)
+    assert set(marked) == {signed} and forged not in marked and unsigned not in marked
+    assert marked[signed].identities == ("jane@example.com",)
+    project.settings["signoffs"] = {"allowed_signers": ".github/allowed_signers"}  # option off
+    assert h.verified_ticks(project, commits) == {}

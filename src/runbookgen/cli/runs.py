@@ -278,7 +278,7 @@ def check_cmd(runs: tuple[str, ...], fmt: str, strict: bool) -> None:
       runbookgen check runs/production-deployment/2026-12-01-v2.4.0.md --strict
       runbookgen check --format github     # annotations in a GitHub Actions step
       runbookgen check --format json | jq '.findings[] | select(.severity == "error")'
-      runbookgen check --format json | jq '.signoffs[] | {label, state, stale}'
+      runbookgen check --format json | jq '.signoffs[] | {label: .label, state, stale}'
     """
     import json
     from pathlib import Path

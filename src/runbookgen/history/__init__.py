@@ -43,6 +43,7 @@ from runbookgen.history.signoffs import (
     signers,
     signoff_findings,
     signoff_findings_for_paths,
+    verified_ticks,
 )
 from runbookgen.history.timeline import SectionTiming, Timeline, WaitCheck, timeline, wait_minutes
 
@@ -77,6 +78,7 @@ __all__ = [
     "start_history",
     "timeline",
     "unpack",
+    "verified_ticks",
     "verify_commits",
     "wait_minutes",
 ]

@@ -292,6 +292,26 @@ def signoff_findings_for_paths(
     return [f for c in check_signoffs_for_paths(paths, project, history) for f in c.findings]
 
 
+def verified_ticks(
+    project: Project, commits: Iterable[Commit], policy_: Policy | None = None
+) -> dict[str, Signature]:
+    """The commits among ``commits`` whose signature vouches for their author — a good
+    signature by a key the trust store gives the author's email, or GitHub's key (which
+    signs for the account it records as author) — keyed by sha. Only with
+    ``signoffs: {verify_ticks: true}``; empty otherwise (checking costs a process per
+    signed commit the first time)."""
+    pol = policy_ if policy_ is not None else policy(project)
+    if not pol.verify_ticks:
+        return {}
+    by_sha = {c.sha: c for c in commits}
+    sigs = verify_commits(Path(project.root), by_sha, pol)
+    return {
+        sha: sig
+        for sha, sig in sigs.items()
+        if sig.good and (sig.by_github or by_sha[sha].email.strip().casefold() in sig.identities)
+    }
+
+
 def _check(runs: list[_Run], project: Project, pol: Policy) -> list[SignOffCheck]:
     ticked = [(run, so) for run in runs for so in run.signoffs if so.ticked is not None]
     if not ticked:

@@ -29,8 +29,11 @@ class RunbookgenConfig(Config):
     history = c.Type(bool, default=True)
     """Show who ticked what and when, and durations, from git history (off: no git is read)."""
     signers = c.Type(dict, default={})
-    """Names in sign-off fields → git identities (emails or names) allowed to sign as them,
-    e.g. ``Jane Doe: [jane@example.com]``; ``check`` warns when another identity signs."""
+    """Sign-off labels (or the names written in them) → the people allowed to sign, as full
+    emails and/or GitHub logins, e.g. ``Engineering Manager: [jane@example.com, jdoe]``."""
+    signoffs = c.Type(dict, default={})
+    """Sign-off policy and trust store: ``require`` (``any``, ``matching-author``,
+    ``verified``), ``allowed_signers`` (SSH, git's format), ``gpg_keys``, ``verify_ticks``."""
     run_branches = c.Type((str, list, bool), default="run/**")
     """Unmerged branches whose runs the site shows while they are in progress (local and
     ``origin/…``): a pattern such as ``run/**`` or a list of them; ``false`` turns it off."""
