@@ -471,3 +471,19 @@ def test_verify_ticks_marks_ticks_signed_by_their_author(tmp_path: Path, keys: K
     assert marked[signed].identities == ("jane@example.com",)
     project.settings["signoffs"] = {"allowed_signers": ".github/allowed_signers"}  # option off
     assert h.verified_ticks(project, commits) == {}
+
+
+def test_ancestry_follows_the_graph_also_for_commits_head_lacks(tmp_path: Path, keys: Keys) -> None:
+    from runbookgen.history.gitlog import Ancestry
+
+    r = Repo(tmp_path / "graph", keys, "      history: true\n")
+    base = r.git("rev-parse", "HEAD").strip()
+    r.git("checkout", "-q", "-b", "run/x")
+    r.edit(tick("All tests passing"))
+    tip = r.commit("On the run branch", ALICE, "09:00")
+    r.git("checkout", "-q", "main")
+    r.edit(tick("Linting passes"))
+    main = r.commit("On main", ALICE, "08:30")
+    graph = Ancestry(r.root)
+    assert graph.seen_by(main, {base, tip, main}) == {base, main}
+    assert graph.seen_by(tip, {base, tip, main}) == {base, tip}  # the branch is not in HEAD

@@ -598,6 +598,6 @@ def branch_history(project: Project, inflight: InFlight, main: History) -> Histo
         base = main.runs.get(path)
         if run.on_main and base is not None and base.available:
             events = base.events + events
-        events.sort(key=lambda e: (e.commit.time, e.seq))
+        # commit-graph order (history/events.py): HEAD's events, then the branch's own
         runs[path] = RunHistory(path, True, None, events, False, main.shallow)
     return HistoryOf(True, None, list(main.warnings), main.shallow, main.head, runs, main.runs_dir)

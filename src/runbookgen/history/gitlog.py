@@ -411,9 +411,24 @@ class Ancestry:
             self.parents = parents
         return self.parents
 
+    def _extend(self, sha: str) -> None:
+        """Add the commits of ``sha`` that HEAD lacks (a run branch's tip, say)."""
+        parents = self._load()
+        proc = run_git(self.root, "rev-list", "--parents", "--topo-order", sha, "--not", "HEAD")
+        order = []
+        for line in proc.stdout.decode().split("\n") if proc.returncode == 0 else ():
+            if line:
+                c, *ps = line.split()
+                parents[c] = ps
+                order.append(c)
+        for c in reversed(order):
+            self.gen[c] = 1 + max((self.gen.get(p, 0) for p in parents[c]), default=0)
+
     def seen_by(self, sha: str, candidates: Iterable[str]) -> set[str]:
         """The ``candidates`` that ``sha`` has seen: itself and its ancestors."""
         parents = self._load()
+        if sha not in parents:
+            self._extend(sha)
         wanted = set(candidates)
         found = {sha} & wanted
         floor = min((self.gen.get(c, 0) for c in wanted), default=0)
