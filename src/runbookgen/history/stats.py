@@ -10,12 +10,15 @@ Definitions (also on the documentation page):
 
 * *finished* runs have status success, partial, rolled-back or aborted; the **success
   rate** is success / finished (partial is not a success), ``None`` with nothing finished;
-* a run's **duration** is first tick → last tick (from git); medians use *finished* runs
-  only (an open run's duration is not known yet), and runs without history are left
-  out, never counted as zero;
-* a phase is a section with a ``**Time Estimate**``; its duration in a run is first → last
-  tick inside it (finished runs again); a phase is **over** when the median exceeds the
-  estimate's upper bound.
+* a run's **duration** is its deployment duration: first → last tick in its
+  during-deployment stages (``timeline.Span``), not the day-before checks; medians use
+  *finished* runs only (an open run's duration is not known yet);
+* a phase is a section with a ``**Time Estimate**``; its duration in a run is what
+  ``timeline.SectionTiming`` measured (finished runs again); a phase is **over** when the
+  median exceeds the estimate's upper bound;
+* only *measured* durations count: runs without history, and runs or phases ticked
+  together in one commit (no duration can be measured from commits), are left out of
+  the medians, never counted as zero.
 """
 
 from __future__ import annotations
@@ -40,8 +43,8 @@ class RunLike(Protocol):
     status: str
     skipped_ids: list[str]
     triggered_ids: list[str]
-    minutes: float | None
-    phase_minutes: dict[str, float]
+    minutes: float | None  # measured deployment duration (see the module docstring)
+    phase_minutes: dict[str, float]  # phase id -> measured minutes; unmeasured ones absent
     last_tick: str
 
     @property

@@ -30,7 +30,14 @@ _WAIT = re.compile(
 
 @dataclass(slots=True)
 class SectionTiming:
-    """First and last tick in a stage or section, against its time estimate."""
+    """First and last tick (or skip) in a stage or section, against its time estimate.
+
+    Times come from commits, so a duration is only *measured* when the ticks span more than
+    one commit (``basis="ticks"``: first to last tick), or, when the section was ticked in
+    one commit, from the last tick of the section before it at the same level in a
+    different commit (``basis="previous"``, ``since``/``since_title`` say which). Otherwise
+    ``together`` is true: ticked together in one commit, duration unknown — never "0 min".
+    """
 
     id: str
     title: str
@@ -38,16 +45,29 @@ class SectionTiming:
     first: datetime | None
     last: datetime | None
     estimate: Estimate | None
+    basis: str | None = None  # "ticks", "previous", or None: not measured
+    since: datetime | None = None  # the start of a "previous"-based duration
+    since_title: str | None = None
 
     @property
     def duration(self) -> timedelta | None:
-        if self.first is None or self.last is None:
+        """The measured duration; None when not measured (see :attr:`together`)."""
+        if self.last is None:
             return None
-        return self.last - self.first
+        if self.basis == "ticks" and self.first is not None:
+            return self.last - self.first
+        if self.basis == "previous" and self.since is not None:
+            return self.last - self.since
+        return None
+
+    @property
+    def together(self) -> bool:
+        """Ticked, but all in one commit: how long it took is not known."""
+        return self.last is not None and self.basis is None
 
     @property
     def over(self) -> bool:
-        """Took longer than the estimate's upper bound."""
+        """Took longer than the estimate's upper bound (measured durations only)."""
         d = self.duration
         return bool(self.estimate and d is not None and d > timedelta(minutes=self.estimate.max))
 
@@ -60,8 +80,48 @@ class SectionTiming:
             "first": self.first.isoformat() if self.first else None,
             "last": self.last.isoformat() if self.last else None,
             "minutes": round(d.total_seconds() / 60, 1) if d is not None else None,
+            "measured": self.basis,
+            "since": self.since.isoformat() if self.since else None,
+            "since_title": self.since_title,
+            "together": self.together,
             "estimate": self.estimate.to_dict() if self.estimate else None,
             "over": self.over,
+        }
+
+
+@dataclass(slots=True)
+class Span:
+    """The run's deployment duration: first to last tick in the stages named by ``what``
+    (the during-deployment stages), measured only when those ticks span several commits."""
+
+    what: str
+    first: datetime | None
+    last: datetime | None
+    measured: bool
+
+    @property
+    def duration(self) -> timedelta | None:
+        if not self.measured or self.first is None or self.last is None:
+            return None
+        return self.last - self.first
+
+    @property
+    def minutes(self) -> float | None:
+        d = self.duration
+        return d.total_seconds() / 60 if d is not None else None
+
+    @property
+    def together(self) -> bool:
+        return self.last is not None and not self.measured
+
+    def to_dict(self) -> dict[str, Any]:
+        m = self.minutes
+        return {
+            "what": self.what,
+            "first": self.first.isoformat() if self.first else None,
+            "last": self.last.isoformat() if self.last else None,
+            "minutes": round(m, 1) if m is not None else None,
+            "together": self.together,
         }
 
 
@@ -111,8 +171,9 @@ class Timeline:
     sections: list[SectionTiming]
     waits: list[WaitCheck]
     signoffs: list[SignOff]
-    start: datetime | None
+    start: datetime | None  # first and last tick of the whole run (any stage)
     end: datetime | None
+    deployment: Span | None = None  # the run's duration: its during-deployment stages
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -121,6 +182,7 @@ class Timeline:
             "reason": self.reason,
             "start": self.start.isoformat() if self.start else None,
             "end": self.end.isoformat() if self.end else None,
+            "deployment": self.deployment.to_dict() if self.deployment else None,
             "items": {k: v.to_dict() for k, v in self.items.items()},
             "sections": [s.to_dict() for s in self.sections],
             "waits": [w.to_dict() for w in self.waits],
@@ -139,6 +201,12 @@ def wait_minutes(text: str) -> float | None:
     return n * 60 if m.group("unit").lower().startswith("h") else n
 
 
+# an instant with the commit that recorded it: two ticks are "measured" apart only when
+# they come from different commits
+_At = tuple[datetime, str]
+_DURING = re.compile(r"\bduring\b", re.I)
+
+
 def timeline(record: RunRecord, history: RunHistory) -> Timeline:
     """Derived timing of one run: the data a run page needs, from its events and model.
 
@@ -146,7 +214,7 @@ def timeline(record: RunRecord, history: RunHistory) -> Timeline:
     run, so no section's items are walked once per enclosing section)."""
     model = record.model
     latest: dict[str, TickEvent] = {}
-    spans: dict[str, tuple[datetime, datetime]] = {}  # item -> first, last tick or skip
+    spans: dict[str, tuple[_At, _At]] = {}  # item -> first, last tick or skip
     start = end = None
     for ev in history.events:
         if not ev.item:
@@ -160,8 +228,9 @@ def timeline(record: RunRecord, history: RunHistory) -> Timeline:
         if kind in STATE_KINDS and history.available:
             latest[ev.item] = ev
         if kind == "ticked" or kind == "skipped":
+            at = (t, ev.commit.sha)
             span = spans.get(ev.item)
-            spans[ev.item] = (t, t) if span is None else (min(span[0], t), max(span[1], t))
+            spans[ev.item] = (at, at) if span is None else (min(span[0], at), max(span[1], at))
     # pre-order, with depth and each section's own items (nested items included)
     order: list[tuple[Section, int, list[Item]]] = []
     stack = [(s, 0) for s in reversed(model.stages)]
@@ -169,7 +238,7 @@ def timeline(record: RunRecord, history: RunHistory) -> Timeline:
         sec, depth = stack.pop()
         order.append((sec, depth, list(sec.own_items())))
         stack.extend((sub, depth + 1) for sub in reversed(sec.sections))
-    agg: dict[int, tuple[int, datetime | None, datetime | None]] = {}
+    agg: dict[int, tuple[int, _At | None, _At | None]] = {}
     for sec, _, own in reversed(order):  # sub-sections before their parent
         n, lo, hi = len(own), None, None
         for item in own:
@@ -186,25 +255,76 @@ def timeline(record: RunRecord, history: RunHistory) -> Timeline:
                 hi = shi
         agg[id(sec)] = (n, lo, hi)
     estimates = _template_estimates(record.template)
-    sections = []
+    timings: dict[int, SectionTiming] = {}
     for sec, depth, _ in order:
         n, lo, hi = agg[id(sec)]
         if n:
-            sections.append(
-                SectionTiming(sec.id, sec.title, depth, lo, hi, sec.estimate or estimates.get(sec.id))
+            timings[id(sec)] = SectionTiming(
+                sec.id,
+                sec.title,
+                depth,
+                lo[0] if lo else None,
+                hi[0] if hi else None,
+                sec.estimate or estimates.get(sec.id),
+                "ticks" if lo is not None and hi is not None and lo[1] != hi[1] else None,
             )
+    _from_previous(model.stages, agg, timings)
     owned = [(sec, own) for sec, _, own in order]
     return Timeline(
         record.relpath,
         history.available,
         history.reason,
         latest,
-        sections,
+        [timings[id(sec)] for sec, _, _ in order if id(sec) in timings],
         _waits(owned, latest),
         signoff_states(owned, history),
         start,
         end,
+        _deployment(model, agg),
     )
+
+
+def _from_previous(
+    stages: list[Section],
+    agg: dict[int, tuple[int, _At | None, _At | None]],
+    timings: dict[int, SectionTiming],
+) -> None:
+    """A section ticked in one commit is measured from the last tick of the section before
+    it (same parent, the nearest one with ticks) when that tick is in another commit."""
+    stack = [stages]
+    while stack:
+        siblings = stack.pop()
+        before: tuple[_At, str] | None = None  # the last tick so far, and whose it was
+        for sec in siblings:
+            hi = agg[id(sec)][2]
+            t = timings.get(id(sec))
+            if t is not None and t.basis is None and hi is not None and before is not None:
+                (since, sha), title = before
+                if sha != hi[1] and since <= hi[0]:
+                    t.basis, t.since, t.since_title = "previous", since, title
+            if hi is not None:
+                before = (hi, sec.title)
+            if sec.sections:
+                stack.append(sec.sections)
+
+
+def _deployment(model: Runbook, agg: dict[int, tuple[int, _At | None, _At | None]]) -> Span:
+    """First to last tick over the during-deployment stages: those titled "During …" (or
+    with a "(during …)" hint); else the stages holding sections with time estimates; else
+    the whole run. The day-before checks are not part of how long a deployment took."""
+    stages = [s for s in model.stages if _DURING.search(s.title) or _DURING.search(s.timing or "")]
+    if not stages:
+        stages = [s for s in model.stages if any(x.estimate is not None for x in s.walk())]
+    what = ", ".join(s.title for s in stages) if stages else "the whole run"
+    lo = hi = None
+    for s in stages or model.stages:
+        _, slo, shi = agg[id(s)]
+        if slo is not None and (lo is None or slo < lo):
+            lo = slo
+        if shi is not None and (hi is None or shi > hi):
+            hi = shi
+    measured = lo is not None and hi is not None and lo[1] != hi[1]
+    return Span(what, lo[0] if lo else None, hi[0] if hi else None, measured)
 
 
 _ESTIMATES: dict[int, tuple[Runbook, dict[str, Estimate]]] = {}
