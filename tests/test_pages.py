@@ -1,4 +1,4 @@
-"""The page core on its own: no MkDocs, links, edit URLs, the history extension point."""
+"""The page core on its own: no MkDocs, links, edit URLs, checklists, loading runs."""
 
 from __future__ import annotations
 
@@ -10,22 +10,18 @@ import pytest
 
 from runbookgen.markdown import load
 from runbookgen.project import Project
-from runbookgen.web.site import (
-    Links,
-    Site,
-    SiteOptions,
-    Tick,
-    edit_base,
-    page_url,
-    render_checklist,
-    toc_tokens,
-)
+from runbookgen.web.checklist import render_checklist, toc_tokens
+from runbookgen.web.links import Links, edit_base, page_url
+from runbookgen.web.options import SiteOptions
+from runbookgen.web.site import Site
+from runbookgen.web.views import home
 from test_site_support import SEED, front_matter, make_repo, parse_html, seed_body, tick, write_run
 
 
 def test_core_and_cli_modules_do_not_import_mkdocs() -> None:
     code = (
         "import sys, runbookgen.web.site, runbookgen.web.badges, runbookgen.web.safehtml\n"
+        "import runbookgen.web.views.home, runbookgen.web.views.runbook, runbookgen.web.views.history\n"
         "import runbookgen.cli.site\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('mkdocs', 'material'))\n"
         "assert not bad, bad\n"
@@ -69,25 +65,6 @@ def test_relative_links() -> None:
 )
 def test_edit_base(repo: str | None, edit: str | None, docs: str, base: str | None) -> None:
     assert edit_base(repo, edit, docs) == base
-
-
-class FakeHistory:
-    def ticks(self, item_id: str) -> list[Tick]:
-        if item_id.endswith("all-code-reviewed-and-approved"):
-            return [Tick("<b>mallory</b>", "2026-12-01T10:00Z")]
-        return []
-
-    def duration(self, section_id: str) -> float | None:
-        return 12.0 if section_id.endswith("phase-2-backend-deployment") else None
-
-
-def test_history_extension_point_renders_ticks_and_durations() -> None:
-    model = load(SEED)
-    plain = render_checklist(model, run=True)
-    assert "ticked by" not in plain and "actual:" not in plain
-    html = render_checklist(model, run=True, history=FakeHistory())
-    assert "ticked by &lt;b&gt;mallory&lt;/b&gt; at 2026-12-01T10:00Z" in html
-    assert "Estimate: 10–15 min · actual: 12 min" in html
 
 
 def test_template_checklist_shows_kinds_and_no_ticks() -> None:
@@ -154,14 +131,14 @@ def test_serve_cache_reuses_unchanged_runs_only(tmp_path: Path) -> None:
 
 
 def test_home_page_size_does_not_grow_with_runs(tmp_path: Path) -> None:
-    from runbookgen.web.site import MAX_ACTIVE_ON_HOME
+    from runbookgen.web.views.home import MAX_ACTIVE_ON_HOME
 
     root = make_repo(tmp_path / "repo")
     for i in range(MAX_ACTIVE_ON_HOME + 15):
         date = f"2026-02-{i % 28 + 1:02d}"
         write_run(root, f"{date}-v{i}.md", front_matter(f"v{i}", date), "")
     site = Site.load(Project.from_root(root), SiteOptions(recent=5))
-    html = site.home_page(Links(""))
+    html = home.page(site, Links(""), title="Runbooks")
     assert html.count("<tr>") == 2 + 1 + MAX_ACTIVE_ON_HOME  # 2 header rows, 1 runbook, the capped list
     assert "and 15 more" in html
 

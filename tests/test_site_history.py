@@ -443,18 +443,22 @@ def test_history_failure_in_the_parent_stops_the_workers(repo: Repo, tmp_path: P
     assert multiprocessing.active_children() == []
 
 
-def test_a_worker_that_dies_is_an_error_not_a_hang(repo: Repo, tmp_path: Path) -> None:
+def test_a_worker_that_dies_is_an_error_not_a_hang(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from runbookgen.errors import RunbookgenError
     from runbookgen.project import Project
+    from runbookgen.web.runs import RunReader
     from runbookgen.web.site import Site, SiteOptions
 
     clone = _many_runs(repo, tmp_path / "dies", 40)
 
-    def history_for(relpath: str) -> None:  # runs in the worker processes
+    def render(self: RunReader, *args: object) -> None:  # runs in the (forked) worker processes
         os._exit(3)
 
+    monkeypatch.setattr(RunReader, "render", render)
     with pytest.raises(RunbookgenError, match=r"stopped unexpectedly \(exit code 3\)"):
-        Site.load(Project.from_root(clone.root), SiteOptions(), workers=2, history_for=history_for)
+        Site.load(Project.from_root(clone.root), SiteOptions(), workers=2)
     import multiprocessing
 
     assert multiprocessing.active_children() == []

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from runbookgen.project import Project
-from runbookgen.web.site import SiteOptions, edit_base
+from runbookgen.web.links import edit_base
+from runbookgen.web.options import SiteOptions
 
 #: in the user's own ``index.md``: where the home page's runs and runbooks go
 HOME_MARKER = "<!-- runbookgen:home -->"
@@ -38,6 +39,7 @@ def site_options(
     repo_url: str | None,
     edit_uri: str | None,
     directory_urls: bool,
+    template_dirs: tuple[str, ...] = (),
 ) -> SiteOptions:
     """What the pages need to know, from the plugin options and the site's settings."""
     return SiteOptions(
@@ -49,4 +51,5 @@ def site_options(
         recent=options["recent_runs"],
         site_name=site_name,
         repo_url=repo_url,
+        template_dirs=template_dirs,
     )

@@ -22,16 +22,20 @@ import threading
 import traceback
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from runbookgen.errors import RunbookgenError
-
-if TYPE_CHECKING:
-    from runbookgen.web.site import HistoryFor, RunEntry, Site
+from runbookgen.history import History
+from runbookgen.records.record import RunRecord
+from runbookgen.web.entries import RunEntry
 
 #: run files per message between a worker and the parent
 CHUNK = 8
+
+Read = Callable[[Path], tuple[RunEntry, RunRecord | None]]
+Render = Callable[[RunEntry, RunRecord | None, History | None], RunEntry]
+Job = tuple[int, RunEntry, RunRecord | None]
 
 
 def available() -> bool:
@@ -40,18 +44,22 @@ def available() -> bool:
 
 
 def load(
-    site: Site,
     files: Sequence[Path],
     workers: int,
-    history_for: HistoryFor | None = None,
-    history: Callable[[], Any] | None = None,
+    read: Read,
+    render: Render,
+    rel: Callable[[Path], str],
+    history: History | None = None,
+    load_history: Callable[[], History] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
-) -> list[RunEntry]:
+) -> tuple[list[RunEntry], History | None]:
     """Every run file's entry, in file order, read by ``workers`` forked processes.
 
-    ``history`` (optional) loads the git history; it is called in a thread of this process
-    while the workers parse, and its result becomes ``site.git_history``. ``on_progress``
-    gets (files parsed, total).
+    Each worker calls ``read`` on its files and ``render`` on each result, with the history
+    of its runs: ``history`` (the workers inherit it), or the result of ``load_history``,
+    which is called in a thread of this process while the workers parse, sent to them
+    (``rel`` gives the paths it is keyed by) and returned beside the entries.
+    ``on_progress`` gets (files parsed, total).
     """
     from runbookgen.history import pack
 
@@ -62,9 +70,10 @@ def load(
     # Everything loaded so far (templates; the caller's objects) stays put for the
     # collector: not walked again, and not copied into the workers page by page.
     gc.freeze()
-    procs: list[Any] = []
+    procs: list[BaseProcess] = []
     ups: list[Connection] = []
     downs: list[Connection] = []
+    loaded: list[History] = []
     try:
         for share in shares:
             up_r, up_w = ctx.Pipe(duplex=False)
@@ -73,7 +82,15 @@ def load(
                 target=_work,
                 name="runbookgen-runs",
                 daemon=True,
-                args=(site, history_for, [(i, files[i]) for i in share], up_w, down_r, history is not None),
+                args=(
+                    read,
+                    render,
+                    [(i, files[i]) for i in share],
+                    up_w,
+                    down_r,
+                    history,
+                    load_history is not None,
+                ),
             )
             proc.start()
             up_w.close()
@@ -83,17 +100,15 @@ def load(
             downs.append(down_w)
         failure: list[BaseException] = []
         loader = None
-        if history is not None:
+        if load_history is not None:
+            source = load_history
 
-            def load_history() -> None:
+            def send_history() -> None:
                 payloads: list[bytes] = [b""] * len(shares)
                 try:
-                    hist = history()
-                    site.git_history = hist
-                    payloads = [
-                        marshal.dumps(pack(hist, [site.project.rel(files[i]) for i in share]))
-                        for share in shares
-                    ]
+                    hist = source()
+                    loaded.append(hist)
+                    payloads = [marshal.dumps(pack(hist, [rel(files[i]) for i in share])) for share in shares]
                 except BaseException as exc:  # re-raised by the parent's thread below
                     failure.append(exc)
                 for down, payload in zip(downs, payloads, strict=True):
@@ -102,7 +117,7 @@ def load(
                     with contextlib.suppress(OSError):
                         down.send_bytes(payload)
 
-            loader = threading.Thread(target=load_history, name="runbookgen-history", daemon=True)
+            loader = threading.Thread(target=send_history, name="runbookgen-history", daemon=True)
             loader.start()
         results: list[RunEntry | None] = [None] * len(files)
         parsed = 0
@@ -113,11 +128,11 @@ def load(
                 try:
                     kind, count, entries = conn.recv()
                 except EOFError:
-                    proc = busy.pop(conn)
-                    proc.join()
+                    dead = busy.pop(conn)
+                    dead.join()
                     raise RunbookgenError(
                         "a worker process reading run files stopped unexpectedly "
-                        f"(exit code {proc.exitcode}); try the plugin option "
+                        f"(exit code {dead.exitcode}); try the plugin option "
                         "'workers: 1'"
                     ) from None
                 if kind == "error":
@@ -133,23 +148,25 @@ def load(
             loader.join()
         if failure:
             raise failure[0]
-        assert all(r is not None for r in results)
-        return results  # type: ignore[return-value]
+        done = [r for r in results if r is not None]
+        assert len(done) == len(files)
+        return done, (loaded[0] if loaded else history)
     finally:
-        for proc in procs:
-            if proc.is_alive():
-                proc.terminate()
-            proc.join()
+        for worker in procs:
+            if worker.is_alive():
+                worker.terminate()
+            worker.join()
         for conn in ups + downs:
             conn.close()
 
 
 def _work(
-    site: Site,
-    history_for: HistoryFor | None,
+    read: Read,
+    render: Render,
     jobs: list[tuple[int, Path]],
     up: Connection,
     down: Connection,
+    history: History | None,
     deferred: bool,
 ) -> None:
     """A worker: parse each file; render it once its history is here; send entries up."""
@@ -157,21 +174,21 @@ def _work(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         ready = not deferred
-        pending: list[tuple[int, RunEntry, Any]] = []
+        pending: list[Job] = []
         for start in range(0, len(jobs), CHUNK):
-            part = [(i, *site._read_run(path)) for i, path in jobs[start : start + CHUNK]]
+            part: list[Job] = [(i, *read(path)) for i, path in jobs[start : start + CHUNK]]
             parsed = len(part)
             if not ready and down.poll():
-                _receive(site, down)
+                history = _receive(down)
                 ready, part, pending = True, pending + part, []
             if ready:
-                _send(up, site, history_for, part, parsed)
+                _send(up, render, history, part, parsed)
             else:
                 pending += part
                 up.send(("parsed", parsed, []))
         if not ready:
-            _receive(site, down)
-            _send(up, site, history_for, pending, 0)
+            history = _receive(down)
+            _send(up, render, history, pending, 0)
         up.send(("done", 0, []))
     except BaseException:
         up.send(("error", traceback.format_exc(), []))
@@ -179,32 +196,18 @@ def _work(
         up.close()
 
 
-def _receive(site: Site, down: Connection) -> None:
-    """Take the parent's history payload (empty when history failed to load)."""
+def _receive(down: Connection) -> History | None:
+    """The parent's history payload (None when history failed to load)."""
     from runbookgen.history import unpack
 
     data = down.recv_bytes()
-    site.git_history = unpack(marshal.loads(data)) if data else None
+    return unpack(marshal.loads(data)) if data else None
 
 
-def _send(
-    up: Connection,
-    site: Site,
-    history_for: HistoryFor | None,
-    items: list[tuple[int, RunEntry, Any]],
-    parsed: int,
-) -> None:
+def _send(up: Connection, render: Render, history: History | None, items: list[Job], parsed: int) -> None:
     """Render ``items`` and send them up a chunk at a time (bounded messages); the
     ``parsed`` newly read files are counted once, for progress."""
     for start in range(0, max(len(items), 1), CHUNK):
-        up.send(
-            ("parsed", parsed if start == 0 else 0, _finish(site, history_for, items[start : start + CHUNK]))
-        )
-
-
-def _finish(
-    site: Site, history_for: HistoryFor | None, part: list[tuple[int, RunEntry, Any]]
-) -> list[tuple[int, RunEntry]]:
-    for _, entry, record in part:
-        site._render_run(entry, record, history_for)
-    return [(i, entry) for i, entry, _ in part]
+        part = items[start : start + CHUNK]
+        rendered = [(i, render(entry, record, history)) for i, entry, record in part]
+        up.send(("parsed", parsed if start == 0 else 0, rendered))

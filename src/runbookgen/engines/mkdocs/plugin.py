@@ -1,8 +1,10 @@
-"""MkDocs plugin ``runbookgen``: a thin adapter from MkDocs events to :mod:`runbookgen.web.site`.
+"""MkDocs plugin ``runbookgen``: a thin adapter from MkDocs events to :mod:`runbookgen.web`.
 
 What it does, event by event:
 
 - ``on_config``: finds the project (the directory of ``mkdocs.yml``), adds the CSS/JS.
+- page templates: ``<theme custom_dir>/runbookgen/`` is searched before the packaged ones,
+  so a user's file of the same name replaces one (see ``web/templates.py``).
 - ``on_files``: reads every run record (outside ``docs_dir``) and, unless ``history: false``,
   the git history (while worker processes parse the run files), and adds one generated
   page per run, *not in the navigation* (a nav holding every run is copied into every
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
@@ -35,8 +38,15 @@ from mkdocs.structure.toc import get_toc
 
 from runbookgen.engines.mkdocs.config import RunbookgenConfig
 from runbookgen.engines.siteconfig import HOME_MARKER, site_options
+from runbookgen.errors import RunbookgenError
+from runbookgen.web.checklist import toc_tokens
+from runbookgen.web.links import Links
 from runbookgen.web.safehtml import plain, title_text
-from runbookgen.web.site import SUMMARY_END, Links, Site, default_workers
+from runbookgen.web.site import Site, default_workers
+from runbookgen.web.views import history as history_view
+from runbookgen.web.views import home as home_view
+from runbookgen.web.views import runbook as runbook_view
+from runbookgen.web.views.run import SUMMARY_END
 
 log = logging.getLogger("mkdocs.plugins.runbookgen")
 
@@ -118,6 +128,7 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
             repo_url=config.repo_url,
             edit_uri=config.edit_uri,
             directory_urls=config.use_directory_urls,
+            template_dirs=_template_dirs(config),
         )
         hook = type(self).progress_hook
         # Worker processes only for one-off builds: `serve` runs a server thread, and
@@ -129,14 +140,17 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         cache = self._cache if getattr(self, "command", "build") == "serve" else None
         # A function: with worker processes, history is read while they parse the run files.
         git_history = self._history if self.config.history else None
-        self.site = site = Site.load(
-            self.project,
-            opts,
-            workers=workers,
-            cache=cache,
-            on_progress=(lambda n, t: hook("runs", n, t)) if hook else None,
-            git_history=git_history,
-        )
+        try:
+            self.site = site = Site.load(
+                self.project,
+                opts,
+                workers=workers,
+                cache=cache,
+                on_progress=(lambda n, t: hook("runs", n, t)) if hook else None,
+                git_history=git_history,
+            )
+        except RunbookgenError as exc:
+            raise PluginError(f"runbookgen: {exc}") from None
         for err in site.template_errors:
             log.warning("runbook template %s", err)
         self.pages, self.runs, self._rendered, self._deferred = {}, {}, 0, {}
@@ -226,6 +240,12 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         return ""  # the core renders the body; Python-Markdown gets nothing to flatten
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        try:
+            return self._page_content(html, page, config)
+        except RunbookgenError as exc:
+            raise PluginError(f"runbookgen: {exc}") from None
+
+    def _page_content(self, html: str, page: Page, config: MkDocsConfig) -> str | None:
         kind = self.pages.get(page.file.src_uri)
         site = self.site
         if kind is None or site is None:
@@ -244,25 +264,23 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
             run.body = ""  # free memory: 1,000 rendered checklists add up
         elif kind == "runbook":
             name = Path(page.file.src_uri).stem
-            out = site.runbook_page(name, links)
-            from runbookgen.web.site import toc_tokens
-
+            out = runbook_view.page(site, name, links)
             toc = [
                 {"level": 2, "id": "stages", "name": "Stages", "children": []},
                 *toc_tokens(site.runbooks[name].model),
             ]
         elif kind == "history":
-            out = site.history_page(links)
+            out = history_view.page(site, links)
             toc = [
                 {"level": 2, "id": "outcomes", "name": "Outcomes over time", "children": []},
                 {"level": 2, "id": "runs", "name": "Runs", "children": []},
             ]
         elif kind == "home":
-            out = site.home_page(links, title=config.site_name)
+            out = home_view.page(site, links, title=config.site_name)
         else:  # the user's own home page: replace the marker, if any
             if HOME_MARKER not in html:
                 return None
-            return html.replace(HOME_MARKER, site.home_page(links, title=None).split("\n", 1)[1])
+            return html.replace(HOME_MARKER, home_view.page(site, links, title=None))
         page.toc = get_toc(toc)  # type: ignore[arg-type]
         return '<div class="rbg">' + out + "</div>"
 
@@ -290,3 +308,12 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         if self.config.enabled and self.project is not None and self.project.runs_path.is_dir():
             server.watch(str(self.project.runs_path))
         return server
+
+
+def _template_dirs(config: MkDocsConfig) -> tuple[str, ...]:
+    """``<custom_dir>/runbookgen`` of the theme, where a user's page templates override ours."""
+    custom = config.theme.custom_dir
+    if not custom:
+        return ()
+    path = Path(custom) / "runbookgen"
+    return (str(path),) if path.is_dir() else ()

@@ -151,8 +151,14 @@ class ZensicalSite:
     def prepare(self) -> Prepared:
         """Render every page and stage the site; nothing is written outside ``.cache/``
         except the generated configuration file beside the user's."""
+        from runbookgen.web.checklist import toc_tokens
+        from runbookgen.web.links import Links
         from runbookgen.web.safehtml import plain, title_text
-        from runbookgen.web.site import SUMMARY_END, Links, Site, default_workers, toc_tokens
+        from runbookgen.web.site import Site, default_workers
+        from runbookgen.web.views import history as history_view
+        from runbookgen.web.views import home as home_view
+        from runbookgen.web.views import runbook as runbook_view
+        from runbookgen.web.views.run import SUMMARY_END
 
         config, options = self._config()
         assert options is not None
@@ -207,7 +213,7 @@ class ZensicalSite:
             links = Links(rb.src_uri, directory_urls)
             toc = [{"level": 2, "id": "stages", "name": "Stages", "children": []}, *toc_tokens(rb.model)]
             meta = {**rb.model.front_matter, "title": title_text(plain(rb.title))}
-            place(rb.src_uri, '<div class="rbg">' + site.runbook_page(name, links) + "</div>", toc, meta)
+            place(rb.src_uri, '<div class="rbg">' + runbook_view.page(site, name, links) + "</div>", toc, meta)
 
         rests: dict[Path, str] = {}
         for run in site.runs:
@@ -238,11 +244,11 @@ class ZensicalSite:
             {"level": 2, "id": "outcomes", "name": "Outcomes over time", "children": []},
             {"level": 2, "id": "runs", "name": "Runs", "children": []},
         ]
-        place(history, '<div class="rbg">' + site.history_page(links) + "</div>", toc, {"title": "History"})
+        place(history, '<div class="rbg">' + history_view.page(site, links) + "</div>", toc, {"title": "History"})
 
         index = next((n for n in ("index.md", "README.md") if n in own), None)
         if index is None and options["home_page"]:
-            html = site.home_page(Links("index.md", directory_urls), title=opts.site_name)
+            html = home_view.page(site, Links("index.md", directory_urls), title=opts.site_name)
             place("index.md", '<div class="rbg">' + html + "</div>", [], {"title": "Home"})
         elif index is not None:
             self._home_with_marker(index, own[index], site, Links(index, directory_urls), plan, placements)
@@ -287,7 +293,9 @@ class ZensicalSite:
             return
         if HOME_MARKER not in text:
             return
-        html = site.home_page(links, title=None).split("\n", 1)[1]
+        from runbookgen.web.views import home as home_view
+
+        html = home_view.page(site, links, title=None)
         key = stage.digest(html)
         placements[key] = extension.Placement(html)
         plan[index] = text.replace(HOME_MARKER, f"\n<!-- runbookgen:place {key} -->\n", 1)

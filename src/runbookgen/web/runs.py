@@ -1,0 +1,125 @@
+"""One run file → its :class:`RunEntry`: read (parse, count, validate) and render its page.
+
+Reading and rendering are separate steps because they are the work that worker processes
+share out (see ``workers.py``): a worker reads its files while the parent loads git
+history, then renders each page once that history arrives. A :class:`RunReader` holds
+what every run needs (project, options, runbook templates, page templates); workers
+receive its two methods as plain functions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from runbookgen.errors import RunbookgenError
+from runbookgen.history import History
+from runbookgen.project import Project
+from runbookgen.records.progress import compute
+from runbookgen.records.record import STATUSES, RunRecord, load_run
+from runbookgen.web.checklist import toc_tokens
+from runbookgen.web.entries import RunbookEntry, RunEntry, StageBar
+from runbookgen.web.links import github_base
+from runbookgen.web.options import SiteOptions
+from runbookgen.web.runhistory import GitRunHistory
+from runbookgen.web.safehtml import plain
+from runbookgen.web.templates import Templates
+from runbookgen.web.views.run import RunPages
+
+REQUIRED_KEYS = ("runbook", "release", "date", "status")
+
+
+class RunReader:
+    """Reads and renders run files for one site."""
+
+    def __init__(
+        self, project: Project, options: SiteOptions, runbooks: dict[str, RunbookEntry], templates: Templates
+    ) -> None:
+        self.project = project
+        self.options = options
+        self.runbooks = runbooks
+        self.pages = RunPages(options, templates)
+        self.github = github_base(options.repo_url)
+
+    def src_uri(self, path: Path) -> str:
+        """The run page's path in the site: ``<runs_url>/<runbook>/<run>.md``."""
+        try:
+            rel = path.relative_to(self.project.runs_path).as_posix()
+        except ValueError:
+            rel = path.name
+        return f"{self.options.runs_url.strip('/')}/{rel}"
+
+    def read(self, path: Path) -> tuple[RunEntry, RunRecord | None]:
+        """Parse a run file into its entry (all but the page body) and its record; a file
+        that cannot be read gives a broken entry with its error page and no record."""
+        entry = RunEntry(relpath=self.project.rel(path), src_uri=self.src_uri(path))
+        try:
+            self.project.inside(path, "run record")
+        except RunbookgenError:
+            entry.relpath = entry.src_uri
+            entry.errors.append("refused: the file is a symlink to a place outside the repository")
+            entry.body = self.pages.broken(entry)
+            return entry, None
+        try:
+            record = load_run(path, self.project)
+        except RunbookgenError as exc:
+            entry.errors.append(str(exc))
+            entry.body = self.pages.broken(entry)
+            return entry, None
+        fm = record.front_matter
+        entry.runbook, entry.release, entry.date = record.runbook, record.release, record.date
+        entry.lead, entry.status = record.lead, record.status
+        for key in REQUIRED_KEYS:
+            if fm.get(key) in (None, ""):
+                line = record.key_line(key)
+                entry.errors.append(f"{record.relpath}:{line or 1}: front matter lacks '{key}'")
+        if entry.status and entry.status not in STATUSES:
+            entry.errors.append(
+                f"{record.relpath}:{record.key_line('status') or 1}: status "
+                f"'{entry.status}' is not one of {', '.join(STATUSES)}"
+            )
+        if entry.runbook and entry.runbook not in self.runbooks:
+            entry.errors.append(
+                f"{record.relpath}:{record.key_line('runbook') or 1}: no runbook "
+                f"template '{entry.runbook}' under {self.project.content_dir}/"
+            )
+        tpl = self.runbooks.get(entry.runbook)
+        entry.runbook_title = tpl.title if tpl else record.model.title
+        prog = compute(record.model, entry.status)
+        entry.state = "broken" if entry.errors else prog.state
+        entry.done, entry.total, entry.skipped = prog.done, prog.total, prog.skipped
+        entry.percent = prog.percent
+        entry.triggered = [plain(i.text) for i in prog.triggered]
+        entry.stages = [
+            StageBar(
+                sp.section.id,
+                plain(sp.section.title),
+                sp.tree.done,
+                sp.tree.total,
+                sp.tree.skipped,
+                sp.counted,
+                sp.depth,
+            )
+            for sp in prog.sections()
+        ]
+        entry.skipped_ids = [i.id for i in record.model.items() if i.skipped]
+        entry.triggered_ids = [i.id for i in prog.triggered]
+        return entry, record
+
+    def render(self, entry: RunEntry, record: RunRecord | None, history: History | None) -> RunEntry:
+        """Add what needs history (durations) and the page body to a read run's entry."""
+        if record is None:  # broken: its body is the error page already
+            return entry
+        page_history = None
+        if history is not None:
+            page_history = GitRunHistory.of(record, history, self.github)
+            tl = page_history.timeline
+            if tl.start is not None and tl.end is not None:
+                entry.first_tick, entry.last_tick = tl.start.isoformat(), tl.end.isoformat()
+                entry.minutes = (tl.end - tl.start).total_seconds() / 60
+            for sec in tl.sections:
+                d = sec.duration
+                if sec.estimate is not None and d is not None:
+                    entry.phase_minutes[sec.id] = d.total_seconds() / 60
+        entry.body = self.pages.run(entry, record.model, self.runbooks.get(entry.runbook), page_history)
+        entry.toc = toc_tokens(record.model)
+        return entry

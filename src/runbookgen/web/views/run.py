@@ -1,0 +1,73 @@
+"""A run page (``run.html``) and the page of a run file that cannot be read (``broken.html``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from runbookgen.model import Runbook
+from runbookgen.web import badges
+from runbookgen.web.checklist import TickText, render_checklist
+from runbookgen.web.entries import RunbookEntry, RunEntry
+from runbookgen.web.links import Links, page_url
+from runbookgen.web.options import SiteOptions
+from runbookgen.web.runhistory import COMMIT_ID, PageHistory
+from runbookgen.web.templates import Templates
+
+# Ends the part of a run page that is its summary (what search indexes); an HTML comment,
+# which escaped run-file text can never produce.
+SUMMARY_END = "<!-- /runbookgen:summary -->"
+
+
+@dataclass(frozen=True)
+class RunPages:
+    """Renders run pages: what every run page shares (options, templates)."""
+
+    options: SiteOptions
+    templates: Templates
+
+    def links(self, entry: RunEntry) -> Links:
+        return Links(page_url(entry.src_uri, self.options.directory_urls), self.options.directory_urls)
+
+    def edit_url(self, relpath: str) -> str | None:
+        return self.options.edit_base + relpath if self.options.edit_base else None
+
+    def badge_src(self, links: Links, badge_path: str) -> str:
+        return links.file(f"{self.options.badges_dir.strip('/')}/{badge_path}.svg")
+
+    def broken(self, entry: RunEntry) -> str:
+        links = self.links(entry)
+        return self.templates.render(
+            "broken.html",
+            entry=entry,
+            links=links,
+            edit_url=self.edit_url(entry.relpath),
+            history_url=links.page(self.options.history_page),
+        )
+
+    def run(
+        self,
+        entry: RunEntry,
+        model: Runbook,
+        runbook: RunbookEntry | None,
+        history: PageHistory | None,
+    ) -> str:
+        links = self.links(entry)
+        badge = badges.run_badge(entry.percent, entry.state, entry.status)
+        ticks = TickText(history) if history is not None else None
+        return self.templates.render(
+            "run.html",
+            entry=entry,
+            runbook=runbook,
+            links=links,
+            badge=badge,
+            badge_src=self.badge_src(links, entry.badge_path),
+            edit_url=self.edit_url(entry.relpath),
+            history_url=links.page(self.options.history_page),
+            history=history,
+            ticks=ticks,
+            commit_id=COMMIT_ID,
+            checklist=render_checklist(model, run=True, exclude_headings=True, history=history, ticks=ticks),
+            summary_end=Markup(SUMMARY_END),
+        )
