@@ -331,6 +331,9 @@ def test_odd_run_files_and_a_broken_template_do_not_break_the_build(tmp_path: Pa
     assert 'data-state="done"' not in page(site, "runs/top-level")  # read fine despite the bad template
     assert "could not be read" not in page(site, "runs/top-level")
     assert "not valid UTF-8" in page(site, "runs/production-deployment/latin1")
-    assert "front matter lacks" in page(site, "runs/production-deployment/empty")
+    assert "no front matter" in page(site, "runs/production-deployment/empty")
     typed = page(site, "runs/production-deployment/typed")
     assert "2026-01-01" in typed and ">2.4<" in typed
+    # the same errors as `check` (one validation): a list as lead, a number as release
+    assert "front matter &#39;lead&#39; must be a string" in typed
+    assert "front matter &#39;release&#39; must be a string" in typed

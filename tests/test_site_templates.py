@@ -57,6 +57,12 @@ def test_every_template_has_a_comment_saying_what_it_is() -> None:
         assert (PACKAGED / name).read_text(encoding="utf-8").startswith("{#"), name
 
 
+def test_the_docs_list_every_template() -> None:
+    docs = (Path(__file__).resolve().parent.parent / "content" / "docs" / "templates.md").read_text()
+    for p in PACKAGED.rglob("*.html"):
+        assert f"`{p.name}`" in docs, p.name
+
+
 def test_an_override_replaces_one_partial_and_stays_escaped(tmp_path: Path) -> None:
     root = _repo(tmp_path)
     proc = mkdocs_build(root, "--strict")
@@ -145,5 +151,5 @@ def test_templates_autoescape_and_a_missing_template_is_an_error(tmp_path: Path)
     (tmp_path / "x.html").write_text("{{ value }}|{{ value | inline }}", encoding="utf-8")
     t = Templates([tmp_path])
     assert t.render("x.html", value="<b>*hi*</b>") == "&lt;b&gt;*hi*&lt;/b&gt;|&lt;b&gt;<em>hi</em>&lt;/b&gt;"
-    with pytest.raises(RunbookgenError, match="template not found: nope.html"):
+    with pytest.raises(RunbookgenError, match=r"template not found: nope\.html"):
         t.render("nope.html")

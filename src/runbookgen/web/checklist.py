@@ -10,6 +10,7 @@ the items costs several times as much (see content/docs/performance.md). It retu
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from markupsafe import Markup
@@ -46,11 +47,17 @@ def toc_tokens(model: Runbook) -> list[dict[str, Any]]:
         return {
             "level": min(sec.level, 6),
             "id": anchor_id(sec.id),
-            "name": title_text(plain(sec.title)),
+            "name": _toc_name(sec.title),
             "children": [tok(s) for s in sec.sections if not s.step],
         }
 
     return [tok(s) for s in model.stages]
+
+
+@functools.lru_cache(maxsize=4096)
+def _toc_name(title: str) -> str:
+    """(Cached: every run of a runbook has the same section titles.)"""
+    return title_text(plain(title))
 
 
 class TickText:
@@ -116,10 +123,9 @@ class _Checklist:
         level = min(sec.level, 6)
         kind = sec.kind
         aid = anchor_id(sec.id)
-        out.append(f'<section class="rbg-section" data-kind="{text(kind)}">')
+        out.append(_section_open(kind))
         if not sec.step:
-            chip = kind_chip(kind) if kind != "tasks" else ""
-            out.append(f'<h{level} id="{aid}"{self.exclude}>{inline(sec.title)} {chip}</h{level}>')
+            out.append(_heading(level, aid, self.exclude, sec.title, kind))
         self.meta(sec)
         lines = {f.line for f in sec.fields} | {c.line for c in sec.choices}
         for p in sec.prose:
@@ -182,12 +188,7 @@ class _Checklist:
         out.append('<ul class="task-list rbg-tasks">')
         for item in items:
             state = self.state(item, kind)
-            checked = " checked" if item.checked else ""
-            out.append(
-                f'<li class="task-list-item rbg-item" data-state="{state}" id="{text(item_anchor(item.id))}">'
-                f'<label class="task-list-control"><input type="checkbox" disabled{checked}>'
-                f'<span class="task-list-indicator"></span></label> '
-            )
+            out.append(_item_open(item.id, state, item.checked))
             if item.fields:
                 out.append(self.item_fields(item))
             else:
@@ -244,6 +245,28 @@ class _Checklist:
             value = inline(f.value) if f.filled else '<span class="rbg-blank">—</span>'
             rows.append(f"<dt>{inline(f.name)}</dt><dd>{value}</dd>")
         self.out.append('<dl class="rbg-fields">' + "".join(rows) + "</dl>")
+
+
+# The repeated pieces of a checklist, cached: every run of a runbook has the same sections
+# and items, so a large build renders each of them once, not once per run.
+@functools.lru_cache(maxsize=1024)
+def _section_open(kind: str) -> str:
+    return f'<section class="rbg-section" data-kind="{text(kind)}">'
+
+
+@functools.lru_cache(maxsize=4096)
+def _heading(level: int, aid: str, exclude: str, title: str, kind: str) -> str:
+    chip = kind_chip(kind) if kind != "tasks" else ""
+    return f'<h{level} id="{text(aid)}"{exclude}>{inline(title)} {chip}</h{level}>'
+
+
+@functools.lru_cache(maxsize=16384)
+def _item_open(item_id: str, state: str, checked: bool) -> str:
+    return (
+        f'<li class="task-list-item rbg-item" data-state="{state}" id="{text(item_anchor(item_id))}">'
+        f'<label class="task-list-control"><input type="checkbox" disabled{" checked" if checked else ""}>'
+        f'<span class="task-list-indicator"></span></label> '
+    )
 
 
 def _field_html(f: Field) -> str:

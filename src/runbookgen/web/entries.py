@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runbookgen.model import Runbook
-from runbookgen.records.record import FINISHED_STATUSES
+from runbookgen.records.schema import is_finished
 from runbookgen.web.safehtml import title_text
 
 
@@ -82,7 +82,7 @@ class RunEntry:
 
     @property
     def finished(self) -> bool:
-        return self.status in FINISHED_STATUSES
+        return is_finished(self.status)
 
 
 @dataclass

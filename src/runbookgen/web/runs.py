@@ -15,7 +15,8 @@ from runbookgen.errors import RunbookgenError
 from runbookgen.history import History
 from runbookgen.project import Project
 from runbookgen.records.progress import compute
-from runbookgen.records.record import STATUSES, RunRecord, load_run
+from runbookgen.records.record import RunRecord, load_run
+from runbookgen.records.schema import front_matter_problems
 from runbookgen.web.checklist import toc_tokens
 from runbookgen.web.entries import RunbookEntry, RunEntry, StageBar
 from runbookgen.web.links import github_base
@@ -24,8 +25,6 @@ from runbookgen.web.runhistory import GitRunHistory
 from runbookgen.web.safehtml import plain
 from runbookgen.web.templates import Templates
 from runbookgen.web.views.run import RunPages
-
-REQUIRED_KEYS = ("runbook", "release", "date", "status")
 
 
 class RunReader:
@@ -65,23 +64,12 @@ class RunReader:
             entry.errors.append(str(exc))
             entry.body = self.pages.broken(entry)
             return entry, None
-        fm = record.front_matter
         entry.runbook, entry.release, entry.date = record.runbook, record.release, record.date
         entry.lead, entry.status = record.lead, record.status
-        for key in REQUIRED_KEYS:
-            if fm.get(key) in (None, ""):
-                line = record.key_line(key)
-                entry.errors.append(f"{record.relpath}:{line or 1}: front matter lacks '{key}'")
-        if entry.status and entry.status not in STATUSES:
-            entry.errors.append(
-                f"{record.relpath}:{record.key_line('status') or 1}: status "
-                f"'{entry.status}' is not one of {', '.join(STATUSES)}"
-            )
-        if entry.runbook and entry.runbook not in self.runbooks:
-            entry.errors.append(
-                f"{record.relpath}:{record.key_line('runbook') or 1}: no runbook "
-                f"template '{entry.runbook}' under {self.project.content_dir}/"
-            )
+        # the errors `check` reports for the front matter: such a run is shown as broken
+        entry.errors += [
+            f"{f.path}:{f.line or 1}: {f.message}" for f in front_matter_errors(record, self.project)
+        ]
         tpl = self.runbooks.get(entry.runbook)
         entry.runbook_title = tpl.title if tpl else record.model.title
         prog = compute(record.model, entry.status)

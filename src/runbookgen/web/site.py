@@ -78,9 +78,7 @@ class Site:
                 continue
             if model is not None:
                 site.runbooks[name] = RunbookEntry(name, f"{name}.md", model)
-        # Compiled before any fork: the workers inherit them.
-        for page in ("run.html", "broken.html"):
-            site.templates.get(page)
+        site.templates.compile_all()  # before any fork: the workers inherit them
         reader = RunReader(project, options, site.runbooks, site.templates)
         files = project.run_files()
         if cache is not None:

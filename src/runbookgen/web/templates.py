@@ -74,6 +74,11 @@ class Templates:
         )
         self.env = env
 
+    def compile_all(self) -> None:
+        """Compile every template now (before forking: the workers inherit them)."""
+        for name in self.env.list_templates(extensions=["html"]):
+            self.get(name)
+
     def get(self, name: str) -> jinja2.Template:
         """A compiled template (compiled once; callers compile before forking workers)."""
         try:

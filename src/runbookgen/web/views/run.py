@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from runbookgen.model import Runbook
 from runbookgen.web import badges
-from runbookgen.web.checklist import TickText, render_checklist
+from runbookgen.web.checklist import TickText, anchor_id, render_checklist
 from runbookgen.web.entries import RunbookEntry, RunEntry
 from runbookgen.web.links import Links, page_url
 from runbookgen.web.options import SiteOptions
@@ -18,6 +18,37 @@ from runbookgen.web.templates import Templates
 # Ends the part of a run page that is its summary (what search indexes); an HTML comment,
 # which escaped run-file text can never produce.
 SUMMARY_END = "<!-- /runbookgen:summary -->"
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One progress bar of a run page."""
+
+    label: str
+    detail: str
+    percent: float  # 0–100
+    state: str
+    css: str
+    anchor: str | None = None
+
+
+def bars(entry: RunEntry) -> list[Bar]:
+    """Overall progress, then each stage and section (two levels) that has boxes."""
+    out = [Bar("Overall", f"{entry.done}/{entry.total}", entry.percent, entry.state, "rbg-bar-main")]
+    for bar in entry.stages:
+        if bar.depth > 1 or (bar.total == 0 and bar.skipped == 0):  # no boxes: no bar
+            continue
+        out.append(
+            Bar(
+                bar.title,
+                f"{bar.done}/{bar.total}" if bar.counted else "not counted",
+                bar.percent,
+                "stage" if bar.counted else "off",
+                f"rbg-depth-{bar.depth}",
+                anchor_id(bar.id),
+            )
+        )
+    return out
 
 
 @dataclass(frozen=True)
@@ -65,6 +96,7 @@ class RunPages:
             badge_src=self.badge_src(links, entry.badge_path),
             edit_url=self.edit_url(entry.relpath),
             history_url=links.page(self.options.history_page),
+            bars=bars(entry),
             history=history,
             ticks=ticks,
             commit_id=COMMIT_ID,
