@@ -41,19 +41,8 @@ BASE = {"errors", "text", "model", "findings", "files", "gitutil", ""}
 ENGINE_PACKAGES = ("mkdocs", "material", "properdocs", "zensical")
 
 # Violations the redesign (issue 14) is still removing; this must end empty.
-<<<<<<< HEAD
 KNOWN_PRIVATE: set[tuple[str, str]] = set()
-KNOWN_CYCLES: set[frozenset[str]] = {frozenset({"runbookgen.web.site", "runbookgen.web.workers"})}
-=======
-KNOWN_PRIVATE: set[tuple[str, str]] = {
-    ("runbookgen.records.upgrade", "runbookgen.records.tick._BOX"),
-    ("runbookgen.records.upgrade", "runbookgen.records.tick._text_end"),
-    ("runbookgen.history.replay", "runbookgen.markdown.parser._STRIKE"),
-    ("runbookgen.history.replay", "runbookgen.markdown.parser._NA_PREFIX"),
-    ("runbookgen.history.replay", "runbookgen.markdown.parser._label_regex"),
-}
 KNOWN_CYCLES: set[frozenset[str]] = set()
->>>>>>> 8899c3d (web: split site.py by job (links, options, formats, entries, runhistory, checklist, charts, runs, site, workers, views/); page HTML from Jinja2 templates with autoescaping, overridable from <custom_dir>/runbookgen; typed PageHistory seam; workers receive functions (no site<->workers cycle); history_for removed)
 
 
 def _modname(path: Path) -> str:

@@ -66,10 +66,21 @@ class RunReader:
             return entry, None
         entry.runbook, entry.release, entry.date = record.runbook, record.release, record.date
         entry.lead, entry.status = record.lead, record.status
-        # the errors `check` reports for the front matter: such a run is shown as broken
+        # the errors `check` reports for the front matter (records/schema.py): a broken run
+        problems = front_matter_problems(
+            record.front_matter,
+            record.key_line,
+            has_front_matter=record.model.body_line != 1,
+            template_has_version=record.template is None or bool(record.template.version),
+        )
         entry.errors += [
-            f"{f.path}:{f.line or 1}: {f.message}" for f in front_matter_errors(record, self.project)
+            f"{record.relpath}:{p.line or 1}: {p.message}" for p in problems if p.severity == "error"
         ]
+        if entry.runbook and record.template is None:
+            entry.errors.append(
+                f"{record.relpath}:{record.key_line('runbook') or 1}: no runbook "
+                f"template '{entry.runbook}' under {self.project.content_dir}/"
+            )
         tpl = self.runbooks.get(entry.runbook)
         entry.runbook_title = tpl.title if tpl else record.model.title
         prog = compute(record.model, entry.status)

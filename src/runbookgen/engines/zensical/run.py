@@ -213,7 +213,9 @@ class ZensicalSite:
             links = Links(rb.src_uri, directory_urls)
             toc = [{"level": 2, "id": "stages", "name": "Stages", "children": []}, *toc_tokens(rb.model)]
             meta = {**rb.model.front_matter, "title": title_text(plain(rb.title))}
-            place(rb.src_uri, '<div class="rbg">' + runbook_view.page(site, name, links) + "</div>", toc, meta)
+            place(
+                rb.src_uri, '<div class="rbg">' + runbook_view.page(site, name, links) + "</div>", toc, meta
+            )
 
         rests: dict[Path, str] = {}
         for run in site.runs:
@@ -244,7 +246,12 @@ class ZensicalSite:
             {"level": 2, "id": "outcomes", "name": "Outcomes over time", "children": []},
             {"level": 2, "id": "runs", "name": "Runs", "children": []},
         ]
-        place(history, '<div class="rbg">' + history_view.page(site, links) + "</div>", toc, {"title": "History"})
+        place(
+            history,
+            '<div class="rbg">' + history_view.page(site, links) + "</div>",
+            toc,
+            {"title": "History"},
+        )
 
         index = next((n for n in ("index.md", "README.md") if n in own), None)
         if index is None and options["home_page"]:
