@@ -153,13 +153,11 @@ def signoff_states(owned: list[tuple[Section, list[Item]]], history: RunHistory)
     return out
 
 
-def _signoffs_from_events(template: Runbook, rh: RunHistory) -> list[SignOff]:
+def _signoffs_from_events(facts: _Facts, rh: RunHistory) -> list[SignOff]:
     """Sign-offs as the events leave them (the committed state), items from the template."""
     by_item = rh.by_item()
     out = []
-    for sec, item in template.items_with_sections():
-        if sec.kind != "sign-off" and not item.fields:
-            continue
+    for _sec, item in facts.candidates:
         events = by_item.get(item.id, [])
         fields = {f.name: "" for f in item.fields}
         ticked = None
@@ -209,10 +207,46 @@ def policy(project: Project) -> Policy:
 @dataclass(slots=True)
 class _Run:
     relpath: str
-    model: Runbook
+    facts: _Facts
     signoffs: list[SignOff]
     history: RunHistory
     people: dict[str, People]
+    suspects: list[TickEvent] | None = None  # changes that could make a sign-off stale
+
+    def changes(self) -> list[TickEvent]:
+        """Events that could make a sign-off stale: anything but a tick, on a task."""
+        if self.suspects is None:
+            kinds = self.facts.kinds
+            self.suspects = [
+                ev
+                for ev in self.history.events
+                if ev.kind != "ticked" and kinds.get(ev.item) in ("tasks", "conditional")
+            ]
+        return self.suspects
+
+
+@dataclass(slots=True)
+class _Facts:
+    """What the checks need of a runbook's items, worked out once per model (the runs of
+    one template share it): each item's section kind and text, the sign-off candidates."""
+
+    model: Runbook
+    kinds: dict[str, str]
+    texts: dict[str, str]
+    candidates: list[tuple[Section, Item]]
+
+
+def _facts(model: Runbook, cache: dict[int, _Facts]) -> _Facts:
+    got = cache.get(id(model))
+    if got is None or got.model is not model:
+        pairs = list(model.items_with_sections())
+        got = cache[id(model)] = _Facts(
+            model,
+            {item.id: sec.kind for sec, item in pairs},
+            {item.id: item.text for _, item in pairs},
+            [(sec, item) for sec, item in pairs if sec.kind == "sign-off" or item.fields],
+        )
+    return got
 
 
 def check_signoffs(
@@ -232,11 +266,13 @@ def check_signoffs(
     if not history.available:
         return []
     runs = []
+    cache: dict[int, _Facts] = {}
     for record in records:
         rh = history.for_run(record.relpath)
         if rh.available:
             sos = signoff_states(_owned(record.model), rh)
-            runs.append(_Run(record.relpath, record.model, sos, rh, signers(project, record.template)))
+            facts = _facts(record.model, cache)
+            runs.append(_Run(record.relpath, facts, sos, rh, signers(project, record.template)))
     return _check(runs, project, pol)
 
 
@@ -260,6 +296,8 @@ def check_signoffs_for_paths(
     if not history.available:
         return []
     runs = []
+    cache: dict[int, _Facts] = {}
+    people: dict[int, dict[str, People]] = {}
     for p in paths:
         rel = project.rel(Path(p).resolve() if not Path(p).is_absolute() else p)
         rh = history.for_run(rel)
@@ -272,8 +310,10 @@ def check_signoffs_for_paths(
             template = None
         if template is None:
             continue
-        sos = _signoffs_from_events(template, rh)
-        runs.append(_Run(rel, template, sos, rh, signers(project, template)))
+        facts = _facts(template, cache)
+        if id(template) not in people:
+            people[id(template)] = signers(project, template)
+        runs.append(_Run(rel, facts, _signoffs_from_events(facts, rh), rh, people[id(template)]))
     return _check(runs, project, pol)
 
 
@@ -403,29 +443,26 @@ def _same_person(name: str, c: Commit) -> bool:
 def _stale(run: _Run, so: SignOff, tick: TickEvent, graph: Ancestry) -> str | None:
     """Why the sign-off is stale, or None: a task settled (done or skipped) in what the
     signing commit had seen changed in a commit it had not seen."""
+    signed = tick.commit.sha
     events = run.history.events
-    seen = graph.seen_by(tick.commit.sha, {ev.commit.sha for ev in events})
+    suspects = [ev for ev in run.changes() if ev.commit.sha != signed]  # cheap, no graph yet
+    if not suspects:
+        return None
+    items = {ev.item for ev in suspects}
+    relevant = [ev for ev in events if ev.item in items]
+    seen = graph.seen_by(signed, {ev.commit.sha for ev in relevant})
     state: dict[str, str] = {}
-    for ev in events:
+    for ev in relevant:
         if ev.commit.sha in seen:
             if ev.kind in ("ticked", "skipped"):
                 state[ev.item] = ev.kind
             elif ev.kind in ("unticked", "unskipped"):
                 state.pop(ev.item, None)
-    kinds = {item.id: sec.kind for sec, item in run.model.items_with_sections()}
-    texts = {item.id: item.text for item in run.model.items()}
-    changed = [
-        ev
-        for ev in events
-        if ev.commit.sha not in seen
-        and ev.item in state
-        and kinds.get(ev.item) in ("tasks", "conditional")
-        and ev.kind != "ticked"
-    ]
+    changed = [ev for ev in suspects if ev.commit.sha not in seen and ev.item in state]
     if not changed:
         return None
     ev = changed[0]
-    what = " ".join(texts.get(ev.item, ev.item).split())
+    what = " ".join(run.facts.texts.get(ev.item, ev.item).split())
     more = f" (and {len(changed) - 1} more change{'s' * (len(changed) > 2)})" if len(changed) > 1 else ""
     return (
         f"sign-off '{so.text}' is stale: '{what}' was {ev.kind} in commit {ev.commit.short} by "
