@@ -144,6 +144,23 @@ def test_older_template_version_suggests_upgrade(repo: Path) -> None:
     assert (f.severity, f.code) == ("warning", "outdated-template")
     assert "version 2.0.0, the template is now 2.1.0" in f.message
     assert f"runbookgen upgrade {RUN}" in f.message
+    assert "since then the template lost 1 task;" in f.message  # one was removed
+
+
+def test_outdated_template_counts_a_task_added_to_the_template(repo: Path) -> None:
+    """Issue 12.5: one task added to the template is reported as added, not removed."""
+    _run(repo)
+    tpl = repo / "content/production-deployment.md"
+    tpl.write_text(
+        tpl.read_text()
+        .replace("**Version**: 2.0.0", "**Version**: 2.1.0")
+        .replace(
+            "- [ ] CDN configuration verified\n", "- [ ] CDN configuration verified\n- [ ] SBOM published\n"
+        )
+    )
+    [f] = _check(repo)
+    assert f.code == "outdated-template"
+    assert "since then the template gained 1 task;" in f.message
 
 
 # ------------------------------------------------------------------ gating
@@ -262,7 +279,7 @@ def test_github_errors_first_and_limit_line() -> None:
     lines = format_github([*warnings, *errors])
     assert all(x.startswith("::error ") for x in lines[:12])
     assert all(x.startswith("::warning ") for x in lines[12:15])
-    assert len(lines) == 16 and "12 error(s) and 3 warning(s)" in lines[-1]
+    assert len(lines) == 16 and "12 errors and 3 warnings" in lines[-1]
     assert len(format_github(errors[:10] + warnings)) == 13  # nothing cut: no count line
 
 

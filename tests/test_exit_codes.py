@@ -140,38 +140,50 @@ def test_json_is_clean_on_stdout_with_messages_on_stderr(tmp_path: Path) -> None
 
 # ---------------------------------------------------------------- 130
 def test_ctrl_c_during_a_command_exits_130(tmp_path: Path) -> None:
-    """A real SIGINT while `parse` waits on a slow input (a FIFO whose writer never writes)."""
-    fifo = tmp_path / "slow.md"
-    os.mkfifo(fifo)
-    env = {**os.environ, **GIT_ENV}
+    """A real SIGINT while `new-run --push` waits on a remote that never answers (git's ssh
+    transport runs a command that only sleeps). FIFOs no longer block: they are refused."""
+    from runs_support import git, make_repo
+
+    repo = make_repo(tmp_path / "repo")
+    git(repo, "remote", "add", "origin", "ssh://git.invalid/runbooks.git")
+    marker = f"runbookgen-test-{os.getpid()}-{time.monotonic_ns()}"
+    env = {**os.environ, **GIT_ENV, "GIT_SSH_COMMAND": f"sleep 120; : {marker}"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "runbookgen", "parse", str(fifo)],
+        [sys.executable, "-m", "runbookgen", "new-run", "production-deployment", "-r", "v1", "--push"],
+        cwd=repo,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
     )
-    writer = None
     try:
         deadline = time.monotonic() + 60
-        while writer is None:  # opening succeeds only once the command has the FIFO open
-            try:
-                writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-            except OSError:
-                assert proc.poll() is None, proc.communicate()
-                assert time.monotonic() < deadline, "the command never opened its input"
-                time.sleep(0.02)
-        time.sleep(0.1)  # now blocked in read()
+        while not _running(marker):  # the push is waiting on the remote now
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the push never started"
+            time.sleep(0.02)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
     finally:
-        if writer is not None:
-            os.close(writer)
         if proc.poll() is None:
             proc.kill()
+        for pid in _running(marker):  # the transport's sleep, orphaned when git was stopped
+            os.kill(pid, signal.SIGKILL)
     assert proc.returncode == 130, err
-    assert out == ""
-    assert err.strip() == "Interrupted."
+    assert out == "" and "Traceback" not in err
+    assert err.strip().splitlines()[-1] == "Interrupted."
+
+
+def _running(marker: str) -> list[int]:
+    """Processes (started by this test) whose command line holds ``marker``."""
+    pids = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if marker.encode() in cmdline.read_bytes():
+                pids.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return pids
 
 
 def test_ctrl_c_before_the_command_starts_exits_130() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -367,8 +368,14 @@ def test_cli_text_timeline_and_errors(repo: Repo, tmp_path: Path) -> None:
     res = run_cli("history", RUN, cwd=repo.root, env={"NO_COLOR": "1"})
     assert res.returncode == 0, res.stderr
     assert "2026-12-01 09:10  Alice Ops" in res.stdout
-    assert "skipped Phase 1: Database Migration (if required) › Put application" in res.stdout
+    assert re.search(r"skipped +Phase 1: Database Migration \(if required\) › Put application", res.stdout)
     assert "(n/a: online migration)" in res.stdout and "#13)" in res.stdout
+    # columns line up: what happened starts in the same column on every line
+    lines = [ln for ln in res.stdout.splitlines() if ln.startswith("  20")]
+    kinds = {"status", "ticked", "unticked", "skipped", "filled", "cleared"}
+    starts = {next(ln.index(k) for k in kinds if f" {k} " in ln) for ln in lines}
+    assert len(lines) > 3 and len(starts) == 1
+    assert "status → in-progress  (" in res.stdout  # the value without its YAML comment
     missing = run_cli("history", "runs/nope.md", cwd=repo.root)
     assert missing.returncode == 1 and len(missing.stderr.strip().splitlines()) == 1
     (tmp_path / "content").mkdir()

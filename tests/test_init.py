@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -101,12 +102,12 @@ def test_failure_part_way_removes_what_was_written(tmp_path: Path, monkeypatch: 
     calls = 0
     real = starter.write_new
 
-    def flaky(target: Path, text: str) -> None:
+    def flaky(target: Path, text: str, **kwargs: Any) -> None:
         nonlocal calls
         calls += 1
         if calls == 4:
             raise OSError(28, "No space left on device")
-        real(target, text)
+        real(target, text, **kwargs)
 
     monkeypatch.setattr(starter, "write_new", flaky)
     with pytest.raises(OSError):

@@ -253,3 +253,51 @@ def test_unborn_repository(tmp_path: Path) -> None:
     git(repo, "init", "-q", "-b", "main")
     new_run(repo)
     assert git(repo, "show", "--name-only", "--format=", "HEAD").split() == [RUN]
+
+
+def test_parallel_new_runs_each_commit_on_their_own_branch(tmp_path: Path) -> None:
+    """Issue 13.9: new-runs started at once in one clone never report a commit that is
+    not on their branch; each succeeds on its own branch or fails cleanly."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    from conftest import GIT_ENV
+
+    env = {**os.environ, **GIT_ENV}
+    cmd = [sys.executable, "-m", "runbookgen", "new-run", "production-deployment", "-d", "2026-12-01"]
+    for round_ in range(4):
+        repo = make_repo(tmp_path / f"r{round_}")
+        main = git(repo, "rev-parse", "main").strip()
+        procs = [
+            subprocess.Popen(
+                [*cmd, "-r", f"v{i}", "--lead", "x"],
+                cwd=repo,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+            )
+            for i in range(3)
+        ]
+        results = [(i, p, *p.communicate(timeout=120)) for i, p in enumerate(procs)]
+        for i, proc, out, err in results:
+            path = f"runs/production-deployment/2026-12-01-v{i}.md"
+            branch = f"run/production-deployment/2026-12-01-v{i}"
+            assert "Traceback" not in err
+            if proc.returncode != 0:  # failed cleanly: one line, no branch, no file
+                assert proc.returncode == 1 and len(err.strip().splitlines()) == 1, err
+                assert git(repo, "branch", "--list", branch).strip() == ""
+                assert not (repo / path).exists()
+                continue
+            m = re.search(r"On branch (\S+), commit ([0-9a-f]+)\.", out)
+            assert m and m.group(1) == branch, out
+            commit = git(repo, "rev-parse", m.group(2)).strip()
+            assert git(repo, "rev-parse", branch).strip() == commit  # the reported commit is the tip
+            assert git(repo, "show", "--name-only", "--format=", commit).split() == [path]  # its file only
+            parent = git(repo, "rev-parse", f"{commit}~1").strip()
+            # from the commit checked out when it started: main, or a run branch made just before
+            assert parent == main or git(repo, "branch", "--contains", parent, "--list", "run/*").strip()
+        assert git(repo, "status", "--porcelain") == ""
+        assert not (repo / ".git" / "runbookgen-new-run.lock").exists()

@@ -308,7 +308,7 @@ def test_own_home_page_with_marker(tmp_path: Path) -> None:
     assert "Runs in progress" in html and "v3.0.0" in html
 
 
-def test_odd_run_files_and_a_broken_template_do_not_break_the_build(tmp_path: Path) -> None:
+def test_odd_run_files_do_not_break_the_build_but_a_broken_template_does(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "odd")
     runs = root / "runs"
     (runs / "top-level.md").write_text(front_matter("v1", "2026-01-01") + seed_body(), encoding="utf-8")
@@ -321,14 +321,20 @@ def test_odd_run_files_and_a_broken_template_do_not_break_the_build(tmp_path: Pa
         encoding="utf-8",
     )
     (runs / "production-deployment" / "dangling.md").symlink_to(tmp_path / "missing.md")
-    broken = "---\nkinds: 5\n---\n# T\n- [ ] a\n"
+    broken = "---\nkinds: 5\n---\n# T\n- [ ] a\n<script>alert(1)</script>\n"
     (root / "content" / "broken-template.md").write_text(broken, encoding="utf-8")
+    # a runbook that fails to parse is a build error (issue 13.8): MkDocs would publish it raw
+    proc = mkdocs_build(root)
+    assert proc.returncode == 1
+    assert "runbook template" in proc.stderr and "broken-template.md" in proc.stderr
+    assert "kinds" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (root / "site" / "broken-template").exists()
+    (root / "content" / "broken-template.md").unlink()
     proc = mkdocs_build(root)
     assert proc.returncode == 0, proc.stderr
-    assert "runbook template" in proc.stderr and "broken-template.md" in proc.stderr
     site = root / "site"
     assert "rbg-steps" in page(site, "production-deployment")  # the good template is still ours
-    assert 'data-state="done"' not in page(site, "runs/top-level")  # read fine despite the bad template
+    assert 'data-state="done"' not in page(site, "runs/top-level")
     assert "could not be read" not in page(site, "runs/top-level")
     assert "not valid UTF-8" in page(site, "runs/production-deployment/latin1")
     assert "no front matter" in page(site, "runs/production-deployment/empty")

@@ -19,11 +19,19 @@ SAMPLES = {
     "boolean": True,
     "string": "x",
     "integer": 3,
+    "number": 2.5,
     "null": None,
     "object": {"Jane Doe": ["jane@example.com"]},
     "array": ["run/**", "hotfix/**"],
 }
-WRONG = {"boolean": "yes please", "string": 12, "integer": "many", "object": "jane", "array": 3}
+WRONG = {
+    "boolean": "yes please",
+    "string": 12,
+    "integer": "many",
+    "number": "big",
+    "object": "jane",
+    "array": 3,
+}
 # options whose objects have a shape of their own
 SAMPLE_FOR = {"signoffs": {"object": {"require": "verified", "allowed_signers": ".github/allowed_signers"}}}
 

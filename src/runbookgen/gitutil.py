@@ -42,24 +42,55 @@ def have_git() -> bool:
     return shutil.which("git") is not None
 
 
-def git(*args: str, cwd: str | os.PathLike[str], check: bool = True, input: bytes | None = None) -> str:
+def git(
+    *args: str,
+    cwd: str | os.PathLike[str],
+    check: bool = True,
+    input: bytes | None = None,
+    env: dict[str, str] | None = None,
+) -> str:
     """Run git and return stdout as text; raise GitError with git's own message on failure."""
-    return git_bytes(*args, cwd=cwd, check=check, input=input).decode("utf-8", "replace")
+    return git_bytes(*args, cwd=cwd, check=check, input=input, env=env).decode("utf-8", "replace")
 
 
 def git_bytes(
-    *args: str, cwd: str | os.PathLike[str], check: bool = True, input: bytes | None = None
+    *args: str,
+    cwd: str | os.PathLike[str],
+    check: bool = True,
+    input: bytes | None = None,
+    env: dict[str, str] | None = None,
 ) -> bytes:
+    """``env``: extra variables (e.g. ``GIT_INDEX_FILE`` for a private index)."""
     if not have_git():
         raise GitError("git is not installed or not on PATH")
-    proc = subprocess.run(
-        ["git", *args], cwd=cwd, input=input, capture_output=True, env=git_env(), check=False
-    )
+    try:
+        proc = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            input=input,
+            capture_output=True,
+            env={**git_env(), **(env or {})},
+            check=False,
+        )
+    except OSError as exc:  # cwd vanished or is not a directory
+        raise GitError(f"git {args[0]} could not start: {exc.strerror or exc}") from None
     if check and proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        detail = message[-1] if message else f"exit code {proc.returncode}"
-        raise GitError(f"git {args[0]} failed: {detail.removeprefix('fatal: ')}")
+        raise GitError(f"git {args[0]} failed: {reason(proc.stderr, proc.returncode)}")
     return proc.stdout
+
+
+def reason(stderr: bytes, returncode: int) -> str:
+    """git's whole message on one line: every line of stderr (``fatal:``/``error:``
+    prefixes dropped, ``hint:`` lines kept last), not only the last one, which is often
+    just advice ("Consider git merge --quit") without the cause."""
+    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+    hints = [ln.removeprefix("hint:").strip() for ln in lines if ln.startswith("hint:")]
+    main = [ln for ln in lines if not ln.startswith("hint:")]
+    parts = [ln.removeprefix("fatal: ").removeprefix("error: ") for ln in main] + [h for h in hints if h]
+    text = "; ".join(parts)
+    if len(text) > 600:
+        text = text[:599] + "…"
+    return text or f"exit code {returncode}"
 
 
 def repo_root(path: str | os.PathLike[str]) -> Path | None:

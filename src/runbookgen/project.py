@@ -9,11 +9,13 @@ with a tolerant YAML loader so this module never imports MkDocs.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from runbookgen import files
 from runbookgen.errors import RunbookgenError
 from runbookgen.model import Runbook
 
@@ -39,7 +41,7 @@ class Project:
         if here.is_file():
             here = here.parent
         for candidate in (here, *here.parents):
-            if any((candidate / n).is_file() for n in CONFIG_NAMES):
+            if any(os.path.lexists(candidate / n) for n in CONFIG_NAMES):
                 return cls.from_root(candidate)
             if (candidate / "content").is_dir() and (candidate / "runs").is_dir():
                 return cls.from_root(candidate)
@@ -54,12 +56,14 @@ class Project:
         root = Path(root).resolve()
         config = read_mkdocs_config(root)
         plugin = plugin_settings(config)
-        return cls(
+        project = cls(
             root=root,
             content_dir=str(config.get("docs_dir") or "content"),
             runs_dir=str(plugin.get("runs_dir") or "runs"),
             settings=plugin,
         )
+        project.max_file_bytes  # noqa: B018 - a bad setting is one error now, not one per file
+        return project
 
     # ------------------------------------------------------------------ paths
     @property
@@ -73,18 +77,117 @@ class Project:
     def rel(self, path: str | os.PathLike[str]) -> str:
         """A path relative to the project root, with forward slashes (for messages and URLs)."""
         p = Path(path)
-        try:
-            return p.resolve().relative_to(self.root).as_posix() if p.is_absolute() else p.as_posix()
-        except ValueError:
+        if not p.is_absolute():
             return p.as_posix()
+        # the path as given (a symlink keeps its own name), else where it resolves to
+        for candidate in (Path(os.path.normpath(p)), p.resolve()):
+            try:
+                return candidate.relative_to(self.root).as_posix()
+            except ValueError:
+                continue
+        return p.as_posix()
 
     def inside(self, path: str | os.PathLike[str], what: str = "path") -> Path:
-        """Resolve ``path`` (following symlinks) and refuse anything outside the repository."""
-        p = Path(path)
-        full = (p if p.is_absolute() else Path.cwd() / p).resolve()
-        if full != self.root and self.root not in full.parents:
-            raise RunbookgenError(f"{what} is outside the repository ({self.root})", path)
+        """Resolve ``path`` (following symlinks) and refuse anything outside the repository
+        or inside its ``.git``."""
+        full = files.inside(path, self.root)
+        if full is None:
+            raise RunbookgenError(f"{what} is outside the repository ({self.root}); refused", path)
         return full
+
+    @cached_property
+    def max_file_bytes(self) -> int:
+        """Markdown files above this size are refused (plugin option ``max_file_mb``)."""
+        raw = self.settings.get("max_file_mb")
+        if raw is None:
+            return files.DEFAULT_MAX_BYTES
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not 0 < raw < 1e6:
+            raise RunbookgenError(
+                f"the runbookgen plugin's max_file_mb must be a positive number of megabytes, not {raw!r}",
+                self.config_name,
+            )
+        return int(raw * 1_000_000)
+
+    @property
+    def config_name(self) -> str:
+        return next((n for n in CONFIG_NAMES if (self.root / n).is_file()), CONFIG_NAMES[0])
+
+    def read_text(
+        self, path: str | os.PathLike[str], what: str = "a Markdown file", missing: str = "no such file"
+    ) -> str:
+        """A Markdown file of this repository through the one safe reader (files.py): named
+        by its repository path in errors, refused when it resolves outside the repository,
+        is not a regular file or is above the size limit."""
+        return files.read_text(path, self.rel(path), what, missing, limit=self.max_file_bytes, root=self.root)
+
+    # ------------------------------------------------------------------ layout
+    def site_dir_problem(self, site_dir: str | os.PathLike[str]) -> str | None:
+        """Why building into ``site_dir`` would destroy something, or None.
+
+        MkDocs empties the site directory before a build, so it must not be (or contain) the
+        repository, the docs directory, the runs directory or a runbook, nor lie inside
+        ``.git``, the docs directory or the runs directory. The default ``site/`` is fine.
+        """
+        site = Path(site_dir)
+        site = (site if site.is_absolute() else self.root / site).resolve()
+        shown = os.fspath(site_dir)
+        guarded = [
+            ("the repository", self.root),
+            (f"the docs directory {self.content_dir}/", self.content_path.resolve()),
+            (f"the runs directory {self.runs_dir}/", self.runs_path.resolve()),
+        ]
+        for what, path in guarded:
+            if site == path:
+                return f"site directory {shown} is {what}"
+            if site in path.parents:
+                return f"site directory {shown} contains {what}"
+        for name in self.runbook_names:
+            path = self.template_path(name).resolve()
+            if site in path.parents:
+                return f"site directory {shown} contains the runbook {self.rel(path)}"
+        for what, path in [(".git", self.root / ".git"), *guarded[1:]]:
+            if path in site.parents:
+                return f"site directory {shown} lies inside {what}"
+        return None
+
+    def check_site_dir(self, site_dir: str | os.PathLike[str]) -> None:
+        """Refuse, before anything is touched, a site directory a build would destroy."""
+        problem = self.site_dir_problem(site_dir)
+        if problem:
+            raise RunbookgenError(
+                f"{problem}; refusing to build there (MkDocs empties the site directory first, "
+                "which would delete run records or runbooks). Use the default site/ or a "
+                "directory outside the repository's content"
+            )
+
+    def publish_refusals(self, paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+        """Why files a site engine would publish or copy must not be, one line each:
+        resolving outside the repository or into ``.git`` (symlinks), not a regular file
+        (FIFO, device), Markdown above the size limit. Engines call this before reading."""
+        out = []
+        for path in paths:
+            limit = self.max_file_bytes if os.fspath(path).endswith(".md") else None
+            why = files.refusal(path, limit=limit, root=self.root)
+            if why:
+                out.append(f"{self.rel(path)} {why}")
+        return out
+
+    def check_layout(self) -> None:
+        """Refuse a runs directory inside the docs directory (or around it): MkDocs would
+        publish run records as raw pages, and templates would be read as runs."""
+        runs, docs = self.runs_path.resolve(), self.content_path.resolve()
+        if runs == docs or docs in runs.parents:
+            raise RunbookgenError(
+                f"runs_dir {self.runs_dir!r} lies inside docs_dir {self.content_dir!r}: MkDocs would "
+                "publish the run records itself, raw HTML included; move the runs outside docs_dir",
+                self.config_name,
+            )
+        if runs in docs.parents:
+            raise RunbookgenError(
+                f"runs_dir {self.runs_dir!r} contains docs_dir {self.content_dir!r}: runbook templates "
+                "would be read as run records; use a directory of its own (e.g. runs)",
+                self.config_name,
+            )
 
     # ------------------------------------------------------------------ templates
     def template_path(self, runbook: str) -> Path:
@@ -96,9 +199,9 @@ class Project:
         names = []
         if self.content_path.is_dir():
             for p in sorted(self.content_path.glob("*.md")):
-                if p.stem == "index" or not p.is_file():
+                if p.stem == "index" or p.is_dir():
                     continue
-                if _has_task_marker(p):
+                if _has_task_marker(p, self.root, self.max_file_bytes):
                     names.append(p.stem)
         return names
 
@@ -106,18 +209,19 @@ class Project:
         """The parsed template ``content/<runbook>.md``, cached; None when there is none."""
         if runbook in self._templates:
             return self._templates[runbook]
-        from runbookgen.markdown import load
+        from runbookgen.markdown import loads
 
         path = self.template_path(runbook)
-        if "/" in runbook or "\\" in runbook or runbook.startswith(".") or not path.is_file():
+        if "/" in runbook or "\\" in runbook or runbook.startswith(".") or not os.path.lexists(path):
             return None
-        rb = load(path)
-        rb.path = self.rel(path)
+        rel = self.rel(path)
+        rb = loads(self.read_text(path, "a runbook"), path=rel)
+        rb.path = rel
         self._templates[runbook] = rb
         return rb
 
     def template_text(self, runbook: str) -> str:
-        return self.template_path(runbook).read_text(encoding="utf-8-sig")
+        return self.read_text(self.template_path(runbook), "a runbook")
 
     @cached_property
     def field_labels(self) -> frozenset[str]:
@@ -138,31 +242,51 @@ class Project:
 
     # ------------------------------------------------------------------ runs
     def run_files(self) -> list[Path]:
-        """Every run record under the runs directory (README files excluded), sorted."""
+        """Every run record under the runs directory (README files excluded), sorted.
+
+        Anything named ``*.md`` that is not a directory is listed, FIFOs and symlinks
+        included, so that reading it reports why it is refused instead of skipping it.
+        """
         if not self.runs_path.is_dir():
             return []
-        return sorted(
-            p for p in self.runs_path.rglob("*.md") if p.name.lower() != "readme.md" and p.is_file()
-        )
+        found: list[Path] = []
+
+        def unreadable(exc: OSError) -> None:
+            # a directory that cannot be listed is an error, not "no run records"
+            where = self.rel(exc.filename) if exc.filename else self.runs_dir
+            raise files.os_error("cannot read directory", where, exc)
+
+        for dirpath, dirnames, filenames in os.walk(self.runs_path, onerror=unreadable):
+            dirnames.sort()
+            for name in filenames:
+                if name.endswith(".md") and name.lower() != "readme.md":
+                    found.append(Path(dirpath) / name)
+        return sorted(found)
 
 
-def _has_task_marker(path: Path) -> bool:
-    """Cheap pre-filter: does the file contain something that looks like a task box?"""
+def _has_task_marker(path: Path, root: Path, limit: int) -> bool:
+    """Cheap pre-filter: does the file contain something that looks like a task box?
+
+    A file the safe reader refuses (outside the repository, not a regular file, too big)
+    counts as a runbook, so that loading it reports why instead of it silently vanishing."""
+    if files.refusal(path, limit=limit, root=root) is not None:
+        return True
     try:
-        text = path.read_text(encoding="utf-8-sig", errors="replace")
-    except OSError:
+        data = files.read_bytes(path, limit=limit, root=root)
+    except RunbookgenError:
         return False
-    return "[ ]" in text or "[x]" in text or "[X]" in text
+    return b"[ ]" in data or b"[x]" in data or b"[X]" in data
 
 
 def read_mkdocs_config(root: Path) -> dict[str, Any]:
     """``mkdocs.yml`` as plain data; MkDocs' custom tags (``!ENV``, ``!!python``) become None."""
     for name in CONFIG_NAMES:
         path = root / name
-        if path.is_file():
+        if os.path.lexists(path):
             break
     else:
         return {}
+    text = files.read_text(path, name, "a YAML file", limit=files.DEFAULT_MAX_BYTES, root=root)
     from ruamel.yaml import YAML
     from ruamel.yaml.constructor import SafeConstructor
     from ruamel.yaml.error import YAMLError
@@ -174,7 +298,7 @@ def read_mkdocs_config(root: Path) -> dict[str, Any]:
     yaml = YAML(typ="safe", pure=True)
     yaml.Constructor = _Tolerant
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"))
+        data = yaml.load(text)
     except (YAMLError, OSError, UnicodeDecodeError) as exc:
         raise RunbookgenError(f"cannot read {name}: {exc}".splitlines()[0], path) from None
     return data if isinstance(data, dict) else {}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from runbookgen import __version__
 from runbookgen.errors import RunbookgenError
-from runbookgen.files import write_new
+from runbookgen.files import make_dirs, os_error, write_new
 
 #: The runbook that ``init`` writes and ``new-runbook`` copies.
 EXAMPLE_RUNBOOK = "content/example-deployment.md"
@@ -101,8 +101,10 @@ def validate_name(name: str) -> str:
     return name
 
 
-def write_files(root: Path, contents: dict[str, str]) -> Scaffold:
-    """Write ``contents`` under ``root``: all or nothing, never overwriting."""
+def write_files(root: Path, contents: dict[str, str], boundary: Path | None = None) -> Scaffold:
+    """Write ``contents`` under ``root``: all or nothing, never overwriting, and never
+    through a symlinked directory that leads out of ``boundary`` (default: ``root``)."""
+    boundary = boundary or root
     conflicts = sorted(rel for rel in contents if os.path.lexists(root / rel))
     if conflicts:
         listing = ", ".join(conflicts[:10]) + (
@@ -115,10 +117,10 @@ def write_files(root: Path, contents: dict[str, str]) -> Scaffold:
         for rel, text in contents.items():
             target = root / rel
             for parent in reversed([p for p in target.parents if p == root or root in p.parents]):
-                if not parent.exists():
-                    parent.mkdir()
+                if not parent.exists() and not parent.is_symlink():
+                    make_dirs(parent, parent.relative_to(root.parent).as_posix(), boundary)
                     created_dirs.append(parent)
-            write_new(target, text)
+            write_new(target, text, shown=target.relative_to(root).as_posix(), root=boundary)
             made.written.append(rel)
     except BaseException:
         for rel in made.written:
@@ -135,10 +137,20 @@ def init_project(directory: str | os.PathLike[str], site_name: str | None = None
     root = Path(directory).resolve()
     if root.exists() and not root.is_dir():
         raise RunbookgenError("not a directory", root)
-    name = site_name or f"{title_from_name(root.name) or 'Deployment'} Runbooks"
-    contents = starter_files(name)
-    root.mkdir(parents=True, exist_ok=True)
+    contents = starter_files(site_name or default_site_name(root.name))
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise os_error("cannot create directory", directory, exc) from None
     return write_files(root, contents)
+
+
+def default_site_name(directory: str) -> str:
+    """``payments`` → ``Payments Runbooks``; ``my-runbooks`` → ``My Runbooks`` (not "… Runbooks Runbooks")."""
+    title = title_from_name(directory) or "Deployment"
+    if title.lower().endswith(("runbooks", "runbook")):
+        return title if title.lower().endswith("runbooks") else title + "s"
+    return f"{title} Runbooks"
 
 
 def runbook_text(name: str, title: str | None = None) -> str:
@@ -156,10 +168,13 @@ def runbook_text(name: str, title: str | None = None) -> str:
     )
 
 
-def new_runbook(content_dir: str | os.PathLike[str], name: str, title: str | None = None) -> Path:
-    """Write ``<content_dir>/<name>.md`` from the starter runbook; never overwrites."""
+def new_runbook(
+    content_dir: str | os.PathLike[str], name: str, title: str | None = None, repo: Path | None = None
+) -> Path:
+    """Write ``<content_dir>/<name>.md`` from the starter runbook; never overwrites, and
+    never outside ``repo`` (the repository root) when given."""
     name = validate_name(name)
-    root = Path(content_dir).resolve()
+    folder = Path(content_dir)
     rel = f"{name}.md"
-    write_files(root, {rel: runbook_text(name, title)})
-    return root / rel
+    write_files(folder, {rel: runbook_text(name, title)}, boundary=repo)
+    return folder / rel

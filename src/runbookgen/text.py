@@ -43,3 +43,44 @@ def slugify(text: str, max_len: int = 48) -> str:
 
 def first_line(text: str) -> str:
     return text.split("\n", 1)[0]
+
+
+# C0 and C1 controls, DEL, and the invisible characters that reorder or split what a
+# terminal shows (bidi embeddings/overrides/isolates, LRM/RLM/ALM, line/paragraph separators).
+_INVISIBLE = "\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_TERMINAL_UNSAFE = re.compile(f"[\x00-\x1f{_INVISIBLE}]")
+_JSON_UNSAFE = re.compile(f"[{_INVISIBLE}]")  # json.dumps escapes C0 itself
+# A GitHub Actions workflow command (``::error::``, ``::add-mask::``; ``##[…]`` is the old
+# form) is only read at the start of a line, after leading whitespace.
+_WORKFLOW_COMMAND = re.compile(r"^([ \t\r\f\v]*)(::|##\[)", re.M)
+
+
+def _escape_char(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def for_terminal(text: str) -> str:
+    """Untrusted text (run files, git names, file names) made safe to print on one line of
+    a terminal or CI log: every control character becomes a visible ``\\x1b``-style escape,
+    so it cannot move the cursor, clear lines, set the clipboard (OSC 52), reorder text
+    (bidi overrides) or start a new line that CI reads as a workflow command."""
+    if text.isprintable():  # no control, format (bidi) or separator character: the usual case
+        return text
+    return _TERMINAL_UNSAFE.sub(_escape_char, text)
+
+
+def terminal_lines(text: str) -> str:
+    """Output lines made safe for CI logs: a line that would start a workflow command
+    (``::error::``, ``::add-mask::``, ``##[…]``) gets a backslash in front of it."""
+    if "::" not in text and "##[" not in text:
+        return text
+    return _WORKFLOW_COMMAND.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+
+
+def json_safe(text: str) -> str:
+    """JSON text (``json.dumps(..., ensure_ascii=False)``) with the characters it leaves raw
+    but a terminal acts on (C1 controls, bidi, separators) written as ``\\uXXXX`` escapes."""
+    if text.isascii():
+        return text.replace("\x7f", "\\u007f")
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -19,8 +19,9 @@ from runbookgen.findings import Finding
 from runbookgen.model import Item, Runbook, Section
 from runbookgen.project import Project
 from runbookgen.records.progress import Progress, compute, is_counted
-from runbookgen.records.record import RunRecord, load_run
+from runbookgen.records.record import MergeConflict, RunRecord, load_run
 from runbookgen.records.schema import STATUSES, digest, front_matter_problems
+from runbookgen.text import for_terminal
 
 # The runbook's own rule (the seed's Notes say it); templates may also set ``gating:``.
 GATING_RULE = re.compile(
@@ -72,6 +73,7 @@ def rule_front_matter(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
         rec.key_line,
         has_front_matter=rec.model.body_line != 1,
         template_has_version=ctx.template is None or bool(ctx.template.version),
+        written=rec.raw,
     )
     for p in problems:
         yield _f(rec, p.line, p.severity, p.code, p.message)
@@ -171,14 +173,14 @@ def rule_drift(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
     if rec.template_digest and rec.template_digest != current:
         run_v, tpl_v = rec.template_version, tpl.version or ""
         if run_v and tpl_v and run_v != tpl_v:
-            extra = (
-                (
-                    f"; {len(removed)} removed, {len(added)} added, {len(reworded)} reworded "
-                    "compared with the current template"
-                )
-                if changed
-                else ""
-            )
+            # seen from the template: what it has and the run lacks was *added* to it since
+            parts = [
+                f"{verb} {n} task{'s' * (n != 1)}"
+                for verb, n in (("gained", len(removed)), ("lost", len(added)), ("reworded", len(reworded)))
+                if n
+            ]
+            said = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
+            extra = f"; since then the template {said}" if changed else ""
             yield _f(
                 rec,
                 rec.key_line("template_version"),
@@ -488,15 +490,40 @@ def check_paths(
     ``paths`` is iterated once (the CLI passes a progress bar)."""
     findings: list[Finding] = []
     cache: dict[Any, Any] = {}
+    releases: dict[tuple[str, str], list[RunRecord]] = {}
     for p in paths:
         try:
             rec = load_run(p, project)
+        except MergeConflict as exc:
+            findings.append(
+                Finding(exc.path or project.rel(p), exc.line, "error", "merge-conflict", exc.message)
+            )
+            continue
         except RunbookgenError as exc:
             findings.append(Finding(exc.path or project.rel(p), exc.line, "error", "unreadable", exc.message))
             continue
         findings.extend(check_record(rec, project, strict, cache))
+        if rec.runbook and rec.release:
+            releases.setdefault((rec.runbook, rec.release), []).append(rec)
+    findings.extend(duplicate_releases(releases))
     findings.extend(extra)
     return finalize(findings, strict)
+
+
+def duplicate_releases(releases: dict[tuple[str, str], list[RunRecord]]) -> Iterator[Finding]:
+    """Two run records of one runbook for the same release: history, badges and summary
+    would mix them up (new-run refuses this; a copied file does not)."""
+    for (runbook, release), recs in releases.items():
+        for rec in recs if len(recs) > 1 else ():
+            others = ", ".join(r.relpath for r in recs if r is not rec)
+            yield _f(
+                rec,
+                rec.key_line("release"),
+                "warning",
+                "duplicate-release",
+                f"release {release} of {runbook} also has the run record {others}; "
+                "give each deployment its own release name",
+            )
 
 
 def check_runs(
@@ -541,14 +568,18 @@ def format_github(findings: list[Finding], prefix: str = "") -> list[str]:
     errors = [f for f in findings if f.severity == "error"]
     warnings = [f for f in findings if f.severity != "error"]
     for f in (*errors, *warnings):
-        props = [f"file={escape_property(prefix + f.path)}"]
+        # control characters become visible escapes first: nothing from a run file can end
+        # the command early, start another one or act on the terminal showing the log
+        props = [f"file={escape_property(for_terminal(prefix + f.path))}"]
         if f.line:
             props.append(f"line={f.line}")
         props.append(f"title={escape_property('runbookgen ' + f.code)}")
-        lines.append(f"::{f.severity} {','.join(props)}::{escape_data(f.message)}")
+        message = "\n".join(for_terminal(part) for part in f.message.split("\n"))  # %0A: a line break
+        lines.append(f"::{f.severity} {','.join(props)}::{escape_data(message)}")
     if len(errors) > GITHUB_LIMIT or len(warnings) > GITHUB_LIMIT:
         lines.append(
-            f"runbookgen check: {len(errors)} error(s) and {len(warnings)} warning(s); "
+            f"runbookgen check: {len(errors)} error{'s' * (len(errors) != 1)} and {len(warnings)} "
+            f"warning{'s' * (len(warnings) != 1)}; "
             f"GitHub shows only the first {GITHUB_LIMIT} of each per step, the full list "
             "is above (or run 'runbookgen check' locally)"
         )

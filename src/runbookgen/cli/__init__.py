@@ -65,15 +65,62 @@ class LazyGroup(click.Group):
         return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
+        """The boundary: every failure becomes one ``Error:`` line and exit 1, never a traceback."""
         from runbookgen.errors import RunbookgenError
+        from runbookgen.text import for_terminal
 
         try:
             return super().invoke(ctx)
         except RunbookgenError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(for_terminal(str(exc))) from None
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             raise click.exceptions.Exit(130) from None
+        except BrokenPipeError:  # `runbookgen status | head`: the reader left; so do we
+            _quiet_stdout()
+            raise click.exceptions.Exit(1) from None
+        except OSError as exc:
+            raise click.ClickException(for_terminal(_os_message(exc))) from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # a bug: one line, the traceback only on request
+            import os
+
+            if os.environ.get("RUNBOOKGEN_DEBUG"):
+                raise
+            raise click.ClickException(
+                for_terminal(
+                    f"internal error: {type(exc).__name__}: {exc} (please report it; "
+                    "RUNBOOKGEN_DEBUG=1 shows the traceback)"
+                )
+            ) from None
+
+
+def _os_message(exc: OSError) -> str:
+    """``cannot access <path>: <reason>`` for an OSError no command translated itself."""
+    import os
+
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is None:
+        return f"{reason}"
+    name = os.fsdecode(exc.filename)
+    try:
+        rel = os.path.relpath(name)
+        name = rel if not rel.startswith("..") else name
+    except ValueError:
+        pass
+    return f"cannot access {name}: {reason}"
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so Python's exit flush stays silent."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 @click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)

@@ -19,6 +19,11 @@ import click
 T = TypeVar("T")
 
 
+#: a run record (or any file) on the command line; the command's own reader says why it
+#: cannot be read (one ``Error:`` line, exit 1), not click (a usage error, exit 2)
+RUN_FILE = click.Path(dir_okay=False, readable=False, path_type=str)
+
+
 def no_color() -> bool:
     return bool(os.environ.get("NO_COLOR"))
 
@@ -39,8 +44,42 @@ def resolve_format(fmt: str) -> str:
     return fmt
 
 
+def term(value: object) -> str:
+    """Untrusted text (from run files, git, file names) safe to print: see text.for_terminal."""
+    from runbookgen.text import for_terminal
+
+    return for_terminal(str(value))
+
+
+def echo(message: str = "", err: bool = False, nl: bool = True) -> None:
+    """click.echo for lines we compose: none may start a GitHub workflow command in CI logs
+    (``::error::``, ``::add-mask::``) even when a run file's text comes first on the line."""
+    from runbookgen.text import terminal_lines
+
+    click.echo(terminal_lines(message), err=err, nl=nl)
+
+
+def to_json(data: Any) -> str:
+    """JSON for scripts, readable (UTF-8, indented) and safe to print (text.json_safe)."""
+    import json
+
+    from runbookgen.text import json_safe
+
+    return json_safe(json.dumps(data, indent=2, ensure_ascii=False))
+
+
 def warn(message: str) -> None:
-    click.echo(style("warning: ", fg="yellow", bold=True) + message, err=True)
+    echo(style("warning: ", fg="yellow", bold=True) + term(message), err=True)
+
+
+def error_line(message: str) -> None:
+    """An ``Error:`` line for one of several failures (the command goes on, then exits 1)."""
+    echo(style("Error: ", fg="red", bold=True) + term(message), err=True)
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 run record``, ``2 run records``, ``0 errors``."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
 @contextmanager

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from runbookgen.cli.common import complete_run_file
+from runbookgen.cli.common import RUN_FILE, complete_run_file
 
 EPILOG = """\b
 JSON output: a list with one object per run:
@@ -23,7 +23,10 @@ each event:
 
 @click.command("history", epilog=EPILOG)
 @click.argument(
-    "runs", nargs=-1, type=click.Path(dir_okay=False, path_type=str), shell_complete=complete_run_file
+    "runs",
+    nargs=-1,
+    type=RUN_FILE,
+    shell_complete=complete_run_file,
 )
 @click.option(
     "--format",
@@ -48,10 +51,8 @@ def history_cmd(runs: tuple[str, ...], fmt: str, no_cache: bool) -> None:
       runbookgen history --format json runs/production-deployment/*.md | jq '.[].events[]'
       runbookgen history --format json RUN | jq '.[0].events[] | select(.kind=="ticked") | .author'
     """
-    import json
-
+    from runbookgen.cli.common import echo, to_json, warn
     from runbookgen.cli.common import project as find_project
-    from runbookgen.cli.common import warn
     from runbookgen.errors import RunbookgenError
     from runbookgen.history import item_labels
     from runbookgen.records.record import load_run
@@ -77,11 +78,11 @@ def history_cmd(runs: tuple[str, ...], fmt: str, no_cache: bool) -> None:
         warn(message)
     out = [_run_dict(rel, labels, history.for_run(rel)) for rel, labels in labelled]
     if fmt == "json":
-        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        echo(to_json(out))
         return
     for n, run in enumerate(out):
         if n:
-            click.echo("")
+            echo("")
         _print_text(run)
 
 
@@ -140,26 +141,34 @@ def _run_dict(relpath: str, where: dict[str, tuple[str, str]], rh: Any) -> dict[
 
 
 def _print_text(run: dict[str, Any]) -> None:
-    from runbookgen.cli.common import style
+    """One line per event in aligned columns: time, author, what happened, commit.
 
-    click.echo(style(run["path"], bold=True))
+    Every value from git or the run file is escaped (cli/common.term): author names,
+    commit data and item texts are anyone's to choose."""
+    from runbookgen.cli.common import echo, style, term
+
+    echo(style(term(run["path"]), bold=True))
     if not run["available"]:
-        click.echo(f"  history unavailable: {run['reason']}")
+        echo(f"  history unavailable: {term(run['reason'])}")
         return
     if run["incomplete"]:
-        click.echo("  (shallow clone: older events are missing)")
+        echo("  (shallow clone: older events are missing)")
     if not run["events"]:
-        click.echo("  no ticks recorded yet")
-    for ev in run["events"]:
+        echo("  no ticks recorded yet")
+    authors = [_cut(term(ev["author"]), 24) for ev in run["events"]]
+    author_width = max((len(a) for a in authors), default=0)
+    kind_width = max((len(ev["kind"]) for ev in run["events"]), default=0)
+    for ev, author in zip(run["events"], authors, strict=True):
         when = ev["time"][:16].replace("T", " ")
-        what = _describe(ev)
         pr = f" #{ev['pr']}" if ev["pr"] is not None else ""
-        click.echo(
-            f"  {when}  {ev['author']:<16} {style(ev['kind'], fg=_COLOURS.get(ev['kind']))}"
-            f" {what}  ({ev['commit'][:7]}{pr})"
-        )
+        kind = style(ev["kind"].ljust(kind_width), fg=_COLOURS.get(ev["kind"]))
+        echo(f"  {when}  {author.ljust(author_width)}  {kind}  {_describe(ev)}  ({ev['commit'][:7]}{pr})")
     if run["uncommitted"]:
-        click.echo("  (the file has uncommitted changes, not shown)")
+        echo("  (the file has uncommitted changes, not shown)")
+
+
+def _cut(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 _COLOURS = {
@@ -174,12 +183,14 @@ _COLOURS = {
 
 
 def _describe(ev: dict[str, Any]) -> str:
-    text = " ".join(str(ev["text"]).split()) or ev["item"]
-    if len(text) > 60:
-        text = text[:57] + "..."
+    from runbookgen.cli.common import term
+
+    text = _cut(" ".join(str(ev["text"]).split()) or ev["item"], 60)
+    value = term(" ".join(str(ev.get("value") or "").split()))
     if ev["kind"] == "status":
-        return f"status → {ev['value']}"
+        return f"status → {value}"
+    where = term(f"{ev['section']} › {text}")
     if ev["kind"] in ("filled", "cleared"):
-        return f"{ev['field']} = {ev['value']!r} in {ev['section']} › {text}"
-    reason = f" (n/a: {ev['value']})" if ev["kind"] == "skipped" and ev.get("value") else ""
-    return f"{ev['section']} › {text}{reason}"
+        return f"{term(ev['field'])} = '{value}' in {where}"
+    reason = f" (n/a: {value})" if ev["kind"] == "skipped" and value else ""
+    return f"{where}{reason}"

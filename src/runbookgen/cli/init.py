@@ -25,15 +25,16 @@ def init_cmd(directory: str, site_name: str | None) -> None:
     import os
     from pathlib import Path
 
+    from runbookgen.cli.common import echo, term
     from runbookgen.starter import init_project
 
     made = init_project(directory, site_name)
-    where = os.path.relpath(made.root)
+    where = term(os.path.relpath(made.root))
     for rel in made.written:
-        click.echo((Path(where) / rel).as_posix())
+        echo((Path(where) / rel).as_posix())
     cd = "" if where == "." else f"cd {where}\n  "
-    click.echo(
-        f"\nCreated a runbook repository in {made.root}. Next:\n\n"
+    echo(
+        f"\nCreated a runbook repository in {term(made.root)}. Next:\n\n"
         f"  {cd}git init && git add . && git commit -m 'Runbook repository'\n"
         "  runbookgen new-run example-deployment --release v1.0.0\n"
         "  mkdocs serve\n",
@@ -56,10 +57,10 @@ def new_runbook_cmd(name: str, title: str | None) -> None:
       runbookgen new-runbook database-failover
       runbookgen new-runbook hotfix --title "Hotfix Release"
     """
-    from runbookgen.cli.common import project
+    from runbookgen.cli.common import echo, project
     from runbookgen.starter import new_runbook
 
     proj = project()
-    path = new_runbook(proj.content_path, name, title)
-    click.echo(proj.rel(path))
-    click.echo(f"Next: edit {proj.rel(path)}, then `runbookgen new-run {path.stem} --release R`.", err=True)
+    path = new_runbook(proj.content_path, name, title, repo=proj.root)
+    echo(proj.rel(path))
+    echo(f"Next: edit {proj.rel(path)}, then `runbookgen new-run {path.stem} --release R`.", err=True)

@@ -10,7 +10,7 @@ _RECURSION_LIMIT = 10_000
 
 
 @click.command("parse")
-@click.argument("file", type=click.Path(dir_okay=True, path_type=str))
+@click.argument("file", type=click.Path(dir_okay=True, readable=False, path_type=str))
 @click.option(
     "--format",
     "fmt",

@@ -12,18 +12,27 @@ from typing import Any
 import click
 
 from runbookgen.cli.common import (
+    RUN_FILE,
     complete_item,
     complete_run_file,
     complete_runbook,
+    echo,
+    error_line,
+    plural,
     progress,
     project,
     resolve_format,
     style,
+    term,
+    to_json,
     warn,
 )
 
 _RUN = click.argument(
-    "runs", nargs=-1, type=click.Path(dir_okay=False, path_type=str), shell_complete=complete_run_file
+    "runs",
+    nargs=-1,
+    type=RUN_FILE,
+    shell_complete=complete_run_file,
 )
 
 
@@ -58,24 +67,23 @@ def new_run_cmd(
 
     proj = project()
     res = new_run(proj, runbook, release, day=parse_date(day), lead=lead, use_git=not no_git, push=push)
-    click.echo(f"Created {res.relpath}")
+    rel, branch = term(res.relpath), term(res.branch or "")
+    echo(f"Created {rel}")
     if res.branch:
-        click.echo(f"On branch {res.branch}, commit {res.commit}.")
-    base = res.base or "main"
+        echo(f"On branch {branch}, commit {res.commit}.")
+    base = term(res.base or "main")
     if res.pushed_to:
-        click.echo(f"Pushed to {res.pushed_to}. Open the pull request:")
+        echo(f"Pushed to {term(res.pushed_to)}. Open the pull request:")
         if shutil.which("gh"):
-            click.echo(
-                f"  gh pr create --base {base} --head {res.branch} --title 'Run: {runbook} {release}' --fill"
-            )
+            echo(f"  gh pr create --base {base} --head {branch} --title 'Run: {runbook} {release}' --fill")
         else:
-            url = compare_url(res.remote_url or "", base, res.branch or "")
-            click.echo(f"  {url}" if url else f"  (from {res.branch} into {base} on your git host)")
+            url = compare_url(res.remote_url or "", res.base or "main", res.branch or "")
+            echo(f"  {term(url)}" if url else f"  (from {branch} into {base} on your git host)")
     elif res.branch:
-        click.echo(f"Push it and open a pull request:\n  git push -u origin {res.branch}")
-    click.echo(
-        f"Tick boxes by editing the file (or 'runbookgen tick {res.relpath} ITEM'); "
-        f"see progress with 'runbookgen status {res.relpath}'."
+        echo(f"Push it and open a pull request:\n  git push -u origin {branch}")
+    echo(
+        f"Tick boxes by editing the file (or 'runbookgen tick {rel} ITEM'); "
+        f"see progress with 'runbookgen status {rel}'."
     )
 
 
@@ -155,8 +163,6 @@ def status_cmd(
       runbookgen status --mine
       runbookgen status --owner @acme/dba
     """
-    import json
-
     from runbookgen.records.progress import compute
 
     if all_branches or mine or owners:
@@ -174,14 +180,14 @@ def status_cmd(
         else:
             _status_text(rec, prog)
     if fmt == "json":
-        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        echo(to_json(out))
     elif not records and not errors:
-        click.echo(
-            f"No run records in {proj.runs_dir}/ yet; start one with "
+        echo(
+            f"No run records in {term(proj.runs_dir)}/ yet; start one with "
             "'runbookgen new-run RUNBOOK --release R'."
         )
     for exc in errors:
-        click.echo(style("Error: ", fg="red", bold=True) + str(exc), err=True)
+        error_line(str(exc))
     if errors:
         sys.exit(1)
 
@@ -209,21 +215,21 @@ _STATE_COLOUR = {"complete": "green", "triggered": "red", "in-progress": "yellow
 
 
 def _status_text(rec: Any, prog: Any) -> None:
-    head = f"{rec.runbook} {rec.release}".strip() or rec.relpath
-    click.echo(style(head, bold=True) + f"  {rec.relpath}")
-    status = style(rec.status or "no status", fg=_STATE_COLOUR.get(prog.state, "white"))
+    head = term(f"{rec.runbook} {rec.release}".strip() or rec.relpath)
+    echo(style(head, bold=True) + f"  {term(rec.relpath)}")
+    status = style(term(rec.status) or "no status", fg=_STATE_COLOUR.get(prog.state, "white"))
     skipped = f", {prog.skipped} skipped" if prog.skipped else ""
-    click.echo(
+    echo(
         f"  {_bar(prog.done, prog.total, 30)} {prog.done}/{prog.total} done{skipped} "
         f"({prog.percent:g}%)  status: {status}"
     )
     if prog.triggered:
         for item in prog.triggered:
-            click.echo(style("  TRIGGERED: ", fg="red", bold=True) + f"{item.text} (line {item.line})")
-    width = max((len(sp.section.title) + 2 * sp.depth for sp in prog.sections()), default=20)
-    width = min(width, 48)
-    for sp in prog.sections():
-        title = ("  " * sp.depth + sp.section.title)[:width].ljust(width)
+            echo(style("  TRIGGERED: ", fg="red", bold=True) + f"{_one_line(item.text)} (line {item.line})")
+    titles = [("  " * sp.depth + term(sp.section.title), sp) for sp in prog.sections()]
+    width = min(max((len(t) for t, _ in titles), default=20), 48)
+    for raw_title, sp in titles:
+        title = _fit(raw_title, width)
         kind = sp.section.kind
         if kind == "reference":
             continue
@@ -235,17 +241,38 @@ def _status_text(rec: Any, prog: Any) -> None:
                 if hit
                 else style(f"none of {n} triggered", dim=True)
             )
-            click.echo(f"    {title}  {' ' * 20}  {note}")
+            echo(f"    {title}  {' ' * 20}  {note}")
         elif not sp.counted:
-            click.echo(f"    {title}  {' ' * 20}  " + style("not counted (no rollback)", dim=True))
+            echo(f"    {title}  {' ' * 20}  " + style("not counted (no rollback)", dim=True))
         else:
             c = sp.tree
             if c.total == 0 and c.skipped == 0:
-                click.echo(f"    {title}  {' ' * 20}  " + style("no boxes", dim=True))
+                echo(f"    {title}  {' ' * 20}  " + _no_boxes(sp.section))
                 continue
             extra = f", {c.skipped} skipped" if c.skipped else ""
-            click.echo(f"    {title}  {_bar(c.done, c.total)}  {c.done}/{c.total}{extra}")
-    click.echo("")
+            echo(f"    {title}  {_bar(c.done, c.total)}  {c.done}/{c.total}{extra}")
+    echo("")
+
+
+def _one_line(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return term(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _fit(title: str, width: int) -> str:
+    return (title if len(title) <= width else title[: width - 1] + "…").ljust(width)
+
+
+def _no_boxes(section: Any) -> str:
+    """What a section without counted boxes shows: its choices ("Status: Success"), if any."""
+    choices = [c for s in section.walk() for c in s.choices]
+    if not choices:
+        return style("no boxes", dim=True)
+    shown = []
+    for c in choices:
+        picked = ", ".join(c.selected) if c.selected else "not chosen yet"
+        shown.append(f"{c.name}: {picked}")
+    return style(_one_line("; ".join(shown), 60), dim=not any(c.selected for c in choices))
 
 
 @click.command("check")
@@ -280,7 +307,6 @@ def check_cmd(runs: tuple[str, ...], fmt: str, strict: bool) -> None:
       runbookgen check --format json | jq '.findings[] | select(.severity == "error")'
       runbookgen check --format json | jq '.signoffs[] | {label: .label, state, stale}'
     """
-    import json
     from pathlib import Path
 
     from runbookgen.check.rules import check_paths, counts, format_github
@@ -296,17 +322,15 @@ def check_cmd(runs: tuple[str, ...], fmt: str, strict: bool) -> None:
     errors, warnings = counts(findings)
     fmt = resolve_format(fmt)
     if fmt == "json":
-        click.echo(
-            json.dumps(
+        echo(
+            to_json(
                 {
                     "files": len(paths),
                     "errors": errors,
                     "warnings": warnings,
                     "findings": [f.to_dict() for f in findings],
                     "signoffs": [c.to_dict() for c in signoffs],
-                },
-                indent=2,
-                ensure_ascii=False,
+                }
             )
         )
     elif fmt == "github":
@@ -318,17 +342,17 @@ def check_cmd(runs: tuple[str, ...], fmt: str, strict: bool) -> None:
             click.echo(line)
     else:
         for f in findings:
-            where = f"{f.path}:{f.line}" if f.line else f.path
+            where = term(f"{f.path}:{f.line}" if f.line else f.path)
             colour = "red" if f.severity == "error" else "yellow"
-            click.echo(
-                f"{where}: {style(f.severity, fg=colour, bold=True)}: {f.message} "
+            echo(
+                f"{where}: {style(f.severity, fg=colour, bold=True)}: {term(f.message)} "
                 + style(f"[{f.code}]", dim=True)
             )
         summary = (
-            f"{len(paths)} run record{'s' * (len(paths) != 1)} checked: "
-            f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+            f"{plural(len(paths), 'run record')} checked: "
+            f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
         )
-        click.echo(style(summary, fg="red" if errors else "green"), err=True)
+        echo(style(summary, fg="red" if errors else "green"), err=True)
     if errors:
         sys.exit(1)
 
@@ -339,7 +363,7 @@ def check_cmd(runs: tuple[str, ...], fmt: str, strict: bool) -> None:
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=str),
+    type=RUN_FILE,
     help='Append to this file instead of printing (e.g. "$GITHUB_STEP_SUMMARY").',
 )
 def summary_cmd(base: str, head: str | None, output: str | None) -> None:
@@ -358,16 +382,24 @@ def summary_cmd(base: str, head: str | None, output: str | None) -> None:
     from runbookgen.records.summary import collect, render
 
     proj = project()
-    text = render(collect(proj, base, head))
+    changes = collect(proj, base, head)
     if output:
-        with open(output, "a", encoding="utf-8") as fh:
-            fh.write(text)
+        from runbookgen.files import os_error
+
+        text = render(changes)
+        try:
+            with open(output, "a", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise os_error("cannot write", output, exc) from None
+    elif sys.stdout.isatty():  # for a person: plain text, nothing escaped for Markdown
+        echo(render(changes, markdown=False), nl=False)
     else:
-        click.echo(text, nl=False)
+        echo(render(changes), nl=False)
 
 
 @click.command("upgrade")
-@click.argument("run", type=click.Path(dir_okay=False, path_type=str), shell_complete=complete_run_file)
+@click.argument("run", type=RUN_FILE, shell_complete=complete_run_file)
 @click.option("--dry-run", "-n", is_flag=True, help="Print the diff; change nothing.")
 def upgrade_cmd(run: str, dry_run: bool) -> None:
     """Move a run record onto the current template version.
@@ -388,23 +420,26 @@ def upgrade_cmd(run: str, dry_run: bool) -> None:
     proj = project()
     rec = load_run(run, proj)
     result = upgrade(rec, proj, dry_run=dry_run)
+    rel = term(rec.relpath)
     if not result.changed:
-        click.echo(
-            f"{rec.relpath} is already on template version {result.new_version or '?'}; nothing to do."
-        )
+        echo(f"{rel} is already on template version {term(result.new_version or '?')}; nothing to do.")
         return
     if dry_run:
-        click.echo(result.diff, nl=False)
+        from runbookgen.text import for_terminal
+
+        echo("".join(for_terminal(line) + "\n" for line in result.diff.splitlines()), nl=False)
         return
-    dropped = f"; {len(result.dropped)} dropped item(s) kept under 'Upgrade notes'" if result.dropped else ""
-    click.echo(
-        f"Upgraded {rec.relpath} from template {result.old_version or '?'} to "
-        f"{result.new_version or '?'}: {result.kept} item state(s) carried over{dropped}."
+    dropped = ""
+    if result.dropped:
+        dropped = f"; {plural(len(result.dropped), 'dropped item')} kept under 'Upgrade notes'"
+    echo(
+        f"Upgraded {rel} from template {term(result.old_version or '?')} to "
+        f"{term(result.new_version or '?')}: {plural(result.kept, 'item state')} carried over{dropped}."
     )
 
 
 @click.command("tick")
-@click.argument("run", type=click.Path(dir_okay=False, path_type=str), shell_complete=complete_run_file)
+@click.argument("run", type=RUN_FILE, shell_complete=complete_run_file)
 @click.argument("items", nargs=-1, required=True, shell_complete=complete_item)
 @click.option("--undo", is_flag=True, help="Untick instead (and remove a skip's strike-through).")
 @click.option("--skip", metavar="REASON", help="Mark not applicable: strike the text, add 'n/a: REASON'.")
@@ -431,12 +466,18 @@ def tick_cmd(run: str, items: tuple[str, ...], undo: bool, skip: str | None) -> 
         raise click.UsageError("use --undo or --skip, not both")
     proj = project()
     rec = load_run(run, proj)
+    if not rec.runbook or proj.content_path.resolve() in rec.path.parents:
+        raise RunbookgenError(
+            "not a run record (a runbook template?): tick changes run records under "
+            f"{proj.runs_dir}/, made with 'runbookgen new-run'",
+            rec.relpath,
+        )
     try:
-        changes = tick_file(rec.path, rec.relpath, rec.model, list(items), undo=undo, skip=skip)
+        changes = tick_file(rec.path, rec.relpath, rec.model, list(items), undo=undo, skip=skip, project=proj)
     except RunbookgenError as exc:
         raise RunbookgenError(exc.message, rec.relpath, exc.line) from None
     for c in changes:
         if c.action == "unchanged":
-            warn(f"{rec.relpath}:{c.item.line}: {c.note}: {c.item.text}")
+            warn(f"{rec.relpath}:{c.item.line}: {c.note}: {_one_line(c.item.text)}")
         else:
-            click.echo(f"{c.action}: {c.item.text} (line {c.item.line})")
+            echo(f"{c.action}: {_one_line(c.item.text)} (line {c.item.line})")

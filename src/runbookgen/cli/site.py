@@ -30,6 +30,39 @@ def _choose(engine: str, config_file: str | None) -> EngineChoice:
     return choose(Project.discover().root, engine)
 
 
+def _check_site_dir(config_file: Path, site_dir: str | None) -> None:
+    """Refuse a layout or site directory that a build would destroy (project.py) before
+    the engine runs; the plugin checks the same in on_config for plain ``mkdocs build``."""
+    from runbookgen.project import Project, read_mkdocs_config
+
+    root = Path(config_file).resolve().parent
+    proj = Project.from_root(root)
+    proj.check_layout()
+    proj.check_site_dir(site_dir or str(read_mkdocs_config(root).get("site_dir") or "site"))
+
+
+def _check_port(dev_addr: str) -> None:
+    """A busy port is one line before the first build, not a traceback after it."""
+    import socket
+
+    host, _, port = dev_addr.rpartition(":")
+    if not port.isdigit() or not host:
+        raise click.BadParameter(f"{dev_addr!r} is not IP:PORT", param_hint="'--dev-addr'")
+    try:
+        infos = socket.getaddrinfo(host.strip("[]"), int(port), type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise click.ClickException(f"cannot serve on {dev_addr}: {exc.strerror or exc}") from None
+    family, kind, proto, _, addr = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        try:
+            probe.bind(addr)
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot serve on {dev_addr}: {exc.strerror or exc} (another server is running "
+                "there? pick another address with -a, e.g. -a 127.0.0.1:8001)"
+            ) from None
+
+
 class _Progress:
     """Reports long builds on stderr: a live line on a terminal, a few lines in CI logs."""
 
@@ -109,6 +142,7 @@ def build_cmd(
     from runbookgen import engines
 
     choice = _choose(engine, config_file)
+    _check_site_dir(choice.config_file, site_dir)
     started = time.monotonic()
     out = engines.build(
         choice,
@@ -142,6 +176,7 @@ def serve_cmd(
     """Serve the site locally and rebuild when content/ or runs/ change."""
     from runbookgen import engines
 
-    engines.serve(
-        _choose(engine, config_file), dev_addr=dev_addr, strict=strict, open_in_browser=open_in_browser
-    )
+    choice = _choose(engine, config_file)
+    _check_site_dir(choice.config_file, None)
+    _check_port(dev_addr)
+    engines.serve(choice, dev_addr=dev_addr, strict=strict, open_in_browser=open_in_browser)

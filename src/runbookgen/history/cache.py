@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from runbookgen.errors import RunbookgenError
-from runbookgen.files import write_replace
+from runbookgen.files import make_dirs, read_bytes, write_replace
 from runbookgen.history.events import Commit, History, RunHistory, TickEvent
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: status values without their YAML comment
 
 _MEMORY: dict[str, History] = {}
 
@@ -129,12 +129,11 @@ def write_disk_cache(root: Path, key: str, hist: History) -> None:
     """Store ``hist`` under ``key`` (replaced atomically; nothing when the disk refuses, or
     when ``.cache`` leads out of the repository through a symlink)."""
     path = cache_path(root)
+    top = root.resolve()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.parent.resolve().is_relative_to(root.resolve()):
-            return
+        make_dirs(path.parent, root=top)  # refuses before creating anything outside
         data = {"key": key, **pack(hist)}
-        write_replace(path, json.dumps(data, separators=(",", ":"), ensure_ascii=False))
+        write_replace(path, json.dumps(data, separators=(",", ":"), ensure_ascii=False), root=top)
     except (OSError, RunbookgenError):
         pass  # a read-only checkout still builds, just without the cache
 
@@ -142,11 +141,11 @@ def write_disk_cache(root: Path, key: str, hist: History) -> None:
 def read_disk_cache(root: Path, key: str) -> History | None:
     """The history stored under ``key``, or None (missing, stale, or not ours)."""
     try:
-        data = json.loads(cache_path(root).read_text(encoding="utf-8"))
+        data = json.loads(read_bytes(cache_path(root), limit=None, root=root.resolve()))
         if data.get("key") != key or data.get("version") != FORMAT_VERSION:
             return None
         return unpack(data)
-    except (OSError, ValueError, KeyError, IndexError, TypeError):
+    except (OSError, RunbookgenError, ValueError, KeyError, IndexError, TypeError):
         return None
 
 

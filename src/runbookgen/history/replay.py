@@ -412,8 +412,18 @@ def _status(lines: list[str], fm_end: int) -> str | None:
     for n in range(1, max(fm_end - 1, 0)):
         m = _STATUS_LINE.match(lines[n])
         if m:
-            return m.group("value").strip("'\"") or None
+            return _yaml_scalar(m.group("value")) or None
     return None
+
+
+def _yaml_scalar(value: str) -> str:
+    """A one-line YAML value as written, without quotes or a trailing ``# comment``
+    (new-run writes ``status: planned  # planned | in-progress | …``)."""
+    if value[:1] in ("'", '"'):
+        end = value.find(value[0], 1)
+        return value[1:end] if end > 0 else value[1:]
+    cuts = [c for c in (value.find(" #"), value.find("\t#")) if c >= 0]
+    return (value[: min(cuts)] if cuts else value).strip()
 
 
 # Blocks of column-0 prose lines, or of childless column-0 bullets, between blank lines:

@@ -51,6 +51,12 @@ def parse_front_matter(raw: str, path: str | None) -> tuple[dict[str, Any], dict
         problem = (exc.problem or exc.context or "invalid YAML").strip()
         raise RunbookgenError(f"invalid front matter YAML: {problem}", path, line) from None
     except (YAMLError, ValueError, TypeError) as exc:
+        bad = _bad_date(raw)  # YAML reads 2026-13-45 as a date and fails without a line
+        if bad is not None:
+            key, value, line = bad
+            raise RunbookgenError(
+                f"front matter '{key}': {value} is not a valid date ({exc}); write YYYY-MM-DD", path, line
+            ) from None
         raise RunbookgenError(f"invalid front matter YAML: {exc}", path, 2) from None
     except RecursionError:
         raise RunbookgenError("invalid front matter YAML: nested too deeply", path, 2) from None
@@ -107,3 +113,20 @@ def _check_size(data: Any, path: str | None) -> None:
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
+
+
+_YAML_DATE = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*['\"]?(\d{4})-(\d{1,2})-(\d{1,2})\b")
+
+
+def _bad_date(raw: str) -> tuple[str, str, int] | None:
+    """(key, value, 1-based file line) of the first date-shaped value that is no date."""
+    from datetime import date
+
+    for n, line in enumerate(raw.split("\n")):
+        m = _YAML_DATE.match(line)
+        if m:
+            try:
+                date(int(m.group(2)), int(m.group(3)), int(m.group(4)))
+            except ValueError:
+                return m.group(1), f"{m.group(2)}-{m.group(3)}-{m.group(4)}", n + 2
+    return None

@@ -82,6 +82,11 @@ def check_release(release: str) -> str:
         raise RunbookgenError(
             f"release name {release!r} contains a path separator or '..'; it becomes a file name under runs/"
         )
+    if len(release) > 100:
+        raise RunbookgenError(
+            f"release name is {len(release)} characters long; the limit is 100 (it becomes a file "
+            "name and a git branch name)"
+        )
     if not _RELEASE.match(release) or release.endswith(".lock"):
         raise RunbookgenError(
             f"release name {release!r} is not allowed: use letters, digits and "
@@ -181,17 +186,7 @@ def front_matter_text(data: dict[str, Any], comments: dict[str, str] | None = No
 
 def template_text(project: Project, runbook: str) -> str:
     """The template's text; a file that is not UTF-8 is a one-line error, not a traceback."""
-    path = project.template_path(runbook)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise RunbookgenError(exc.strerror or str(exc), project.rel(path)) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        from runbookgen.markdown import decode  # the parser's message names the line; only on failure
-
-        return decode(data, project.rel(path))
+    return project.template_text(runbook)
 
 
 def render_run(
@@ -259,21 +254,29 @@ def new_run(
 ) -> NewRun:
     """Scaffold a run record; in a git work tree also branch, commit and optionally push.
 
-    Every check runs before anything is written; a git failure after the file was
-    written rolls back (file removed, previous branch restored).
+    Every check runs before anything is written, and the file is written (atomically)
+    before git is touched, so a full disk or a read-only directory stops it cleanly. The
+    branch and commit are made under a lock in the git directory, from the commit that was
+    checked out when the command started: two ``new-run``s started at once each commit
+    their own file on their own branch (or one fails cleanly), never the other's. A git
+    failure removes what was made (file, branch) and restores the previous branch.
     """
     check_release(release)
     check_runbook(project, runbook)
     day = day or Date.today()
-    root, base = _git_state(project.root) if use_git else (None, None)
+    git_state = _git_state(project.root) if use_git else None
+    root = git_state.root if git_state is not None else None
     if lead is None:
         lead = default_lead(root or project.root)
         if not lead:
             raise RunbookgenError("who leads this release? pass --lead NAME (git has no user.name)")
-    if any(ord(c) < 32 for c in lead):
+    if not lead.strip():
+        raise RunbookgenError("--lead is empty: name who leads this release (e.g. --lead @alice)")
+    if any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in lead):
         raise RunbookgenError("lead contains control characters")
     path = run_path(project, runbook, release, day)
     rel = project.rel(path)
+    _check_target(project, path, rel)
     if path.exists() or path.is_symlink():
         raise RunbookgenError("run record already exists; new-run never overwrites", rel)
     dup = existing_release(project, runbook, release)
@@ -286,78 +289,209 @@ def new_run(
     branch = f"run/{runbook}/{day.isoformat()}-{release}"
     result = NewRun(path=path, relpath=rel)
     remote = None
-    if root is not None:
+    if git_state is not None:
+        git_state.refuse_in_progress()
+        if git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", cwd=git_state.root, check=False):
+            raise RunbookgenError(f"git branch {branch} already exists; nothing was made", rel)
         if push:
-            remote = _remote(root)
-        result.base = base
+            remote = _remote(git_state.root)
+        result.base = git_state.branch
     elif push:
         raise RunbookgenError("--push needs a git repository", rel)
     text = render_run(project, runbook, release, day, lead)
-    write_new(path, text, "run record already exists; new-run never overwrites")
-    if root is None:
+    exists = "run record already exists; new-run never overwrites"
+    write_new(path, text, exists, shown=rel, root=project.root)
+    if git_state is None:
         return result
-    gitpath = path.relative_to(root).as_posix()
     try:
-        # fails when the branch exists: checked here rather than by one more git process
-        git("switch", "--quiet", "-c", branch, cwd=root)
-    except GitError as exc:
+        with _NewRunLock(git_state):
+            result.commit = _branch_and_commit(
+                git_state, branch, path, f"{runbook} {release} ({day.isoformat()})"
+            )
+    except BaseException:
         path.unlink(missing_ok=True)
-        if "already exists" in exc.message:
-            raise RunbookgenError(f"git branch {branch} already exists", rel) from None
-        raise
-    try:
-        git("add", "--", gitpath, cwd=root)
-        # --only commits this path alone: other staged or unstaged work stays as it was.
-        out = git(
-            "commit",
-            "--no-verify",
-            "--only",
-            "-m",
-            f"Start run: {runbook} {release} ({day.isoformat()})",
-            "--",
-            gitpath,
-            cwd=root,
-        )
-    except GitError:
-        git("reset", "--quiet", "--", gitpath, cwd=root, check=False)
-        path.unlink(missing_ok=True)
-        if result.base:
-            git("switch", "--quiet", result.base, cwd=root, check=False)
-            git("branch", "-D", branch, cwd=root, check=False)
         raise
     result.branch = branch
-    # "[branch abc1234] message" (or "[branch (root-commit) abc1234]"): saves a git process
-    m = re.match(r"\[\S+ (?:\(root-commit\) )?([0-9a-f]{4,})\]", out)
-    result.commit = m.group(1) if m else git("rev-parse", "--short", "HEAD", cwd=root).strip()
     if push and remote is not None:
-        git("push", "--quiet", "-u", remote, f"{branch}:{branch}", cwd=root)
+        git("push", "--quiet", "-u", remote, f"{branch}:{branch}", cwd=git_state.root)
         result.pushed_to = remote
-        result.remote_url = git("remote", "get-url", remote, cwd=root, check=False).strip()
+        result.remote_url = git("remote", "get-url", remote, cwd=git_state.root, check=False).strip()
     return result
 
 
-def _git_state(start: Path) -> tuple[Path | None, str | None]:
-    """(work tree root, current branch) in one git process; (None, None) outside git."""
+def _branch_and_commit(state: GitState, branch: str, path: Path, what: str) -> str:
+    """Create ``branch`` at the commit checked out when new-run started and commit the run
+    file alone there; undo both on failure. Runs under :class:`_NewRunLock`."""
+    root = state.root
+    gitpath = path.relative_to(root).as_posix()
+    now = git("rev-parse", "--verify", "--quiet", "HEAD", cwd=root, check=False).strip() or None
+    if state.head is None and now is not None:
+        raise RunbookgenError(
+            "the repository got its first commit while new-run was starting (another new-run?); "
+            "nothing was made: run it again"
+        )
+    previous = git("branch", "--show-current", cwd=root, check=False).strip() or now
+    start = [state.head] if state.head else []
+    try:
+        # from the commit new-run started at, even if another new-run has switched since
+        git("switch", "--quiet", "-c", branch, *start, cwd=root)
+    except GitError as exc:
+        if "already exists" in exc.message:
+            raise RunbookgenError(f"git branch {branch} already exists; nothing was made") from None
+        raise RunbookgenError(f"{exc.message}; no branch or commit was made") from None
+    try:
+        git("add", "--", gitpath, cwd=root)
+        # --only commits this path alone: other staged or unstaged work stays as it was.
+        out = git("commit", "--no-verify", "--only", "-m", f"Start run: {what}", "--", gitpath, cwd=root)
+    except GitError as exc:
+        git("reset", "--quiet", "--", gitpath, cwd=root, check=False)
+        if previous:
+            git("switch", "--quiet", previous, cwd=root, check=False)
+        git("branch", "-D", branch, cwd=root, check=False)
+        raise RunbookgenError(f"{exc.message}; no branch or commit was made") from None
+    # "[branch abc1234] message" (or "[branch (root-commit) abc1234]"): saves a git process
+    m = re.match(r"\[\S+ (?:\(root-commit\) )?([0-9a-f]{4,})\]", out)
+    return m.group(1) if m else git("rev-parse", "--short", "HEAD", cwd=root).strip()
+
+
+class _NewRunLock:
+    """``<git dir>/runbookgen-new-run.lock``: one new-run at a time switches and commits in
+    a work tree. A second one waits (a few seconds at most), then takes its turn; a lock
+    left by a process that no longer runs is taken over."""
+
+    WAIT = 20.0
+
+    def __init__(self, state: GitState) -> None:
+        self.path = state.git_dir / "runbookgen-new-run.lock"
+
+    def __enter__(self) -> None:
+        import time
+
+        deadline = time.monotonic() + self.WAIT
+        while True:
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                if self._stale():
+                    self.path.unlink(missing_ok=True)
+                    continue
+                if time.monotonic() > deadline:
+                    raise RunbookgenError(
+                        f"another runbookgen new-run holds {self.path} (remove it if none is running); "
+                        "nothing was made"
+                    ) from None
+                time.sleep(0.02)
+                continue
+            except OSError as exc:
+                raise RunbookgenError(
+                    f"cannot lock {self.path}: {exc.strerror or exc}; nothing was made"
+                ) from None
+            with os.fdopen(fd, "w") as fh:
+                fh.write(str(os.getpid()))
+            return
+
+    def _stale(self) -> bool:
+        try:
+            pid = int(self.path.read_text() or "0")
+        except (OSError, ValueError):
+            return False  # being written: not stale
+        if pid <= 0:
+            return False
+        try:
+            os.kill(pid, 0)  # signal 0: only asks whether the process exists
+        except ProcessLookupError:
+            return True
+        except OSError:
+            pass
+        return False
+
+    def __exit__(self, *exc: object) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def _check_target(project: Project, path: Path, rel: str) -> None:
+    """The run's directory must be a real directory of this repository: not a file, and
+    not reached through a symlink (the write would land wherever the link points)."""
+    from runbookgen.files import inside
+
+    chain = []
+    d = path.parent
+    while d != project.root and project.root in d.parents:
+        chain.append(d)
+        d = d.parent
+    for d in reversed(chain):
+        if d.is_symlink():
+            raise RunbookgenError(
+                f"cannot write {rel}: {project.rel(d)} is a symlink; new-run writes only into "
+                "real directories of the repository"
+            )
+        if d.exists() and not d.is_dir():
+            raise RunbookgenError(f"cannot write {rel}: {project.rel(d)} is a file, not a directory")
+    existing = next(p for p in (path.parent, *path.parent.parents) if p.exists())
+    if inside(existing, project.root) is None:
+        raise RunbookgenError(f"cannot write {rel}: it is outside the repository ({project.root})")
+
+
+class GitState:
+    """The work tree new-run commits in: its root, git directory, branch and commit."""
+
+    __slots__ = ("branch", "git_dir", "head", "root")
+
+    def __init__(self, root: Path, git_dir: Path, branch: str | None, head: str | None) -> None:
+        self.root, self.git_dir, self.branch, self.head = root, git_dir, branch, head
+
+    def refuse_in_progress(self) -> None:
+        """A merge, rebase, cherry-pick or revert in progress: switching branches would
+        fail or lose it; say so before anything is written."""
+        for marker, what, finish in (
+            ("MERGE_HEAD", "a merge", "commit it, or abort it with 'git merge --abort'"),
+            ("rebase-merge", "a rebase", "finish it with 'git rebase --continue' or '--abort'"),
+            ("rebase-apply", "a rebase or 'git am'", "finish or abort it"),
+            ("CHERRY_PICK_HEAD", "a cherry-pick", "finish it, or 'git cherry-pick --abort'"),
+            ("REVERT_HEAD", "a revert", "finish it, or 'git revert --abort'"),
+        ):
+            if (self.git_dir / marker).exists():
+                raise RunbookgenError(
+                    f"{what} is in progress in this work tree: {finish} first "
+                    "(or use --no-git to write only the file); no branch or commit was made"
+                )
+
+
+def _git_state(start: Path) -> GitState | None:
+    """The git work tree around ``start`` in one git process; None outside git.
+
+    A ``.git`` that git cannot read (corrupt, or not a repository) is an error: writing
+    the file without its branch and commit would look like success."""
     import subprocess
 
-    from runbookgen.gitutil import git_env, have_git
+    from runbookgen.gitutil import git_env, have_git, reason
 
     if not have_git():
-        return None, None
+        return None
     proc = subprocess.run(
-        ["git", "rev-parse", "--show-toplevel", "--abbrev-ref", "HEAD"],
+        ["git", "rev-parse", "--show-toplevel", "--absolute-git-dir", "--abbrev-ref", "HEAD", "HEAD"],
         cwd=start,
         capture_output=True,
         env=git_env(),
         check=False,
     )
     lines = proc.stdout.decode("utf-8", "replace").splitlines()
-    if proc.returncode == 0 and len(lines) == 2:
-        return Path(lines[0]).resolve(), (None if lines[1] == "HEAD" else lines[1])
+    if proc.returncode == 0 and len(lines) == 4:
+        branch = None if lines[2] == "HEAD" else lines[2]
+        return GitState(Path(lines[0]).resolve(), Path(lines[1]), branch, lines[3])
     root = repo_root(start)  # unborn branch (no commit yet), or not a repository
     if root is None:
-        return None, None
-    return root, git("branch", "--show-current", cwd=root, check=False).strip() or None
+        dot_git = next((d / ".git" for d in (start, *start.parents) if (d / ".git").exists()), None)
+        if dot_git is not None:
+            raise RunbookgenError(
+                f"git cannot use the repository at {dot_git}: {reason(proc.stderr, proc.returncode)}; "
+                "no run record, branch or commit was made (fix the repository, or use --no-git)"
+            )
+        return None
+    git_dir = Path(git("rev-parse", "--absolute-git-dir", cwd=root).strip())
+    branch = git("branch", "--show-current", cwd=root, check=False).strip() or None
+    head = git("rev-parse", "--verify", "--quiet", "HEAD", cwd=root, check=False).strip() or None
+    return GitState(root, git_dir, branch, head)
 
 
 def _remote(root: Path) -> str:

@@ -9,11 +9,13 @@ problem with its line instead of stopping at the first.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from runbookgen.errors import RunbookgenError
 from runbookgen.model import Runbook
 from runbookgen.project import Project
 
@@ -26,18 +28,25 @@ class RunRecord:
     relpath: str  # relative to the project root, forward slashes
     model: Runbook  # the checklist body as ticked so far
     template: Runbook | None
+    #: front matter values YAML read as numbers or booleans, as written (``2.10``, not 2.1)
+    raw: dict[str, str] = field(default_factory=dict)
 
     @property
     def front_matter(self) -> dict[str, Any]:
         return self.model.front_matter
 
-    def _str(self, key: str) -> str:
+    def text(self, key: str) -> str:
+        """A front matter value as text: dates in ISO form, numbers as written in the file."""
         value = self.front_matter.get(key)
         if value is None:
             return ""
         if isinstance(value, (date, datetime)):
             return value.isoformat()
+        if isinstance(value, (bool, int, float)):
+            return self.raw.get(key, str(value))
         return str(value)
+
+    _str = text
 
     @property
     def runbook(self) -> str:
@@ -81,17 +90,97 @@ class RunRecord:
         return self.model.front_matter_lines.get(key)
 
 
+class MergeConflict(RunbookgenError):
+    """A run record still holds git's conflict markers: nothing in it can be trusted."""
+
+
+_FRONT_MATTER_OPEN = re.compile(r"\A\ufeff?---[ \t]*\r?\n")
+_FRONT_MATTER_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
+_CONFLICT = re.compile(r"^(?:<{7}|>{7}|\|{7})(?: |\r?$)", re.M)
+
+
+def conflict_line(text: str) -> int | None:
+    """1-based line of the first git conflict marker (``<<<<<<<``, ``|||||||``,
+    ``>>>>>>>`` at the start of a line), or None."""
+    if "<<<<<<<" not in text and ">>>>>>>" not in text and "|||||||" not in text:
+        return None
+    m = _CONFLICT.search(text)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
+def parse_run(text: str, relpath: str, project: Project) -> Runbook:
+    """The model of a run record's text (from a file or a git revision); the one place run
+    records are parsed, so every command and the site see conflict markers the same way."""
+    from runbookgen.markdown import loads
+
+    if _FRONT_MATTER_OPEN.match(text) and not _FRONT_MATTER_CLOSE.search(text, text.index("\n") + 1):
+        raise RunbookgenError("front matter is not closed: add a line '---' after its last key", relpath, 1)
+    line = conflict_line(text)
+    if line is not None:
+        raise MergeConflict(
+            f"unresolved merge conflict at line {line}: keep the lines you want, delete the "
+            "<<<<<<<, ======= and >>>>>>> lines, and commit",
+            relpath,
+            line,
+        )
+    try:
+        return loads(text, path=relpath, field_labels=project.field_labels)
+    except RunbookgenError as exc:
+        unclosed = _markdown_in_front_matter(text) if exc.message.startswith("invalid front matter") else None
+        if unclosed is None:
+            raise
+        raise RunbookgenError(
+            f"front matter is not closed: add a line '---' after its last key (line {unclosed} "
+            "is already Markdown)",
+            relpath,
+            1,
+        ) from None
+
+
+_MARKDOWN_LINE = re.compile(r"^(?:#{1,6}[ \t]+\S|[ \t]*[-*+][ \t]+\[[ xX]\])")
+
+
+def _markdown_in_front_matter(text: str) -> int | None:
+    """The first heading or task line inside what YAML had to read as front matter: the
+    closing ``---`` was left out, so the block ran on to a ``---`` rule further down."""
+    lines = text.split("\n")
+    for n, line in enumerate(lines[1:], start=2):
+        if _FRONT_MATTER_CLOSE.match(line):
+            return None
+        if _MARKDOWN_LINE.match(line):
+            return n
+    return None
+
+
+_RAW_KEYS = ("runbook", "release", "lead", "status", "template_version", "template_digest", "date")
+
+
+def raw_scalars(model: Runbook, text: str) -> dict[str, str]:
+    """Front matter values YAML turned into numbers or booleans, as written in ``text``."""
+    out: dict[str, str] = {}
+    lines: list[str] | None = None
+    for key in _RAW_KEYS:
+        value = model.front_matter.get(key)
+        n = model.front_matter_lines.get(key)
+        if not isinstance(value, (bool, int, float)) or n is None:
+            continue
+        if lines is None:
+            lines = text.lstrip("\ufeff").split("\n")
+        m = re.match(rf"{re.escape(key)}\s*:\s*([^\s#'\"][^#]*?)\s*(?:#.*)?$", lines[n - 1].rstrip("\r"))
+        if m:
+            out[key] = m.group(1)
+    return out
+
+
 def load_run(path: str | os.PathLike[str], project: Project) -> RunRecord:
     """Parse a run record. Raises RunbookgenError only when the file cannot be read or parsed."""
-    from runbookgen.markdown import loads, read_text
-
     full = project.inside(Path(path), "run record")
     rel = project.rel(full)
-    text = read_text(full, rel, what="a run record", missing="no such run record")
-    model = loads(text, path=rel, field_labels=project.field_labels)
+    text = project.read_text(full, what="a run record", missing="no such run record")
+    model = parse_run(text, rel, project)
     name = model.front_matter.get("runbook")
     template = project.template(name) if isinstance(name, str) and name else None
-    return RunRecord(path=full, relpath=rel, model=model, template=template)
+    return RunRecord(path=full, relpath=rel, model=model, template=template, raw=raw_scalars(model, text))
 
 
 def load_runs(paths: list[str] | None, project: Project) -> list[RunRecord]:
@@ -103,9 +192,13 @@ def load_runs(paths: list[str] | None, project: Project) -> list[RunRecord]:
 def run_from_text(text: str, relpath: str, project: Project) -> RunRecord:
     """A run record from its text as git has it (a run branch's version, see
     ``history/branches.py``): parsed like :func:`load_run`, never read from disk."""
-    from runbookgen.markdown import loads
-
-    model = loads(text, path=relpath, field_labels=project.field_labels)
+    model = parse_run(text, relpath, project)
     name = model.front_matter.get("runbook")
     template = project.template(name) if isinstance(name, str) and name else None
-    return RunRecord(path=project.root / relpath, relpath=relpath, model=model, template=template)
+    return RunRecord(
+        path=project.root / relpath,
+        relpath=relpath,
+        model=model,
+        template=template,
+        raw=raw_scalars(model, text),
+    )

@@ -84,11 +84,13 @@ def front_matter_problems(
     *,
     has_front_matter: bool = True,
     template_has_version: bool = True,
+    written: Mapping[str, str] | None = None,
 ) -> Iterator[Problem]:
     """Missing, empty or mistyped keys, a bad date, an unknown status, unknown keys.
 
     ``key_line(key)`` gives the 1-based line of a key. A template without a version makes
-    an empty ``template_version`` fine (there is nothing to record).
+    an empty ``template_version`` fine (there is nothing to record). ``written``: values
+    YAML read as numbers, as they are written in the file (``2.10``, which YAML makes 2.1).
     """
     if not fm and not has_front_matter:
         yield Problem(
@@ -108,12 +110,14 @@ def front_matter_problems(
             yield Problem(key_line(key), "error", "front-matter-key", f"front matter '{key}' is empty")
     for key in STRING_KEYS:
         if key in fm and fm[key] is not None and not isinstance(fm[key], str):
+            kind = type(fm[key]).__name__
+            kind = "a number" if kind in ("int", "float") else kind
+            shown = (written or {}).get(key, repr(fm[key]))
             yield Problem(
                 key_line(key),
                 "error",
                 "front-matter-type",
-                f"front matter '{key}' must be a string, not {type(fm[key]).__name__} "
-                f"({fm[key]!r}); quote it",
+                f"front matter '{key}' must be a string, not {kind} ({shown}); quote it: {key}: \"{shown}\"",
             )
     if isinstance(fm.get("template_version"), (list, dict)):
         yield Problem(

@@ -8,6 +8,8 @@ and triggered rollback criteria as a caution block. The result stays below GitHu
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,11 +78,22 @@ def compare(before: Runbook | None, after: Runbook | None) -> list[ItemChange]:
     return changes
 
 
-def _changed_files(root: Path, runs_rel: str, base: str, head: str | None) -> tuple[str, list[str]]:
+def _merge_base(root: Path, base: str, head: str | None) -> str:
     try:
-        mb = git("merge-base", base, head or "HEAD", cwd=root).strip()
+        return git("merge-base", base, head or "HEAD", cwd=root).strip()
     except GitError as exc:
+        shallow = git("rev-parse", "--is-shallow-repository", cwd=root, check=False).strip() == "true"
+        if shallow:
+            raise RunbookgenError(
+                f"cannot find where {head or 'HEAD'} branched from {base!r}: this is a shallow clone "
+                "without that history. Fetch the whole history (in GitHub Actions: "
+                "actions/checkout with 'fetch-depth: 0'; locally: git fetch --unshallow)"
+            ) from None
         raise RunbookgenError(f"cannot compare with {base!r}: {exc.message}") from None
+
+
+def _changed_files(root: Path, runs_rel: str, base: str, head: str | None) -> tuple[str, list[str]]:
+    mb = _merge_base(root, base, head)
     args = ["diff", "--name-only", "--no-renames", "-z", mb]
     if head:
         args.append(head)
@@ -92,48 +105,59 @@ def _changed_files(root: Path, runs_rel: str, base: str, head: str | None) -> tu
     return mb, md
 
 
-def _read(root: Path, rev: str | None, name: str) -> str | None:
+def _read(project: Project, root: Path, rev: str | None, name: str) -> str | None:
+    """A run file's text in the work tree (``rev`` None) or in a commit; None when absent.
+
+    Work tree files go through the safe reader: a symlink out of the repository, a FIFO
+    or an oversized file is an error, never read."""
+    from runbookgen.files import decode, too_big
+
+    rel = project.rel(root / name)
     if rev is None:
         p = root / name
-        return p.read_bytes().decode("utf-8-sig", "replace") if p.is_file() else None
+        if not os.path.lexists(p):
+            return None
+        return project.read_text(p, "a run record")
     try:
-        return git_bytes("show", f"{rev}:{name}", cwd=root).decode("utf-8-sig", "replace")
+        data = git_bytes("show", f"{rev}:{name}", cwd=root)
     except GitError:
         return None
+    if len(data) > project.max_file_bytes:
+        raise RunbookgenError(too_big(len(data), project.max_file_bytes), rel)
+    return decode(data, rel)
 
 
 def collect(project: Project, base: str, head: str | None = None) -> list[RunChange]:
     """The run changes between ``merge-base(base, head)`` and ``head`` (default: work tree)."""
-    from runbookgen.markdown import loads
+    from runbookgen.records.record import parse_run, raw_scalars
 
     root = repo_root(project.root)
     if root is None:
         raise RunbookgenError("summary compares git revisions: not inside a git repository", project.root)
     runs_rel = project.runs_path.relative_to(root).as_posix() if project.runs_path != root else "."
     mb, names = _changed_files(root, runs_rel, base, head)
-    labels = project.field_labels
     out = []
     for name in names:
         rel = project.rel(root / name)
-        texts = (_read(root, mb, name), _read(root, head, name))
         models: list[Runbook | None] = []
+        written: dict[str, str] = {}  # numbers as written (release: 2.10)
         error = None
-        for text in texts:
-            if text is None:
-                models.append(None)
-                continue
+        for rev in (mb, head):
             try:
-                models.append(loads(text, path=rel, field_labels=labels))
+                text = _read(project, root, rev, name)
+                model = None if text is None else parse_run(text, rel, project)
             except RunbookgenError as exc:
-                models.append(None)
-                error = str(exc)
+                model, error = None, str(exc)
+            models.append(model)
+            if model is not None and text is not None:
+                written = raw_scalars(model, text)
         before, after = models
         shown = after or before
         fm = shown.front_matter if shown is not None else {}
         rc = RunChange(
             path=rel,
             runbook=str(fm.get("runbook", "")),
-            release=str(fm.get("release", "")),
+            release=written.get("release", str(fm.get("release", ""))),
             before=compute(before, str(before.front_matter.get("status", ""))) if before else None,
             after=compute(after, str(after.front_matter.get("status", ""))) if after else None,
             status_before=str(before.front_matter.get("status", "")) if before else "",
@@ -162,30 +186,66 @@ def _pct(p: Progress | None) -> str:
     return f"{p.done}/{p.total} ({p.percent:g}%){skipped}"
 
 
-def _inline(text: str) -> str:
-    """An item's text on one line, safe inside a list item."""
-    return " ".join(text.split()).replace("<", "&lt;")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&$])")
 
 
-def render(changes: list[RunChange], limit: int = LIMIT) -> str:
-    """The Markdown report, cut to ``limit`` bytes with an "N more" line when needed."""
+def md_text(text: str) -> str:
+    """Untrusted text (paths, names, statuses, reasons) as literal Markdown on one line:
+    every character Markdown or HTML could act on is backslash-escaped, so a file name
+    cannot start a block, a link, an image or a tag in the job summary."""
+    from runbookgen.text import for_terminal
+
+    return _MD_SPECIAL.sub(r"\\\1", for_terminal(" ".join(text.split())))
+
+
+def md_code(text: str) -> str:
+    """``text`` as an inline code span, whatever backticks it holds."""
+    from runbookgen.text import for_terminal
+
+    text = for_terminal(" ".join(text.split()))
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def md_inline(text: str) -> str:
+    """An item's text (inline Markdown, rendered as such) on one line; raw HTML is shown as
+    text, never interpreted."""
+    from runbookgen.text import for_terminal
+
+    return for_terminal(" ".join(text.split())).replace("&", "&amp;").replace("<", "&lt;")
+
+
+def plain(text: str) -> str:
+    """Any text on one line for a terminal (``summary`` run by a person)."""
+    from runbookgen.text import for_terminal
+
+    return for_terminal(" ".join(text.split()))
+
+
+def render(changes: list[RunChange], limit: int = LIMIT, markdown: bool = True) -> str:
+    """The Markdown report, cut to ``limit`` bytes with an "N more" line when needed.
+
+    ``markdown=False`` gives the same lines for a terminal: nothing escaped for Markdown
+    (``<`` stays ``<``), control characters escaped all the same."""
+    lit, code, inline = (md_text, md_code, md_inline) if markdown else (plain, plain, plain)
     head = ["## Run records", ""]
     if not changes:
         return "\n".join([*head, "No run records changed.", ""])
     blocks: list[list[str]] = []
     for rc in changes:
         title = f"{rc.runbook or 'run'} {rc.release}".strip()
-        lines = [f"### {_inline(title)} — `{rc.path}`", ""]
+        lines = [f"### {lit(title)} — {code(rc.path)}", ""]
         if rc.error:
-            lines += [f"> [!WARNING]\n> Cannot read this run record: {_inline(rc.error)}", ""]
+            lines += [f"> [!WARNING]\n> Cannot read this run record: {lit(rc.error)}", ""]
         if rc.after is None:
             lines += ["Run record removed.", ""]
             blocks.append(lines)
             continue
         status = (
-            rc.status_after
+            lit(rc.status_after)
             if rc.status_after == rc.status_before or not rc.before
-            else f"{rc.status_before} → {rc.status_after}"
+            else f"{lit(rc.status_before)} → {lit(rc.status_after)}"
         )
         before = "new run" if rc.before is None else _pct(rc.before)
         lines += [f"**Progress**: {before} → **{_pct(rc.after)}** · status: {status}", ""]
@@ -193,16 +253,16 @@ def render(changes: list[RunChange], limit: int = LIMIT) -> str:
         if triggered or rc.after.triggered:
             names = triggered or [ItemChange("", i, "triggered") for i in rc.after.triggered]
             lines += ["> [!CAUTION]", "> Rollback criteria met:"]
-            lines += [f"> - **{_inline(c.item.text)}** (line {c.item.line})" for c in names]
+            lines += [f"> - **{inline(c.item.text)}** (line {c.item.line})" for c in names]
             lines.append("")
         stage = None
         for c in rc.changes:
             if c.stage != stage:
                 stage = c.stage
-                lines += ["", f"#### {_inline(stage)}", ""] if lines[-1] else [f"#### {_inline(stage)}", ""]
+                lines += ["", f"#### {lit(stage)}", ""] if lines[-1] else [f"#### {lit(stage)}", ""]
             why = c.item.skip_reason if c.action == "skipped" else None
-            reason = f" — n/a: {_inline(why)}" if why else ""
-            lines.append(f"- {_ICON[c.action]}: {_inline(c.item.text)}{reason}")
+            reason = f" — n/a: {lit(why)}" if why else ""
+            lines.append(f"- {_ICON[c.action]}: {inline(c.item.text)}{reason}")
         if not rc.changes and rc.before is not None:
             lines.append("No boxes changed.")
         lines.append("")

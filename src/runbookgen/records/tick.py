@@ -21,6 +21,7 @@ from runbookgen.markdown.grammar import (
     with_mark,
 )
 from runbookgen.model import Item, Runbook
+from runbookgen.project import Project
 from runbookgen.text import strip_markup
 
 _NEWLINE = re.compile(r"(\r\n|\r|\n)")
@@ -138,14 +139,18 @@ def tick_file(
     *,
     undo: bool = False,
     skip: str | None = None,
+    project: Project | None = None,
 ) -> list[Change]:
-    """Apply ``tick`` to a run file on disk, atomically."""
-    from runbookgen.files import write_replace
+    """Apply ``tick`` to a run file on disk, atomically (through files.py: the safe reader,
+    and a writer that never leaves half a file and never writes outside ``project``)."""
+    from runbookgen.files import DEFAULT_MAX_BYTES, read_bytes, write_replace
 
-    data = path.read_bytes()
+    root = project.root if project is not None else None
+    limit = project.max_file_bytes if project is not None else DEFAULT_MAX_BYTES
+    data = read_bytes(path, relpath, what="a run record", limit=limit, root=root)
     text = data.decode("utf-8")  # a BOM stays a leading U+FEFF and is written back as it was
     items = find_items(model, queries)
     new, changes = apply(text, items, undo=undo, skip=skip)
     if new != text:
-        write_replace(path, new)
+        write_replace(path, new, shown=relpath, root=root)
     return changes

@@ -87,7 +87,7 @@ def upgrade(rec: Any, project: Project, dry_run: bool = False) -> Upgrade:
     """Rebuild a run from the current template, carrying every state over by item id."""
     import difflib
 
-    from runbookgen.markdown import decode, loads
+    from runbookgen.markdown import loads
     from runbookgen.markdown.grammar import task_line
     from runbookgen.records.schema import digest
     from runbookgen.records.tick import apply as tick_apply
@@ -106,7 +106,7 @@ def upgrade(rec: Any, project: Project, dry_run: bool = False) -> Upgrade:
     new_version = template_version(tpl_text)
     if rec.template_digest == new_digest:
         return Upgrade(changed=False, old_version=rec.template_version, new_version=new_version)
-    old_text = decode(rec.path.read_bytes(), rec.relpath)
+    old_text = project.read_text(rec.path, "a run record", "no such run record")
     fm_text, _ = split_front_matter(old_text)
     tpl_fm, tpl_body = split_front_matter(tpl_text)
     updates: dict[str, Any] = {"template_version": new_version, "template_digest": new_digest}
@@ -208,7 +208,7 @@ def upgrade(rec: Any, project: Project, dry_run: bool = False) -> Upgrade:
         )
     )
     if not dry_run:
-        write_replace(rec.path, body)
+        write_replace(rec.path, body, shown=rec.relpath, root=project.root)
     return Upgrade(
         changed=True,
         text=body,

@@ -26,6 +26,8 @@ class RunbookgenConfig(Config):
     """How many runs the home and runbook pages list before linking to the history page."""
     workers = c.Type(int, default=0)
     """Processes that read run files in ``mkdocs build``: 0 = one per CPU (at most 4), 1 = none."""
+    max_file_mb = c.Type((int, float), default=10)
+    """Markdown files (runbooks, run records) above this many megabytes are refused."""
     history = c.Type(bool, default=True)
     """Show who ticked what and when, and durations, from git history (off: no git is read)."""
     signers = c.Type(dict, default={})

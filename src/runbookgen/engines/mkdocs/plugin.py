@@ -39,6 +39,7 @@ from mkdocs.structure.toc import get_toc
 from runbookgen.engines.mkdocs.config import RunbookgenConfig
 from runbookgen.engines.siteconfig import HOME_MARKER, site_options
 from runbookgen.errors import RunbookgenError
+from runbookgen.text import for_terminal
 from runbookgen.web.checklist import toc_tokens
 from runbookgen.web.links import Links
 from runbookgen.web.safehtml import plain, title_text
@@ -100,6 +101,11 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         self.project = project_for(
             Path(config.config_file_path or "mkdocs.yml"), Path(config.docs_dir), self.config
         )
+        try:  # before anything is touched: MkDocs empties site_dir right after on_config
+            self.project.check_layout()
+            self.project.check_site_dir(config.site_dir)
+        except RunbookgenError as exc:
+            raise PluginError(for_terminal(str(exc))) from None
         config.extra_css.insert(0, f"{ASSET_DIR}/runbookgen.css")
         config.extra_javascript.append(f"{ASSET_DIR}/runbookgen.js")
         self._pending = self._start_history() if self.config.history else None
@@ -150,9 +156,18 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
                 git_history=git_history,
             )
         except RunbookgenError as exc:
-            raise PluginError(f"runbookgen: {exc}") from None
-        for err in site.template_errors:
-            log.warning("runbook template %s", err)
+            raise PluginError(f"runbookgen: {for_terminal(str(exc))}") from None
+        # Nothing MkDocs would read or copy may resolve outside the repository, be a FIFO or
+        # device, or (Markdown) exceed the size limit; a runbook that fails to parse is an
+        # error too: MkDocs would render it raw, its HTML and script intact.
+        docs = config.docs_dir
+        problems = self.project.publish_refusals(
+            path for f in files if f.generated_by is None and f.src_dir == docs and (path := f.abs_src_path)
+        )
+        problems += [f"runbook template {err}" for err in site.template_errors]
+        if problems:
+            more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+            raise PluginError(for_terminal("; ".join(problems[:5]) + more))
         self.pages, self.runs, self._rendered, self._deferred = {}, {}, 0, {}
         # The placeholder for deferred run-page content; random per build, and a comment,
         # which escaped run-file text can never contain.
@@ -164,7 +179,7 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
                 log.debug("runbook %s has no page", name)
         for run in site.runs:
             for err in run.errors:
-                log.warning("run record %s: %s", run.relpath, err)
+                log.warning("run record %s: %s", for_terminal(run.relpath), for_terminal(err))
             if files.get_file_from_path(run.src_uri) is not None:
                 log.warning(
                     "run record %s: %s already exists in %s; run page skipped",

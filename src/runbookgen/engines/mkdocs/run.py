@@ -26,6 +26,46 @@ def _prepare(engine: str) -> None:
         import properdocs.replacement  # noqa: F401  (import for its effect: the alias)
 
 
+class _SafeFormatter(logging.Formatter):
+    """Log lines carry file names and run-file text: control characters escaped, and no
+    line starts a CI workflow command (text.for_terminal, text.terminal_lines)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from runbookgen.text import for_terminal, terminal_lines
+
+        return terminal_lines("\n".join(for_terminal(ln) for ln in super().format(record).split("\n")))
+
+
+class _Errors(logging.Handler):
+    """Holds back the engine's ERROR records: when the build aborts they become its one
+    ``Error:`` line (MkDocs itself only says "Aborted with a BuildError!")."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+    def failure(self, exc: Exception) -> RunbookgenError:
+        from runbookgen.text import for_terminal
+
+        message = "; ".join(self.messages) or str(exc).strip() or type(exc).__name__
+        self.messages.clear()
+        return RunbookgenError(for_terminal(message))
+
+    def flush_to_stderr(self) -> None:
+        """Errors logged without stopping the build: shown after all."""
+        from runbookgen.text import for_terminal
+
+        for message in self.messages:
+            print(f"ERROR   -  {for_terminal(message)}", file=sys.stderr)
+        self.messages.clear()
+
+
+_ERRORS = _Errors()
+
+
 def _logging(engine: str, quiet: bool, verbose: bool) -> None:
     """Show the engine's warnings (and info unless quiet) on stderr, as its CLI does.
 
@@ -35,9 +75,12 @@ def _logging(engine: str, quiet: bool, verbose: bool) -> None:
     logger = logging.getLogger(engine)
     if not any(getattr(h, "_runbookgen", False) for h in logger.handlers):
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        handler.setFormatter(_SafeFormatter("%(levelname)-7s -  %(message)s"))
+        handler.addFilter(lambda record: record.levelno < logging.ERROR)
         handler._runbookgen = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
+        logger.addHandler(_ERRORS)
+    _ERRORS.messages.clear()
     logger.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
     logger.propagate = False
     if engine != "mkdocs":
@@ -79,9 +122,10 @@ def build(
         finally:
             cfg.plugins.on_shutdown()
     except MkDocsException as exc:
-        raise RunbookgenError(str(exc).strip() or type(exc).__name__) from None
+        raise _ERRORS.failure(exc) from None
     finally:
         RunbookgenPlugin.progress_hook = None
+    _ERRORS.flush_to_stderr()
     return Path(cfg.site_dir)
 
 
@@ -99,4 +143,4 @@ def serve(
             config_file=str(config_file), dev_addr=dev_addr, strict=strict, open_in_browser=open_in_browser
         )
     except MkDocsException as exc:
-        raise RunbookgenError(str(exc).strip() or type(exc).__name__) from None
+        raise _ERRORS.failure(exc) from None

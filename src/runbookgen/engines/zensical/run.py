@@ -39,6 +39,7 @@ from runbookgen.engines.progress import ProgressHook
 from runbookgen.engines.siteconfig import HOME_MARKER, project_for, site_options
 from runbookgen.engines.zensical import extension, stage
 from runbookgen.errors import RunbookgenError
+from runbookgen.text import for_terminal
 
 REST_MARKER = "<!-- runbookgen:rest -->"
 KNOWN_REPO_HOSTS = {
@@ -49,7 +50,8 @@ KNOWN_REPO_HOSTS = {
 
 
 def _warn(message: str) -> None:
-    print(f"WARNING -  {message}", file=sys.stderr, flush=True)
+    """A build warning; file names and run-file text in it are escaped (text.for_terminal)."""
+    print(f"WARNING -  {for_terminal(message)}", file=sys.stderr, flush=True)
 
 
 def _info(message: str, quiet: bool) -> None:
@@ -171,6 +173,8 @@ class ZensicalSite:
         directory_urls = bool(_setting(config, "use_directory_urls", True))
         repo_url = _setting(config, "repo_url")
         project = project_for(self.config_file, docs_dir, options)
+        project.check_layout()
+        project.check_site_dir(site_dir)
         opts = site_options(
             options,
             project,
@@ -189,14 +193,17 @@ class ZensicalSite:
             on_progress=(lambda n, t: hook("runs", n, t)) if hook else None,
             git_history=self._history_loader(project) if options["history"] else None,
         )
-        for err in site.template_errors:
-            _warn(f"runbook template {err}")
-            warnings += 1
-
         stage_root = self.root / stage.STAGE_DIR
         staged_docs = stage_root / "docs"
         plan: stage.Plan = {}
         own = dict(stage.user_files(docs_dir, skip=(self.root / ".cache", site_dir)))
+        # as the MkDocs plugin: nothing published may lead out of the repository, block, or be
+        # huge, and a runbook that fails to parse is an error (it would be rendered raw)
+        problems = project.publish_refusals(own.values())
+        problems += [f"runbook template {err}" for err in site.template_errors]
+        if problems:
+            more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+            raise RunbookgenError(for_terminal("; ".join(problems[:5]) + more))
         plan.update(own)
         placements: dict[str, extension.Placement] = {}
 
