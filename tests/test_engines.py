@@ -11,8 +11,10 @@ from __future__ import annotations
 import posixpath
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -35,9 +37,13 @@ from test_site_support import MKDOCS_YML, front_matter, make_repo, seed_body, wr
 RUN = "runs/production-deployment/2026-10-01-v2.0.0"
 
 
+# the theme's edit buttons on: generated pages must point at the right file, or have none
+CONFIG = MKDOCS_YML.replace("    - search.suggest\n", "    - search.suggest\n    - content.action.edit\n")
+
+
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_history_repo(tmp_path_factory.mktemp("engines") / "repo")
+    return make_history_repo(tmp_path_factory.mktemp("engines") / "repo", CONFIG)
 
 
 @pytest.fixture(scope="module")
@@ -149,6 +155,18 @@ def test_zensical_table_of_contents_and_nav(sites: dict[str, Path]) -> None:
         assert not [n for n in nav if n.startswith("runs/")], engine  # runs are kept out of the nav
 
 
+def _edit_links(html: str) -> list[str]:
+    return re.findall(r'<a href="([^"]+)"[^>]*rel="edit"', html)
+
+
+def test_zensical_edit_links_open_the_right_file(sites: dict[str, Path]) -> None:
+    run_edit = "https://github.com/example/ops/edit/main/runs/production-deployment/2026-10-01-v2.0.0.md"
+    assert _edit_links((sites["mkdocs"] / RUN / "index.html").read_text("utf-8")) == [run_edit]
+    for page in sorted(html_pages(sites["mkdocs"])):
+        mk = _edit_links((sites["mkdocs"] / page).read_text("utf-8"))
+        assert _edit_links((sites["zensical"] / page).read_text("utf-8")) == mk, page
+
+
 @pytest.mark.parametrize("engine", ["mkdocs", "zensical"])
 def test_every_link_resolves(sites: dict[str, Path], engine: str) -> None:
     assert broken_links(sites[engine]) == []
@@ -235,3 +253,62 @@ def test_plain_zensical_build_of_a_runbookgen_site_fails_loudly(tmp_path: Path) 
     zen = build(root, "zensical", "site-zen")
     page = "runs/production-deployment/2026-10-05-v1/index.html"
     assert rbg_parts(mk / page) == rbg_parts(zen / page) != []
+
+
+@pytest.mark.slow
+def test_zensical_serve_rebuilds_and_cleans_up(tmp_path: Path) -> None:
+    from test_site_serve import free_port, wait_for
+
+    root = make_repo(tmp_path / "serve")
+    run = write_run(root, "2026-12-01-v2.4.0.md", front_matter("v2.4.0", "2026-12-01"), seed_body())
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runbookgen", "serve", "--engine", "zensical", "-a", f"127.0.0.1:{port}"],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/runs/production-deployment/2026-12-01-v2.4.0/"
+        html = wait_for(url, "v2.4.0")
+        assert 'data-state="open"' in html  # the checklist is on the page under serve
+        time.sleep(1)
+        run.write_text(run.read_text("utf-8").replace("lead: '@alice'", "lead: '@zoe-serve'"), "utf-8")
+        wait_for(url, "@zoe-serve")
+        wait_for(f"http://127.0.0.1:{port}/history/", "@zoe-serve")
+        assert (root / ".runbookgen-zensical.yml").is_file()
+    finally:
+        proc.send_signal(signal.SIGINT)  # as Ctrl-C would, to runbookgen only
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode in (0, 130), proc.stderr.read().decode() if proc.stderr else ""
+    assert not (root / ".runbookgen-zensical.yml").exists()
+
+
+def test_plugin_options_follow_the_schema() -> None:
+    from runbookgen.engines.mkdocs.config import RunbookgenConfig
+    from runbookgen.engines.options import plugin_options
+
+    defaults = plugin_options(None, "mkdocs.yml")
+    assert defaults == {k: v.default for k, v in RunbookgenConfig._schema}
+    assert plugin_options({"runs_dir": "records", "run_branches": ["a/*"]}, "x")["runs_dir"] == "records"
+    with pytest.raises(RunbookgenError, match="unknown option 'runz_dir'"):
+        plugin_options({"runz_dir": "x"}, "mkdocs.yml")
+    with pytest.raises(RunbookgenError, match="'workers' must be of type integer"):
+        plugin_options({"workers": "many"}, "mkdocs.yml")
+    with pytest.raises(RunbookgenError, match="'history' must be of type boolean"):
+        plugin_options({"history": 1}, "mkdocs.yml")
+
+
+def test_zensical_without_directory_urls(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "flat", MKDOCS_YML + "use_directory_urls: false\n")
+    write_run(root, "2026-10-05-v1.md", front_matter("v1", "2026-10-05"), seed_body())
+    write_run(root, "index.md", front_matter("v0", "2026-10-04"), seed_body())  # a run named index
+    mk, zen = build(root, "mkdocs", "site-mk"), build(root, "zensical", "site-zen")
+    assert "runs/production-deployment/2026-10-05-v1.html" in html_pages(mk)
+    assert html_pages(zen) == html_pages(mk)
+    assert [p for p in sorted(html_pages(mk)) if rbg_parts(mk / p) != rbg_parts(zen / p)] == []
+    assert broken_links(zen) == []

@@ -21,6 +21,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "integer": (int,),
     "object": (dict,),
+    "array": (list,),
     "null": (type(None),),
 }
 
@@ -50,7 +51,7 @@ def plugin_options(raw: Mapping[str, Any] | None, where: str) -> dict[str, Any]:
             raise RunbookgenError(f"plugin runbookgen: unknown option '{name}'", where)
         if not _fits(value, spec["type"]):
             wanted = spec["type"] if isinstance(spec["type"], str) else " or ".join(spec["type"])
-            raise RunbookgenError(f"plugin runbookgen: option '{name}' must be a {wanted}", where)
+            raise RunbookgenError(f"plugin runbookgen: option '{name}' must be of type {wanted}", where)
         if "minimum" in spec and value < spec["minimum"]:
             raise RunbookgenError(f"plugin runbookgen: option '{name}' must be >= {spec['minimum']}", where)
         out[name] = value

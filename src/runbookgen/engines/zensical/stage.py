@@ -113,27 +113,12 @@ def _same_link(dest: Path, target: Path, copy: bool) -> bool:
     return dest.is_symlink() and str(dest.readlink()) == str(target.resolve())
 
 
-def _yaml() -> Any:
+def yaml_round_trip() -> Any:
     from ruamel.yaml import YAML
 
     yaml = YAML()  # round-trip: keeps !ENV, !!python/name and comments
     yaml.width = 4096
     return yaml
-
-
-def load_config(path: Path) -> Any:
-    """The configuration file as round-trip YAML data (a mapping)."""
-    from ruamel.yaml.error import YAMLError
-
-    try:
-        data = _yaml().load(path.read_text(encoding="utf-8"))
-    except (YAMLError, OSError, UnicodeDecodeError) as exc:
-        raise RunbookgenError(f"cannot read the configuration: {exc}".splitlines()[0], path) from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise RunbookgenError("the configuration is not a mapping", path)
-    return data
 
 
 def extension_names(config: Mapping[str, Any]) -> list[str]:
@@ -175,7 +160,7 @@ def write_config(
             f.write(
                 "# Written by runbookgen for Zensical from the site's configuration; removed after use.\n"
             )
-            _yaml().dump(config, f)
+            yaml_round_trip().dump(config, f)
     except OSError as exc:
         raise RunbookgenError(f"cannot write {exc.strerror or exc}", path) from None
     return path
