@@ -218,9 +218,10 @@ def test_phase_durations_against_estimates(built: tuple[Path, str]) -> None:
         "40–50 min",
     ]
     assert "data-over" not in rows[P4].attrs
-    assert "First tick 2026-12-01 09:20 UTC, last tick 2026-12-01 10:10 UTC (50 min)." in " ".join(
-        parse_html(html).root.text.split()
-    )
+    text = " ".join(parse_html(html).root.text.split())
+    assert "First tick 2026-12-01 09:20 UTC, last tick 2026-12-01 10:10 UTC." in text
+    # the run's duration is its During Deployment stage (not the sign-off after it), said so
+    assert "Deployment (During Deployment, first to last tick): 43 min." in text
     # next to the estimate in the checklist, too
     assert 'Estimate: 10–15 min · <span class="rbg-over">actual: 25 min, over the estimate</span>' in html
     assert "Estimate: 40–50 min · actual: 3 min" in html
@@ -243,9 +244,13 @@ def test_wait_step_cut_short_and_signoff(built: tuple[Path, str]) -> None:
         for tr in signoffs.find_all(lambda n: n.tag == "tr")
         if tr.elements("td")
     ]
-    assert rows == [
-        ["Engineering Manager: Jane Doe, Date: 2026-12-01", "ticked by Carol SRE at 2026-12-01 10:10 UTC"]
+    assert rows[0][:2] == [
+        "Engineering Manager: Jane Doe, Date: 2026-12-01",
+        "ticked by Carol SRE at 2026-12-01 10:10 UTC",
     ]
+    # the name written is not who ticked it (no signers: configured): said so, not verified
+    assert rows[0][2].startswith("mismatch the Engineering Manager sign-off (Jane Doe): it names Jane Doe")
+    assert "verified" not in rows[0][2] and len(rows) == 1
     sign = "deployment-sign-off/pre-deployment-approval/engineering-manager-date"
     assert ticks_of(html, sign) == "ticked by Carol SRE at 2026-12-01 10:10 UTC"
 
@@ -262,7 +267,7 @@ def test_statistics_on_runbook_and_history_pages(built: tuple[Path, str]) -> Non
         zip([words(n) for n in dl.elements("dt")], [words(n) for n in dl.elements("dd")], strict=True)
     )
     assert facts["Success rate"] == "100% (1 of 1 finished)"
-    assert facts["Median duration"] == "30 min (median of 1 finished run)"
+    assert facts["Median deployment duration"] == "30 min (median of 1 finished run)"
     assert facts["Last exercised"] == "2026-12-01 (v2.4.0, last tick 2026-12-01 10:10 UTC)"
     phase = next(r for r in tree.all if r.tag == "tr" and r.attrs.get("data-phase") == P1)
     assert [words(td) for td in phase.elements("td")][:4] == [
@@ -281,13 +286,13 @@ def test_statistics_on_runbook_and_history_pages(built: tuple[Path, str]) -> Non
         "30 min (median of 1 finished run)",
     ]
     runs = next(n for n in hist.all if "rbg-sortable" in n.attrs.get("class", ""))
-    assert "Duration" in words(runs.find_all(lambda n: n.tag == "thead")[0])
+    assert "Deployment duration" in words(runs.find_all(lambda n: n.tag == "thead")[0])
     durations = {
         words(tr.elements("td")[1]): words(tr.elements("td")[-1])
         for tr in runs.find_all(lambda n: n.tag == "tr")
         if tr.elements("td")
     }
-    assert durations == {"v2.4.0": "50 min", "v2.3.0": "30 min"}
+    assert durations == {"v2.4.0": "43 min", "v2.3.0": "30 min"}
 
 
 def _clone(repo: Repo, dest: Path, *args: str) -> Path:
@@ -321,7 +326,9 @@ def test_not_a_repository_builds_with_history_unavailable(tmp_path: Path) -> Non
     off = next(n for n in parse_html(html).all if n.attrs.get("data-history") == "unavailable")
     assert words(off).startswith("History unavailable: not a git repository.")
     assert "rbg-ticks" not in html
-    assert re.search(r"Median duration</dt>\s*<dd>unknown", page(root / "site", "production-deployment"))
+    assert re.search(
+        r"Median deployment duration</dt>\s*<dd>unknown", page(root / "site", "production-deployment")
+    )
 
 
 def test_never_committed_run_is_unavailable(repo: Repo, built: tuple[Path, str], tmp_path: Path) -> None:

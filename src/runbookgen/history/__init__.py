@@ -44,8 +44,9 @@ from runbookgen.history.signoffs import (
     signoff_findings,
     signoff_findings_for_paths,
     verified_ticks,
+    warm_signatures,
 )
-from runbookgen.history.timeline import SectionTiming, Timeline, WaitCheck, timeline, wait_minutes
+from runbookgen.history.timeline import SectionTiming, Span, Timeline, WaitCheck, timeline, wait_minutes
 
 __all__ = [
     "EVENT_KINDS",
@@ -60,6 +61,7 @@ __all__ = [
     "SignOff",
     "SignOffCheck",
     "Signature",
+    "Span",
     "TickEvent",
     "Timeline",
     "WaitCheck",
@@ -81,4 +83,5 @@ __all__ = [
     "verified_ticks",
     "verify_commits",
     "wait_minutes",
+    "warm_signatures",
 ]

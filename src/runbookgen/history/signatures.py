@@ -81,12 +81,32 @@ class Policy:
 
     def digest(self) -> str:
         """What verification results depend on: the trust store's files, byte for byte."""
+        key = (self.allowed_signers, self.gpg_keys)
+        stamp = tuple(_stamp(p) for p in key)
+        hit = _DIGESTS.get(key)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
         h = hashlib.sha256(str(_CACHE_VERSION).encode())
-        for path in (self.allowed_signers, self.gpg_keys):
+        for path in key:
             h.update(b"\0")
             if path is not None:
                 h.update(path.read_bytes())
-        return h.hexdigest()[:32]
+        _DIGESTS[key] = (stamp, h.hexdigest()[:32])
+        return _DIGESTS[key][1]
+
+
+_DIGESTS: dict[tuple[Path | None, Path | None], tuple[tuple[object, ...], str]] = {}
+
+
+def _stamp(path: Path | None) -> object:
+    """A file's size and modification time (re-read the trust store when it changes)."""
+    if path is None:
+        return None
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
 
 
 def policy_of(settings: dict[str, Any], root: Path, source: str = "mkdocs.yml") -> Policy:
@@ -184,36 +204,37 @@ class Signature:
 
 
 _MEMORY: dict[tuple[str, str], Signature] = {}
+_LOADED: set[tuple[str, str]] = set()  # (root, trust store digest) read from disk
 
 
 def verify_commits(root: Path, shas: Iterable[str], policy: Policy) -> dict[str, Signature]:
     """The signature of each commit in ``shas``, checked against ``policy``'s trust store.
 
-    Raises :class:`RunbookgenError` when git (or gpg, for ``gpg_keys``) cannot run.
+    Results are kept per trust store: in memory, and on disk (read once per process), so a
+    build's worker processes share what the parent checked. Raises
+    :class:`RunbookgenError` when git (or gpg, for ``gpg_keys``) cannot run.
     """
     wanted = list(dict.fromkeys(shas))
     if not wanted or not policy.has_trust_store:
         return {}
     digest = policy.digest()
+    if (str(root), digest) not in _LOADED:
+        _LOADED.add((str(root), digest))
+        for sha, kept in _read_cache(root, digest).items():
+            _MEMORY[(digest, sha)] = kept
     out = {sha: sig for sha in wanted if (sig := _MEMORY.get((digest, sha))) is not None}
     missing = [sha for sha in wanted if sha not in out]
     if missing:
-        disk = _read_cache(root, digest)
-        for sha in missing:
-            got = disk.get(sha)
-            if got is not None:
-                out[sha] = got
-        missing = [sha for sha in missing if sha not in out]
-    if missing:
         found = _run_verify(root, missing, policy)
         out.update(found)
-        disk = _read_cache(root, digest)
+        for sha, sig in found.items():
+            _MEMORY[(digest, sha)] = sig
+        disk = _read_cache(root, digest)  # what other processes added meanwhile
         disk.update(found)
         _write_cache(root, digest, disk)
-    for sha, sig in out.items():
-        _MEMORY[(digest, sha)] = sig
     if len(_MEMORY) > 200_000:
         _MEMORY.clear()
+        _LOADED.clear()
     return out
 
 

@@ -273,7 +273,7 @@ def check_signoffs(
             sos = signoff_states(_owned(record.model), rh)
             facts = _facts(record.model, cache)
             runs.append(_Run(record.relpath, facts, sos, rh, signers(project, record.template)))
-    return _check(runs, project, pol)
+    return _check(runs, project, pol, history.head)
 
 
 def check_signoffs_for_paths(
@@ -314,7 +314,7 @@ def check_signoffs_for_paths(
         if id(template) not in people:
             people[id(template)] = signers(project, template)
         runs.append(_Run(rel, facts, _signoffs_from_events(facts, rh), rh, people[id(template)]))
-    return _check(runs, project, pol)
+    return _check(runs, project, pol, history.head)
 
 
 def signoff_findings(
@@ -330,6 +330,35 @@ def signoff_findings_for_paths(
 ) -> list[Finding]:
     """:func:`signoff_findings` for run files by path, without parsing them (for ``check``)."""
     return [f for c in check_signoffs_for_paths(paths, project, history) for f in c.findings]
+
+
+_GRAPHS: dict[tuple[str, str | None], Ancestry] = {}
+
+
+def _graph(root: Path, head: str | None) -> Ancestry:
+    """One commit graph per repository and HEAD for the process (a site checks its runs
+    one at a time, in several processes; each reads the graph at most once)."""
+    key = (str(root), head)
+    got = _GRAPHS.get(key)
+    if got is None:
+        if len(_GRAPHS) > 4:
+            _GRAPHS.clear()
+        got = _GRAPHS[key] = Ancestry(root)
+    return got
+
+
+def warm_signatures(project: Project, history: History) -> None:
+    """Check, in one batch, the signatures a site build will ask about run by run: every
+    ticked sign-off's commit (and with ``verify_ticks``, every tick's). The results land in
+    the caches :func:`verify_commits` reads, so the build's worker processes start no git
+    process of their own. Nothing to do without a trust store."""
+    pol = policy(project)
+    if not pol.has_trust_store or not history.available:
+        return
+    check_signoffs_for_paths([Path(project.root, rel) for rel in history.runs], project, history, pol)
+    if pol.verify_ticks:
+        shas = {ev.commit.sha for rh in history.runs.values() for ev in rh.events if ev.kind == "ticked"}
+        verify_commits(Path(project.root), shas, pol)
 
 
 def verified_ticks(
@@ -352,7 +381,7 @@ def verified_ticks(
     }
 
 
-def _check(runs: list[_Run], project: Project, pol: Policy) -> list[SignOffCheck]:
+def _check(runs: list[_Run], project: Project, pol: Policy, head: str | None) -> list[SignOffCheck]:
     ticked = [(run, so) for run in runs for so in run.signoffs if so.ticked is not None]
     if not ticked:
         return []
@@ -361,7 +390,7 @@ def _check(runs: list[_Run], project: Project, pol: Policy) -> list[SignOffCheck
         sigs = verify_commits(
             Path(project.root), (so.ticked.commit.sha for _, so in ticked if so.ticked), pol
         )
-    graph = Ancestry(Path(project.root))
+    graph = _graph(Path(project.root), head)
     out = []
     for run, so in ticked:
         assert so.ticked is not None

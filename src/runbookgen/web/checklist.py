@@ -80,7 +80,11 @@ class TickText:
                 when = f'<a class="rbg-commit" href="#{COMMIT_ID}{n}">{when}</a>'
             verb = "skipped" if ev.kind == "skipped" else "ticked"
             pr = f" (#{c.pr})" if c.pr is not None else ""
-            html = self._html[key] = f'{verb} by <b class="rbg-who">{text(c.author)}</b> at {when}{pr}'
+            html = f'{verb} by <b class="rbg-who">{text(c.author)}</b> at {when}{pr}'
+            sig = self.history.verified(c.sha)
+            if sig is not None:  # the commit's signature vouches for its author
+                html += f' <span class="rbg-verified" title="{text(sig.text)}">verified</span>'
+            self._html[key] = html
         return Markup(html)
 
 
@@ -153,11 +157,13 @@ class _Checklist:
             bits.append(f"Estimate: {fmt_estimate(sec.estimate.min, sec.estimate.max)}")
             timing = self.history.section(sec.id) if self.history is not None else None
             if timing is not None and timing.duration is not None:
-                actual = timing.duration.total_seconds() / 60
+                actual = fmt_minutes(timing.duration.total_seconds() / 60)
                 if timing.over:
-                    bits.append(f'<span class="rbg-over">actual: {actual:.0f} min, over the estimate</span>')
+                    bits.append(f'<span class="rbg-over">actual: {actual}, over the estimate</span>')
                 else:
-                    bits.append(f"actual: {actual:.0f} min")
+                    bits.append(f"actual: {actual}")
+            elif timing is not None and timing.together:
+                bits.append("actual: not measured (ticked together in one commit)")
         if sec.timing:
             bits.append(f"When: {text(sec.timing)}")
         if bits:

@@ -58,7 +58,7 @@ class RunEntry:
     # for statistics across runs (history.stats.RunLike); durations only with git history
     skipped_ids: list[str] = field(default_factory=list)
     triggered_ids: list[str] = field(default_factory=list)
-    minutes: float | None = None  # first tick → last tick
+    minutes: float | None = None  # deployment duration (history Timeline.deployment), measured only
     phase_minutes: dict[str, float] = field(default_factory=dict)
     first_tick: str = ""  # ISO 8601, "" without history
     last_tick: str = ""

@@ -18,7 +18,10 @@ from runbookgen.history import (
     History,
     RunHistory,
     SectionTiming,
+    Signature,
     SignOff,
+    SignOffCheck,
+    Span,
     TickEvent,
     Timeline,
     WaitCheck,
@@ -65,6 +68,11 @@ class PageHistory(Protocol):
         """The last tick."""
         ...
 
+    @property
+    def deployment(self) -> Span | None:
+        """The run's duration: first to last tick of its during-deployment stages."""
+        ...
+
     def tick(self, item_id: str) -> TickEvent | None:
         """The event that set an item's current state (ticked, skipped, …)."""
         ...
@@ -83,6 +91,14 @@ class PageHistory(Protocol):
 
     def signoffs(self) -> Sequence[SignOff]: ...
 
+    def signoff_check(self, item_id: str) -> SignOffCheck | None:
+        """What ``check`` says of a ticked sign-off: verified, author matches, mismatch; stale."""
+        ...
+
+    def verified(self, sha: str) -> Signature | None:
+        """A commit whose signature vouches for its author (``signoffs: verify_ticks``)."""
+        ...
+
     def commits(self) -> Sequence[Commit]:
         """Every commit that set a state shown on the page, oldest first, once."""
         ...
@@ -95,7 +111,14 @@ class PageHistory(Protocol):
 class GitRunHistory:
     """:class:`PageHistory` from git: a run's :class:`runbookgen.history.Timeline`."""
 
-    def __init__(self, tl: Timeline, rh: RunHistory, github: str | None = None) -> None:
+    def __init__(
+        self,
+        tl: Timeline,
+        rh: RunHistory,
+        github: str | None = None,
+        checks: Sequence[SignOffCheck] = (),
+        verified: dict[str, Signature] | None = None,
+    ) -> None:
         self.timeline = tl
         self.available = tl.available
         self.reason = tl.reason
@@ -104,6 +127,9 @@ class GitRunHistory:
         self.github = github
         self.start = tl.start
         self.end = tl.end
+        self.deployment = tl.deployment
+        self._checks = {c.item: c for c in checks}
+        self._verified = verified or {}
         self._sections = {s.id: s for s in tl.sections}
         self._waits = {w.item: w for w in tl.waits}
         # The page's commit list: every commit that set a shown tick, oldest first, once.
@@ -111,14 +137,22 @@ class GitRunHistory:
         shown = [ev for ev in tl.items.values() if ev.kind in ("ticked", "skipped")]
         shown += [so.ticked for so in tl.signoffs if so.ticked is not None]
         commits: dict[str, Commit] = {}
-        for ev in sorted(shown, key=lambda e: (e.commit.time, e.seq)):
+        for ev in sorted(shown, key=lambda e: e.seq):  # commit-graph order, as the events
             commits.setdefault(ev.commit.sha, ev.commit)
         self._commits = list(commits.values())
         self._number = {sha: n for n, sha in enumerate(commits, 1)}
 
     @classmethod
-    def of(cls, record: RunRecord, history: History, github: str | None = None) -> GitRunHistory:
-        """The history of one run record, from the whole project's history."""
+    def of(
+        cls,
+        record: RunRecord,
+        history: History,
+        github: str | None = None,
+        checks: Sequence[SignOffCheck] = (),
+        verified: dict[str, Signature] | None = None,
+    ) -> GitRunHistory:
+        """The history of one run record, from the whole project's history; ``checks`` and
+        ``verified`` come from ``history.check_signoffs`` and ``history.verified_ticks``."""
         from runbookgen.history import timeline
 
         rh = history.for_run(record.relpath)
@@ -130,7 +164,7 @@ class GitRunHistory:
                 "the site was built from a shallow clone that holds none of this run's commits",
                 incomplete=True,
             )
-        return cls(timeline(record, rh), rh, github)
+        return cls(timeline(record, rh), rh, github, checks, verified)
 
     def tick(self, item_id: str) -> TickEvent | None:
         return self.timeline.items.get(item_id)
@@ -149,6 +183,12 @@ class GitRunHistory:
 
     def signoffs(self) -> Sequence[SignOff]:
         return self.timeline.signoffs
+
+    def signoff_check(self, item_id: str) -> SignOffCheck | None:
+        return self._checks.get(item_id)
+
+    def verified(self, sha: str) -> Signature | None:
+        return self._verified.get(sha)
 
     def commits(self) -> Sequence[Commit]:
         return self._commits

@@ -9,10 +9,13 @@ receive its two methods as plain functions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+from runbookgen.check.rules import check_record, finalize
 from runbookgen.errors import RunbookgenError
-from runbookgen.history import History
+from runbookgen.findings import Finding
+from runbookgen.history import History, check_signoffs, policy, signers, verified_ticks, warm_signatures
 from runbookgen.project import Project
 from runbookgen.records.progress import compute
 from runbookgen.records.record import RunRecord, load_run
@@ -38,6 +41,28 @@ class RunReader:
         self.runbooks = runbooks
         self.pages = RunPages(options, templates)
         self.github = github_base(options.repo_url)
+        # the sign-off options and every runbook's 'signers:' now: a mistake in them is one
+        # error for the build, not one per run page
+        self.policy = policy(project)
+        for rb in runbooks.values():
+            signers(project, rb.model)
+        self.check_cache: dict[object, object] = {}  # check's template work, shared by runs
+
+    def warm(self, history: History) -> None:
+        """Check the signatures the run pages will ask about in one batch, before the
+        pages are rendered (by worker processes that then start no git of their own)."""
+        if self.policy.has_trust_store:
+            warm_signatures(self.project, history)
+
+    def with_signatures(self, load_history: Callable[[], History]) -> Callable[[], History]:
+        """``load_history`` followed by :meth:`warm`."""
+
+        def load() -> History:
+            hist = load_history()
+            self.warm(hist)
+            return hist
+
+        return load
 
     def src_uri(self, path: Path) -> str:
         """The run page's path in the site: ``<runs_url>/<runbook>/<run>.md``."""
@@ -109,16 +134,29 @@ class RunReader:
         if record is None:  # broken: its body is the error page already
             return entry
         page_history = None
+        # the run's findings panel: everything `runbookgen check RUN` reports
+        findings: list[Finding] = check_record(record, self.project, cache=self.check_cache)
         if history is not None:
-            page_history = GitRunHistory.of(record, history, self.github)
+            try:
+                checks = check_signoffs([record], self.project, history, self.policy)
+                rh = history.for_run(record.relpath)
+                verified = verified_ticks(self.project, (e.commit for e in rh.events), self.policy)
+            except RunbookgenError as exc:  # git or gpg could not check signatures
+                checks, verified = [], {}
+                entry.errors.append(f"{record.relpath}: sign-offs not checked: {exc}")
+            findings += [f for c in checks for f in c.findings]
+            page_history = GitRunHistory.of(record, history, self.github, checks, verified)
             tl = page_history.timeline
             if tl.start is not None and tl.end is not None:
                 entry.first_tick, entry.last_tick = tl.start.isoformat(), tl.end.isoformat()
-                entry.minutes = (tl.end - tl.start).total_seconds() / 60
+            if tl.deployment is not None:
+                entry.minutes = tl.deployment.minutes  # measured only: None when ticked at once
             for sec in tl.sections:
                 d = sec.duration
                 if sec.estimate is not None and d is not None:
                     entry.phase_minutes[sec.id] = d.total_seconds() / 60
-        entry.body = self.pages.run(entry, record.model, self.runbooks.get(entry.runbook), page_history)
+        entry.body = self.pages.run(
+            entry, record.model, self.runbooks.get(entry.runbook), page_history, finalize(findings, False)
+        )
         entry.toc = toc_tokens(record.model)
         return entry

@@ -146,6 +146,10 @@ class Site:
         or alongside the worker processes when there are enough files to use them."""
         from runbookgen.web import workers as pool
 
+        if load_history is not None:
+            load_history = reader.with_signatures(load_history)
+        elif self.git_history is not None:
+            reader.warm(self.git_history)
         if workers > 1 and len(files) >= 4 * pool.CHUNK and pool.available():
             entries, hist = pool.load(
                 files,

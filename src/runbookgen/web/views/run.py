@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from runbookgen.findings import Finding
 from runbookgen.model import Runbook
 from runbookgen.web import badges
 from runbookgen.web.checklist import TickText, anchor_id, render_checklist
@@ -83,6 +85,7 @@ class RunPages:
         model: Runbook,
         runbook: RunbookEntry | None,
         history: PageHistory | None,
+        findings: Sequence[Finding] = (),
     ) -> str:
         links = self.links(entry)
         badge = badges.run_badge(entry.percent, entry.state, entry.status)
@@ -98,6 +101,7 @@ class RunPages:
             history_url=links.page(self.options.history_page),
             bars=bars(entry),
             history=history,
+            findings=findings,
             ticks=ticks,
             commit_id=COMMIT_ID,
             checklist=render_checklist(model, run=True, exclude_headings=True, history=history, ticks=ticks),
