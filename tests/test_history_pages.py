@@ -165,3 +165,17 @@ def test_browser_sees_the_findings_panel(served: str) -> None:
             assert watch.errors == []
         finally:
             browser.close()
+
+
+def test_malformed_signers_fail_the_build_with_one_clear_error(tmp_path: Path) -> None:
+    from test_site_support import front_matter, make_repo, seed_body, write_run
+
+    yml = MKDOCS_YML.replace(
+        "  - runbookgen\n", "  - runbookgen:\n      signers:\n        Engineering Manager: [Jane Doe]\n"
+    )
+    root = make_repo(tmp_path / "repo", yml)
+    write_run(root, "2026-12-01-v2.4.0.md", front_matter("v2.4.0", "2026-12-01"), seed_body())
+    proc = mkdocs_build(root)
+    assert proc.returncode != 0
+    assert "mkdocs.yml: 'signers:' entry 'Engineering Manager': 'Jane Doe' is neither" in proc.stderr
+    assert "Traceback" not in proc.stderr
