@@ -242,8 +242,11 @@ class _Checklist:
     def fields_block(self, fields: list[Field], choices: list[Choice]) -> None:
         rows = []
         for c in choices:
+            # the tick is text, not only colour: legible without the stylesheet and to
+            # readers who cannot tell the colours apart
             opts = " ".join(
-                f'<span class="rbg-choice" data-selected="{str(o in c.selected).lower()}">{inline(o)}</span>'
+                f'<span class="rbg-choice" data-selected="{str(o in c.selected).lower()}">'
+                f"{'✓ ' if o in c.selected else ''}{inline(o)}</span>"
                 for o in c.options
             )
             rows.append(f"<dt>{inline(c.name)}</dt><dd>{opts}</dd>")
