@@ -898,6 +898,18 @@ CASES: list[Case] = [
         timeout=90,
         changes=("site",),
     ),
+    Case(
+        "parse-json-control-chars",
+        ["parse", "x.md"],
+        both(ok("\\u202e"), clean_output),
+        lambda c: c.write("x.md", f"- [ ] a{ESC}[2J b\u009b c\u202e d\n"),
+    ),
+    Case(
+        "parse-yaml-control-chars",
+        ["parse", "--format", "yaml", "x.md"],
+        both(ok(), clean_output),
+        lambda c: c.write("x.md", f"- [ ] a{ESC}[2J b\u009b c\u202e d\n"),
+    ),
     # -- 8. no fallback to raw rendering ----------------------------------------------------
     Case(
         "build-bad-kinds",

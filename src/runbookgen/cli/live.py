@@ -7,7 +7,6 @@ flight. Everything printed that came from git or a run file goes through ``for_t
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,14 +14,13 @@ from typing import Any
 
 import click
 
-from runbookgen.cli.common import project, style, warn
+from runbookgen.cli.common import echo, project, style, term, to_json, warn
 
 
 def _clean(text: str) -> str:
-    """One line of untrusted text made harmless for a terminal (no escapes, no bidi tricks)."""
-    return "".join(
-        c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in text
-    )
+    """One line of untrusted text made harmless for a terminal: text.for_terminal, the one
+    escaping every command uses."""
+    return term(text)
 
 
 def whoami(root: Path) -> tuple[list[str], str]:
@@ -82,9 +80,7 @@ def status_live(
         if lr.record is None:
             errors += 1
             where = f" (on branch {_clean(lr.live.branch.name)})" if lr.live else ""
-            click.echo(
-                style("Error: ", fg="red", bold=True) + _clean(lr.error or lr.relpath) + where, err=True
-            )
+            echo(style("Error: ", fg="red", bold=True) + _clean(lr.error or lr.relpath) + where, err=True)
             continue
         prog = compute(lr.record.model, lr.record.status)
         if fmt == "json":
@@ -94,12 +90,12 @@ def status_live(
             continue
         show(lr.record, prog)
         if lr.live is not None:
-            click.echo(_branch_line(lr.live))
-            click.echo("")
+            echo(_branch_line(lr.live))
+            echo("")
     if fmt == "json":
-        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        echo(to_json(out))
     elif not live:
-        click.echo(f"No run records in {proj.runs_dir}/ or on run branches yet.")
+        echo(f"No run records in {proj.runs_dir}/ or on run branches yet.")
     if errors:
         sys.exit(1)
 
@@ -158,8 +154,8 @@ def _owned(proj: Any, live: list[Any], fmt: str, mine: bool, owners: Sequence[st
         if items:
             found.append({"run": lr, "items": items})
     if fmt == "json":
-        click.echo(
-            json.dumps(
+        echo(
+            to_json(
                 [
                     {
                         "path": f["run"].relpath,
@@ -177,15 +173,13 @@ def _owned(proj: Any, live: list[Any], fmt: str, mine: bool, owners: Sequence[st
                         ],
                     }
                     for f in found
-                ],
-                indent=2,
-                ensure_ascii=False,
+                ]
             )
         )
         return
     label = ", ".join(_clean(w) for w in who)
     count = sum(len(f["items"]) for f in found)
-    click.echo(
+    echo(
         style(f"Open items for {label}", bold=True)
         + (f" ({source})" if mine else "")
         + f": {count} in {len(found)} run{'s' * (len(found) != 1)} in progress"
@@ -193,17 +187,17 @@ def _owned(proj: Any, live: list[Any], fmt: str, mine: bool, owners: Sequence[st
     for f in found:
         lr = f["run"]
         rec = lr.record
-        click.echo("")
+        echo("")
         head = f"{rec.runbook} {rec.release}".strip()
         where = f"  on branch {_clean(lr.live.branch.name)}" if lr.live else ""
-        click.echo(style(_clean(head), bold=True) + f"  {_clean(lr.relpath)}{where}")
+        echo(style(_clean(head), bold=True) + f"  {_clean(lr.relpath)}{where}")
         for sec, item, names in f["items"]:
-            click.echo(
+            echo(
                 f"  line {item.line:<5} {_clean(sec.title)}: {_clean(item.text.splitlines()[0])}  "
                 + style(_clean(", ".join(names)), dim=True)
             )
     if not found:
-        click.echo(
+        echo(
             "Nothing open is yours. Owners are named with @login in an item, "
             "or 'Owner: @login' under a heading."
         )

@@ -56,14 +56,22 @@ def parse_cmd(file: str, fmt: str) -> None:
 
     if sys.getrecursionlimit() < _RECURSION_LIMIT:
         sys.setrecursionlimit(_RECURSION_LIMIT)
+    from runbookgen.cli.common import echo, to_json
+    from runbookgen.text import json_safe
+
     data = load(file).to_dict()
     if fmt == "json":
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        echo(to_json(data))
     else:
         from ruamel.yaml import YAML
 
         yaml = YAML(typ="safe", pure=True)
         yaml.default_flow_style = False
-        yaml.allow_unicode = True
+        # Untrusted text: with C1 controls or bidi characters in it, YAML escapes all of
+        # non-ASCII (it leaves those raw otherwise); and no line is wrapped, so none can
+        # start with text from the file (a CI workflow command).
+        compact = json.dumps(data, ensure_ascii=False)
+        yaml.allow_unicode = json_safe(compact) == compact
+        yaml.width = 1 << 30
         yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
         yaml.dump(data, sys.stdout)
