@@ -29,20 +29,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "content" / "production-deployment.md"
+from conftest import GIT_ENV as _GIT_ENV
+from conftest import SEED
+
 RUN = "runs/production-deployment/2026-12-01-v2.4.0.md"
 RUNBOOK = "content/production-deployment.md"
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test Author",
-    "GIT_AUTHOR_EMAIL": "author@example.com",
-    "GIT_COMMITTER_NAME": "Test Author",
-    "GIT_COMMITTER_EMAIL": "author@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "NO_MKDOCS_2_WARNING": "1",
-    "NO_COLOR": "1",
-}
+GIT_ENV = {**_GIT_ENV, "NO_MKDOCS_2_WARNING": "1", "NO_COLOR": "1"}
 MKDOCS_YML = """\
 site_name: Test runbooks
 docs_dir: content
