@@ -902,6 +902,31 @@ CASES: list[Case] = [
         both(ok(), clean_output),
         lambda c: c.write("x.md", f"- [ ] a{ESC}[2J b\u009b c\u202e d\n"),
     ),
+    # -- the same refusals when Zensical builds the site ------------------------------------
+    Case(
+        "zensical-build-into-runs",
+        ["build", "--engine", "zensical", "-d", "runs"],
+        error("refusing"),
+        timeout=120,
+    ),
+    Case(
+        "zensical-symlink-outside",
+        ["build", "--engine", "zensical"],
+        both(error("outside the repository"), nothing_outside),
+        lambda c: c.p("content/passwd.md").symlink_to(_secret(c) / "secret.md"),
+        timeout=120,
+    ),
+    Case(
+        "zensical-bad-kinds",
+        ["build", "--engine", "zensical"],
+        error("kinds"),
+        lambda c: c.edit(
+            RUNBOOK,
+            "# Production Deployment Checklist",
+            "---\nkinds: 5\n---\n# Production Deployment Checklist",
+        ),
+        timeout=120,
+    ),
     # -- 8. no fallback to raw rendering ----------------------------------------------------
     Case(
         "build-bad-kinds",
