@@ -77,7 +77,8 @@ class RbgParts(HTMLParser):
         if self.buf is None and tag == "div" and "rbg" in classes:
             self.buf, self.depth = [], 0
         if self.buf is not None:
-            self.buf.append(self.get_starttag_text() or "")
+            # Zensical honours data-search-exclude in its index and drops it from the HTML
+            self.buf.append((self.get_starttag_text() or "").replace(" data-search-exclude", ""))
             if tag not in VOID:
                 self.depth += 1
 

@@ -45,6 +45,7 @@ def site_options(
     return SiteOptions(
         runs_url=str(options["runs_url"]).strip("/") or "runs",
         history_page=options["history_page"],
+        history_page_size=max(0, int(options["history_page_size"])),
         badges_dir=options["badges_dir"],
         edit_base=options["edit_base"] or edit_base(repo_url, edit_uri, project.content_dir),
         directory_urls=directory_urls,

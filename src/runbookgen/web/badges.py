@@ -3,14 +3,16 @@
 SVGs come from anybadge (it measures text widths and XML-escapes labels, the hard part
 of a hand-written badge). anybadge numbers SVG mask ids from a process-global counter,
 so the counter is reset before every badge: the same input always gives the same bytes,
-which keeps site diffs and caches quiet. Endpoint JSON carries only the keys shields.io
-accepts (it rejects unknown keys), so private sites can still use the SVGs.
+which keeps site diffs and caches quiet and lets equal badges share one rendering.
+Endpoint JSON carries only the keys shields.io accepts (it rejects unknown keys), so
+private sites can still use the SVGs.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 # state / status -> (shields named colour, hex used in the SVG)
 COLORS: dict[str, tuple[str, str]] = {
@@ -55,11 +57,7 @@ class Badge:
 
     def svg(self) -> str:
         """Byte-stable SVG text for this badge."""
-        import anybadge
-
-        anybadge.Badge.mask_id = 0
-        badge = anybadge.Badge(self.label or " ", self.message or " ", default_color=self.color[1])
-        return badge.badge_svg_text
+        return _svg(self.label or " ", self.message or " ", self.color[1])
 
     def endpoint(self) -> dict[str, object]:
         """shields.io endpoint JSON (schemaVersion 1), documented keys only."""
@@ -74,6 +72,16 @@ class Badge:
 
     def endpoint_json(self) -> str:
         return json.dumps(self.endpoint(), sort_keys=True) + "\n"
+
+
+@lru_cache(maxsize=4096)
+def _svg(label: str, message: str, color: str) -> str:
+    """One anybadge rendering per distinct badge: 10,000 runs show a few hundred distinct
+    ones (percentages × states), and anybadge takes ~2 ms a badge."""
+    import anybadge
+
+    anybadge.Badge.mask_id = 0
+    return anybadge.Badge(label, message, default_color=color).badge_svg_text
 
 
 def run_badge(percent: float, state: str, status: str = "") -> Badge:

@@ -15,6 +15,9 @@ class SiteOptions:
     edit_base: str | None = None  # URL that repository-relative paths are appended to
     directory_urls: bool = True
     recent: int = 10  # runs listed under "recent outcomes" on the home page
+    # Runs per history page (newest on the history page, older ones on numbered pages
+    # after it), so no page grows with the number of runs; 0: every run on one page.
+    history_page_size: int = 500
     site_name: str = "Runbooks"
     repo_url: str | None = None  # a GitHub URL turns pull request numbers into links
     # Directories searched for page templates before the packaged ones (a theme's

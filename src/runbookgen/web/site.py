@@ -209,11 +209,12 @@ class Site:
         labels = {i.id: plain(i.text) for i in rb.model.items()}
         return stats_mod.compute(rb.runs, stats_mod.phases_of(rb.model), labels)
 
-    def durations(self) -> dict[str, float] | None:
-        """Run relpath → minutes, first to last tick; None without git history (no column)."""
+    def durations(self, runs: list[RunEntry] | None = None) -> dict[str, float] | None:
+        """Run relpath → minutes, first to last tick, of ``runs`` (default: all); None
+        without git history (no column)."""
         if self.git_history is None or not self.git_history.available:
             return None
-        return {r.relpath: r.minutes for r in self.runs if r.minutes is not None}
+        return {r.relpath: r.minutes for r in (self.runs if runs is None else runs) if r.minutes is not None}
 
 
 def default_workers() -> int:

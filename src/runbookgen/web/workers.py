@@ -32,6 +32,9 @@ from runbookgen.web.entries import RunEntry
 
 #: run files per message between a worker and the parent
 CHUNK = 8
+#: parsed records a worker keeps while it waits for history (~155 KB each, so ~60 MB);
+#: past this it stops parsing until history arrives. Unbounded, 10,000 runs held ~1.5 GB.
+MAX_PENDING = 400
 
 Read = Callable[[Path], tuple[RunEntry, RunRecord | None]]
 Render = Callable[[RunEntry, RunRecord | None, History | None], RunEntry]
@@ -178,9 +181,14 @@ def _work(
         for start in range(0, len(jobs), CHUNK):
             part: list[Job] = [(i, *read(path)) for i, path in jobs[start : start + CHUNK]]
             parsed = len(part)
-            if not ready and down.poll():
-                history = _receive(down)
-                ready, part, pending = True, pending + part, []
+            if not ready:
+                full = len(pending) + len(part) >= MAX_PENDING
+                if full and not down.poll():
+                    up.send(("parsed", parsed, []))  # progress before waiting for history
+                    parsed = 0
+                if full or down.poll():
+                    history = _receive(down)
+                    ready, part, pending = True, pending + part, []
             if ready:
                 _send(up, render, history, part, parsed)
             else:

@@ -15,6 +15,10 @@ class RunbookgenConfig(Config):
     """Where run pages appear in the site: ``<runs_url>/<runbook>/<run>/``."""
     history_page = c.Type(str, default="history.md")
     """Path of the generated history page (every run), listed in the navigation."""
+    history_page_size = c.Type(int, default=500)
+    """Runs per history page: the newest on the history page, older ones on numbered pages
+    linked from it (``history/page-2/``, …), so no page grows with the number of runs;
+    0 lists every run on one page."""
     home_page = c.Type(bool, default=True)
     """Generate the home page when ``docs_dir`` has no ``index.md`` (otherwise put
     ``<!-- runbookgen:home -->`` in your own ``index.md``)."""

@@ -47,7 +47,6 @@ from runbookgen.web.site import Site, default_workers
 from runbookgen.web.views import history as history_view
 from runbookgen.web.views import home as home_view
 from runbookgen.web.views import runbook as runbook_view
-from runbookgen.web.views.run import SUMMARY_END
 
 log = logging.getLogger("mkdocs.plugins.runbookgen")
 
@@ -84,10 +83,11 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         self.pages: dict[str, str] = {}  # src_uri -> "run" | "runbook" | "history" | "home"
         self.runs: dict[str, Any] = {}  # src_uri -> RunEntry
         self._rendered = 0
-        self._deferred: dict[str, str] = {}
+        self._deferred: dict[str, Any] = {}  # src_uri -> RunEntry whose details are due
         self._marker = ""
         self._cache: dict[Any, Any] = {}
         self._pending: Any = None  # history being read since on_config
+        self._history_parts: list[Any] = []  # the history pages (views/history.py)
 
     # Keeping on_startup defined keeps one plugin instance across `mkdocs serve` rebuilds.
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -194,9 +194,13 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
             files.append(f)
             self.pages[run.src_uri] = "run"
             self.runs[run.src_uri] = run
-        if files.get_file_from_path(opts.history_page) is None:
-            files.append(File.generated(config, opts.history_page, content=""))
-        self.pages[opts.history_page] = "history"
+        # The history page, and its numbered pages of older runs (not in the navigation).
+        self._history_parts = history_view.parts(site)
+        for part in self._history_parts:
+            if files.get_file_from_path(part.src_uri) is None:
+                level = InclusionLevel.UNDEFINED if part.number == 1 else InclusionLevel.NOT_IN_NAV
+                files.append(File.generated(config, part.src_uri, content="", inclusion=level))
+            self.pages[part.src_uri] = "history"
         index = files.get_file_from_path("index.md") or files.get_file_from_path("README.md")
         if index is None and self.config.home_page:
             files.append(File.generated(config, "index.md", content=""))
@@ -249,7 +253,8 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
             rb = self.site.runbooks[Path(page.file.src_uri).stem]
             page.meta["title"] = title_text(plain(rb.title))
         elif kind == "history":
-            page.meta.setdefault("title", "History")
+            part = self._history_part(page.file.src_uri)
+            page.meta.setdefault("title", part.title if part is not None else "History")
         elif kind == "home":
             page.meta.setdefault("title", "Home")
         return ""  # the core renders the body; Python-Markdown gets nothing to flatten
@@ -273,10 +278,10 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
             # the rest (progress bars, the checklist) is spliced into the finished page in
             # on_post_page. The search plugin then neither indexes nor parses 1,000
             # checklists: that parse was the largest cost of a big build.
-            head, sep, rest = run.body.partition(SUMMARY_END)
-            out, toc = head + sep + self._marker, run.toc
-            self._deferred[page.file.src_uri] = rest
-            run.body = ""  # free memory: 1,000 rendered checklists add up
+            # The details stay compressed in the entry until on_post_page (MkDocs renders
+            # every page before it writes the first: 10,000 bodies would be held as text).
+            out, toc = run.summary + self._marker, run.toc
+            self._deferred[page.file.src_uri] = run
         elif kind == "runbook":
             name = Path(page.file.src_uri).stem
             out = runbook_view.page(site, name, links)
@@ -285,11 +290,11 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
                 *toc_tokens(site.runbooks[name].model),
             ]
         elif kind == "history":
-            out = history_view.page(site, links)
-            toc = [
-                {"level": 2, "id": "outcomes", "name": "Outcomes over time", "children": []},
-                {"level": 2, "id": "runs", "name": "Runs", "children": []},
-            ]
+            part = self._history_part(page.file.src_uri)
+            if part is None:
+                return None
+            out = history_view.page(site, links, part, self._history_parts)
+            toc = history_view.toc(part)
         elif kind == "home":
             out = home_view.page(site, links, title=config.site_name)
         else:  # the user's own home page: replace the marker, if any
@@ -299,15 +304,18 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         page.toc = get_toc(toc)  # type: ignore[arg-type]
         return '<div class="rbg">' + out + "</div>"
 
+    def _history_part(self, src_uri: str) -> Any:
+        return next((p for p in self._history_parts if p.src_uri == src_uri), None)
+
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
         hook = type(self).progress_hook
         if hook is not None and self.site is not None:
             self._rendered += 1
             hook("pages", self._rendered, 0)
-        rest = self._deferred.pop(page.file.src_uri, None)
-        if rest is None:
+        run = self._deferred.pop(page.file.src_uri, None)
+        if run is None:
             return None
-        return output.replace(self._marker, rest, 1)
+        return output.replace(self._marker, run.take_details(), 1)
 
     # ------------------------------------------------------------------ output
     def on_post_build(self, *, config: MkDocsConfig) -> None:

@@ -199,19 +199,16 @@ class ZensicalSite:
             )
             run.body = ""  # 1,000 rendered checklists add up
 
-        history = opts.history_page
-        links = Links(history, directory_urls)
-        toc = [
-            {"level": 2, "id": "outcomes", "name": "Outcomes over time", "children": []},
-            {"level": 2, "id": "runs", "name": "Runs", "children": []},
-        ]
-        place(
-            history,
-            '<div class="rbg">' + history_view.page(site, links) + "</div>",
-            toc,
-            {"title": "History"},
-        )
-        edits[output_path(site_dir, history, directory_urls)] = (history, None)
+        history_parts = history_view.parts(site)
+        for part in history_parts:
+            links = Links(part.src_uri, directory_urls)
+            place(
+                part.src_uri,
+                '<div class="rbg">' + history_view.page(site, links, part, history_parts) + "</div>",
+                history_view.toc(part),
+                {"title": part.title},
+            )
+            edits[output_path(site_dir, part.src_uri, directory_urls)] = (part.src_uri, None)
 
         index = next((n for n in ("index.md", "README.md") if n in own), None)
         if index is None and options["home_page"]:
@@ -233,6 +230,7 @@ class ZensicalSite:
             site_dir=site_dir,
             runs_url=opts.runs_url,
             edit_uri=default_edit_uri(opts.repo_url, docs_rel.strip("/")),
+            not_in_nav=[part.src_uri for part in history_parts[1:]],
         )
         return Prepared(
             config_file=generated,

@@ -20,7 +20,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +140,7 @@ def write_config(
     site_dir: Path | None,
     runs_url: str,
     edit_uri: str | None,
+    not_in_nav: Sequence[str] = (),
 ) -> Path:
     """Write the configuration Zensical builds from (see the module docstring)."""
     config["docs_dir"] = os.path.relpath(docs_dir, root)
@@ -150,8 +151,9 @@ def write_config(
     config["extra_javascript"] = [*list(config.get("extra_javascript") or []), f"{ASSET_DIR}/runbookgen.js"]
     if EXTENSION not in extension_names(config):
         config["markdown_extensions"] = [*list(config.get("markdown_extensions") or []), EXTENSION]
-    not_in_nav = str(config.get("not_in_nav") or "")
-    config["not_in_nav"] = (not_in_nav.rstrip("\n") + "\n" if not_in_nav else "") + f"/{runs_url}/\n"
+    hidden = "".join(f"/{page}\n" for page in (f"{runs_url}/", *not_in_nav))
+    given = str(config.get("not_in_nav") or "")
+    config["not_in_nav"] = (given.rstrip("\n") + "\n" if given else "") + hidden
     if edit_uri is not None and not config.get("edit_uri"):
         config["edit_uri"] = edit_uri
     path = root / GENERATED_CONFIG

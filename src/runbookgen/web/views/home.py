@@ -5,14 +5,17 @@ from __future__ import annotations
 from runbookgen.web.links import Links
 from runbookgen.web.site import Site
 
-# Capped, so the home page does not grow with years of abandoned "planned" runs.
+# Capped, so the home page does not grow with years of abandoned "planned" runs (or with
+# a pile of broken files): every list on it is bounded, whatever the number of runs.
 MAX_ACTIVE_ON_HOME = 25
+MAX_BROKEN_ON_HOME = 25
 
 
 def page(site: Site, links: Links, title: str | None = None) -> str:
     """The home page's body; ``title`` is its H1 (None: none, for a user's own page that
     holds the ``<!-- runbookgen:home -->`` marker under its own heading)."""
     active = [r for r in site.runs if not r.finished and not r.broken]
+    broken = site.broken
     return site.templates.render(
         "home.html",
         site=site,
@@ -22,7 +25,8 @@ def page(site: Site, links: Links, title: str | None = None) -> str:
         active=active[:MAX_ACTIVE_ON_HOME],
         more_active=max(0, len(active) - MAX_ACTIVE_ON_HOME),
         finished=[r for r in site.runs if r.finished and not r.broken][: site.options.recent],
-        broken=site.broken,
+        broken=broken[:MAX_BROKEN_ON_HOME],
+        more_broken=max(0, len(broken) - MAX_BROKEN_ON_HOME),
         runs=site.runs,
         history_url=links.page(site.options.history_page),
         content_dir=site.project.content_dir,

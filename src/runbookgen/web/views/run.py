@@ -11,15 +11,13 @@ from runbookgen.findings import Finding
 from runbookgen.model import Runbook
 from runbookgen.web import badges
 from runbookgen.web.checklist import TickText, anchor_id, render_checklist
-from runbookgen.web.entries import RunbookEntry, RunEntry
+from runbookgen.web.entries import SUMMARY_END, RunbookEntry, RunEntry
 from runbookgen.web.links import Links, page_url
 from runbookgen.web.options import SiteOptions
 from runbookgen.web.runhistory import COMMIT_ID, PageHistory
 from runbookgen.web.templates import Templates
 
-# Ends the part of a run page that is its summary (what search indexes); an HTML comment,
-# which escaped run-file text can never produce.
-SUMMARY_END = "<!-- /runbookgen:summary -->"
+__all__ = ["SUMMARY_END", "RunPages", "bars"]
 
 
 @dataclass(frozen=True, slots=True)
