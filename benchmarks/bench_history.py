@@ -43,8 +43,17 @@ PEOPLE = [
 BASELINE_FORMAT = "--format=%H%x09%an%x09%ae%x09%at%x09%s"
 
 
-def generate(out: Path, nfiles: int, edits: int) -> None:
-    """Write the fast-import stream for the benchmark repository into ``git fast-import``."""
+def runbook_names(runbooks: int) -> list[str]:
+    """The runbooks of a generated repository: the seed's name, or one per service."""
+    return ["production-deployment"] if runbooks == 1 else [f"service-{j:03d}" for j in range(runbooks)]
+
+
+def generate(out: Path, nfiles: int, edits: int, runbooks: int = 1) -> None:
+    """Write the fast-import stream for the benchmark repository into ``git fast-import``.
+
+    With ``runbooks`` > 1 the runs are dealt to that many runbooks (copies of the seed,
+    ``runs/service-NNN/``), as a platform team with many services keeps them: one directory
+    of 10,000 runs would make git rewrite a 10,000-entry tree in each of 210,000 commits."""
     template = SEED.read_text(encoding="utf-8")
     ts = 1764576000  # 2025-12-01T08:00:00Z
     proc = subprocess.Popen(["git", "fast-import", "--quiet"], cwd=out, stdin=subprocess.PIPE)
@@ -63,21 +72,23 @@ def generate(out: Path, nfiles: int, edits: int) -> None:
             data = content.encode()
             w(b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(data), data))
 
+    names = runbook_names(runbooks)
     commit(
         {
-            "content/production-deployment.md": template,
+            **{f"content/{name}.md": template for name in names},
             "mkdocs.yml": "site_name: bench\ndocs_dir: content\nplugins:\n  - search\n",
         },
         PEOPLE[0],
-        "Add the production deployment runbook",
+        "Add the production deployment runbook" + ("s" if runbooks > 1 else ""),
     )
     pr = 100
     for i in range(1, nfiles + 1):
         release = f"v{i // 100}.{i % 100}.0"
         day = f"2026-{(i // 28) % 12 + 1:02d}-{i % 28 + 1:02d}"
-        path = f"runs/production-deployment/{day}-{release}-{i:04d}.md"
+        name = names[i % runbooks]
+        path = f"runs/{name}/{day}-{release}-{i:04d}.md"
         front = (
-            f"---\nrunbook: production-deployment\ntemplate_version: 2.0.0\n"
+            f"---\nrunbook: {name}\ntemplate_version: 2.0.0\n"
             f"template_digest: sha256:{'0' * 64}\nrelease: {release}\ndate: {day}\n"
             f'lead: "@{PEOPLE[i % 5][1].split("@")[0]}"\nstatus: in-progress\n---\n'
         )
@@ -102,8 +113,8 @@ def generate(out: Path, nfiles: int, edits: int) -> None:
         raise SystemExit("git fast-import failed")
 
 
-def build_repo(nfiles: int, edits: int) -> Path:
-    out = HERE / "out" / f"history-{nfiles}x{edits}"
+def build_repo(nfiles: int, edits: int, runbooks: int = 1) -> Path:
+    out = HERE / "out" / (f"history-{nfiles}x{edits}" + (f"-{runbooks}rb" if runbooks > 1 else ""))
     if (out / ".done").exists():
         return out
     shutil.rmtree(out, ignore_errors=True)
@@ -111,7 +122,7 @@ def build_repo(nfiles: int, edits: int) -> Path:
     env_run = {"cwd": out, "check": True}
     subprocess.run(["git", "init", "-q", "-b", "main"], **env_run)
     t0 = time.perf_counter()
-    generate(out, nfiles, edits)
+    generate(out, nfiles, edits, runbooks)
     subprocess.run(["git", "reset", "-q", "--hard", "main"], **env_run)
     subprocess.run(["git", "gc", "-q"], **env_run)
     (out / ".done").write_text("ok\n")

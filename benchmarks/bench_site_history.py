@@ -15,8 +15,14 @@ material + search + runbookgen ``mkdocs.yml``. Then, in interleaved rounds, one 
 Usage::
 
     .venv/bin/python benchmarks/bench_site_history.py [--files 1000] [--edits 20] [--rounds 2]
+    .venv/bin/python benchmarks/bench_site_history.py --files 10000 --edits 5 --runbooks 50 --rounds 1
 
-Target: with / without <= 1.3 (median of per-round ratios).
+``--runbooks K`` deals the runs to K runbooks (``runs/service-NNN/``), as a platform team
+with many services keeps them (see ``bench_history.generate``).
+
+Target: with / without <= 1.3 (median of per-round ratios). Also printed: the peak memory
+of the largest process and of the process tree (``procmem.py``), the largest page and the
+search index of the build with history.
 """
 
 from __future__ import annotations
@@ -27,13 +33,14 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import procmem  # noqa: E402
 from bench_history import build_repo  # noqa: E402
+from bench_site import sizes  # noqa: E402
 
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 YML = """\
@@ -58,9 +65,9 @@ markdown_extensions:
 """
 
 
-def prepare(files: int, edits: int) -> Path:
-    source = build_repo(files, edits)
-    out = HERE / "out" / f"site-history-{files}x{edits}"
+def prepare(files: int, edits: int, runbooks: int = 1) -> Path:
+    source = build_repo(files, edits, runbooks)
+    out = HERE / "out" / f"site-{source.name}"
     if not (out / ".git").is_dir():
         shutil.rmtree(out, ignore_errors=True)
         subprocess.run(["git", "clone", "-q", str(source), str(out)], check=True)
@@ -71,21 +78,16 @@ def prepare(files: int, edits: int) -> Path:
     return out
 
 
-def build(repo: Path, variant: str) -> tuple[float, float]:
-    """One ``mkdocs build`` process: wall seconds and CPU seconds (process + workers + git)."""
+def build(repo: Path, variant: str) -> procmem.Measured:
+    """One ``mkdocs build`` process: wall and CPU seconds (process + workers + git), memory."""
     config = "with" if variant in ("with", "warm") else "without"
     if variant == "with":
         shutil.rmtree(repo / ".cache" / "runbookgen", ignore_errors=True)
     cmd = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(repo / f"mkdocs-{config}.yml")]
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert proc.stderr is not None
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    if os.waitstatus_to_exitcode(status):
-        raise SystemExit(f"{variant} build failed:\n{err.decode(errors='replace')[-2000:]}")
-    return wall, usage.ru_utime + usage.ru_stime
+    res = procmem.run(cmd, env=ENV)
+    if res.returncode:
+        raise SystemExit(f"{variant} build failed:\n{res.stderr[-2000:]}")
+    return res
 
 
 def main() -> int:
@@ -93,11 +95,13 @@ def main() -> int:
     ap.add_argument("--files", type=int, default=1000)
     ap.add_argument("--edits", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--runbooks", type=int, default=1, help="runbooks the runs are dealt to")
     ap.add_argument("--warm", action="store_true", help="also time a build with the history cache")
     args = ap.parse_args()
-    repo = prepare(args.files, args.edits)
+    repo = prepare(args.files, args.edits, args.runbooks)
     variants = ["without", "with"] + (["warm"] if args.warm else [])
     results: dict[str, list[tuple[float, float]]] = {v: [] for v in variants}
+    memory: dict[str, list[tuple[float, float]]] = {v: [] for v in variants}
     for r in range(args.rounds):
         order = (
             variants
@@ -105,21 +109,35 @@ def main() -> int:
             else [v for v in reversed(variants) if v != "warm"] + (["warm"] if args.warm else [])
         )
         for v in order:
-            wall, cpu = build(repo, v)
-            results[v].append((wall, cpu))
-            print(f"round {r + 1}: {v}: {wall:.2f} s wall, {cpu:.2f} s cpu", file=sys.stderr)
+            res = build(repo, v)
+            results[v].append((res.wall, res.cpu))
+            memory[v].append((res.max_rss_mib, res.tree_pss_mib))
+            print(
+                f"round {r + 1}: {v}: {res.wall:.2f} s wall, {res.cpu:.2f} s cpu, largest process "
+                f"{res.max_rss_mib:.0f} MiB, tree {res.tree_pss_mib:.0f} MiB (load {os.getloadavg()[0]:.1f})",
+                file=sys.stderr,
+            )
     med = statistics.median
     print(
         f"repo: {repo} ({args.files} run files x {args.edits} tick commits), {args.rounds} rounds, "
         f"load average now {os.getloadavg()[0]:.1f}"
     )
-    print("| build | wall s, median (min–max) | CPU s, median |\n|---|---|---|")
+    print(
+        "| build | wall s, median (min–max) | CPU s, median | peak RSS MiB (largest process) | "
+        "peak PSS MiB (process tree) |\n|---|---|---|---:|---:|"
+    )
     for v in variants:
         walls = [w for w, _ in results[v]]
         print(
             f"| {v} history | {med(walls):.2f} ({min(walls):.2f}–{max(walls):.2f}) | "
-            f"{med(c for _, c in results[v]):.2f} |"
+            f"{med(c for _, c in results[v]):.2f} | {max(m for m, _ in memory[v]):.0f} | "
+            f"{max(t for _, t in memory[v]):.0f} |"
         )
+    s = sizes(repo / "site-with")
+    print(
+        f"site with history: {s['site_mb']:.0f} MB, largest page {s['largest_kb']:.0f} KB "
+        f"({s['largest_page']}), search index {s['index_mb']:.2f} MB"
+    )
     ratio = med(w / o for (w, _), (o, _) in zip(results["with"], results["without"], strict=True))
     ratio_cpu = med(w / o for (_, w), (_, o) in zip(results["with"], results["without"], strict=True))
     ok = ratio <= 1.3
