@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from conftest import run_cli
 from live_support import ALICE, BOB, RUNBOOK, Team, git
 
@@ -97,3 +99,54 @@ def test_naming_runs_with_all_branches_is_a_usage_error(tmp_path: Path) -> None:
     team = Team(tmp_path)
     res = run_cli("status", "--all-branches", "runs/x.md", cwd=team.ci())
     assert res.returncode == 2 and "name no RUN files" in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("site_url", "remote", "expected"),
+    [
+        ("https://runbooks.acme.dev/ops", None, "https://runbooks.acme.dev/ops/"),
+        ("", "git@github.com:Acme/ops.git", "https://acme.github.io/ops/"),
+        ("", "https://github.com/acme/ops", "https://acme.github.io/ops/"),
+        ("", "https://token@github.com/acme/acme.github.io.git", "https://acme.github.io/"),
+        ("", "/srv/git/ops.git", None),
+        ("", "https://gitlab.com/acme/ops.git", None),
+    ],
+)
+def test_pages_url(site_url: str, remote: str | None, expected: str | None) -> None:
+    from runbookgen.web.links import pages_url
+
+    assert pages_url(site_url, remote) == expected
+
+
+def test_badge_markdown_points_at_the_runs_badge_and_page() -> None:
+    from runbookgen.web.links import run_badge_markdown
+
+    md = run_badge_markdown(
+        "https://acme.github.io/ops/", "runs", "badges", f"{RUNBOOK}/2026-12-01-v2.4.0.md", "v2.4.0 progress"
+    )
+    assert md == (
+        f"[![v2.4.0 progress](https://acme.github.io/ops/badges/runs/{RUNBOOK}/2026-12-01-v2.4.0.svg)]"
+        f"(https://acme.github.io/ops/runs/{RUNBOOK}/2026-12-01-v2.4.0/)"
+    )
+
+
+def test_new_run_push_prints_the_badge_snippet(tmp_path: Path) -> None:
+    from live_support import MKDOCS
+
+    team = Team(tmp_path, mkdocs="site_url: https://acme.github.io/ops/\n" + MKDOCS)
+    repo = team.clone(ALICE)
+    res = run_cli("new-run", RUNBOOK, "-r", "v2.4.0", "-d", "2026-12-01", "-l", "@alice", "--push", cwd=repo)
+    assert res.returncode == 0, res.stderr
+    snippet = (
+        f"[![v2.4.0 progress](https://acme.github.io/ops/badges/runs/{RUNBOOK}/2026-12-01-v2.4.0.svg)]"
+        f"(https://acme.github.io/ops/runs/{RUNBOOK}/2026-12-01-v2.4.0/)"
+    )
+    assert (
+        f"Progress badge for the pull request description (it follows the branch):\n  {snippet}\n"
+        in res.stdout
+    )
+    # without a site address: no snippet, and how to get one
+    (tmp_path / "other").mkdir()
+    other = Team(tmp_path / "other")
+    res = run_cli("new-run", RUNBOOK, "-r", "v2.4.0", "--push", cwd=other.clone(BOB))
+    assert res.returncode == 0 and "Set site_url in mkdocs.yml" in res.stdout

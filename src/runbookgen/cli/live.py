@@ -201,3 +201,27 @@ def _owned(proj: Any, live: list[Any], fmt: str, mine: bool, owners: Sequence[st
             "Nothing open is yours. Owners are named with @login in an item, "
             "or 'Owner: @login' under a heading."
         )
+
+
+def badge_snippet(proj: Any, relpath: str, remote_url: str | None, label: str) -> str | None:
+    """The pull request description's progress badge for a new run (``new-run --push``),
+    or None when the site's address is unknown (no ``site_url``, not a GitHub remote)."""
+    from runbookgen.project import read_mkdocs_config
+    from runbookgen.web.links import pages_url, run_badge_markdown
+
+    try:
+        config = read_mkdocs_config(proj.root)
+    except Exception:  # an unreadable mkdocs.yml only costs the snippet; the run is made
+        config = {}
+    site = pages_url(str(config.get("site_url") or ""), remote_url)
+    if site is None:
+        return None
+    in_runs = Path(proj.root, relpath).relative_to(proj.runs_path).as_posix()
+    return run_badge_markdown(
+        site,
+        str(proj.settings.get("runs_url") or "runs"),
+        str(proj.settings.get("badges_dir") or "badges"),
+        in_runs,
+        label,
+        config.get("use_directory_urls") is not False,
+    )

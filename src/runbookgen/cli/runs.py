@@ -73,12 +73,21 @@ def new_run_cmd(
         echo(f"On branch {branch}, commit {res.commit}.")
     base = term(res.base or "main")
     if res.pushed_to:
+        from runbookgen.cli.live import badge_snippet
+
+        badge = badge_snippet(proj, res.relpath, res.remote_url, f"{release} progress")
         echo(f"Pushed to {term(res.pushed_to)}. Open the pull request:")
         if shutil.which("gh"):
-            echo(f"  gh pr create --base {base} --head {branch} --title 'Run: {runbook} {release}' --fill")
+            body = f"--body '{term(badge)}'" if badge and "'" not in badge else "--fill"
+            echo(f"  gh pr create --base {base} --head {branch} --title 'Run: {runbook} {release}' {body}")
         else:
             url = compare_url(res.remote_url or "", res.base or "main", res.branch or "")
             echo(f"  {term(url)}" if url else f"  (from {branch} into {base} on your git host)")
+        if badge:
+            echo("Progress badge for the pull request description (it follows the branch):")
+            echo(f"  {term(badge)}")
+        else:
+            echo("(Set site_url in mkdocs.yml to get a progress badge for the pull request.)")
     elif res.branch:
         echo(f"Push it and open a pull request:\n  git push -u origin {branch}")
     echo(

@@ -214,11 +214,6 @@ def read_in_flight(project: Project, patterns: Sequence[str] | None = None) -> I
         return off("not a git repository")
     prefix, shallow, head = lines[0], lines[1] == "true", lines[2].strip()
     out = InFlight(True, None, patterns, head, prefix=prefix)
-    if shallow:
-        out.warnings.append(
-            "the repository is a shallow clone: run branches may lack commits; fetch the whole "
-            "history (GitHub Actions: 'fetch-depth: 0'; locally: git fetch --unshallow)"
-        )
     branches = _branches(root, patterns)
     if isinstance(branches, str):
         out.available, out.reason = False, branches
@@ -226,6 +221,11 @@ def read_in_flight(project: Project, patterns: Sequence[str] | None = None) -> I
     out.branches = branches
     if not branches:
         return out
+    if shallow:
+        out.warnings.append(
+            "the repository is a shallow clone: run branches may lack commits; fetch the whole "
+            "history (GitHub Actions: 'fetch-depth: 0'; locally: git fetch --unshallow)"
+        )
     runs_dir = project.runs_dir.strip("/") or "."
     commits = _branch_commits(root, [b.sha for b in branches], runs_dir)
     if isinstance(commits, str):

@@ -22,6 +22,7 @@ The regular expression is linear: every repetition is bounded or cannot overlap 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 
@@ -38,8 +39,10 @@ _URL = re.compile(r"\b[a-z][a-z0-9+.-]{0,20}://\S{0,2048}", re.I)
 _OWNER_LINE = re.compile(r"^\s{0,3}(?:\*\*|__)?owners?(?:\*\*|__)?\s*:(?:\*\*|__)?\s*(?P<rest>.*)$", re.I)
 
 
+@functools.lru_cache(maxsize=8192)
 def mentions(text: str) -> tuple[str, ...]:
-    """Owners named in ``text``, in order, once each (``@alice``, ``@acme/dba``)."""
+    """Owners named in ``text``, in order, once each (``@alice``, ``@acme/dba``); cached, as
+    every run of a runbook repeats its item texts."""
     if "@" not in text:
         return ()
     if "`" in text:

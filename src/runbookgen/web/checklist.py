@@ -11,6 +11,7 @@ the items costs several times as much (see content/docs/performance.md). It retu
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from markupsafe import Markup
@@ -88,6 +89,34 @@ class TickText:
         return Markup(html)
 
 
+ItemExtras = Callable[[Item, str], str]
+
+
+class OpenItemExtras:
+    """Next to each open item of a run: who owns it (records/owners.py) and, for a run read
+    from its run branch, links to the item's line on GitHub — the file at ``#L<line>`` and
+    the web editor — so the page leads to the box to tick in one click."""
+
+    def __init__(self, owners: dict[str, tuple[str, ...]], blob: str | None, edit: str | None) -> None:
+        self.owners = owners
+        self.blob = blob  # the file on the branch, without #L…
+        self.edit = edit
+
+    def __call__(self, item: Item, state: str) -> str:
+        if state != "open":
+            return ""
+        out = []
+        names = self.owners.get(item.id)
+        if names:
+            out.append(f' <span class="rbg-owners" title="Owners">{text(", ".join(names))}</span>')
+        if self.blob is not None:
+            links = f'<a class="rbg-line" href="{text(self.blob)}#L{item.line}">line {item.line}</a>'
+            if self.edit is not None:
+                links += f' · <a class="rbg-edit-item" href="{text(self.edit)}">edit</a>'
+            out.append(f' <span class="rbg-item-links">{links}</span>')
+        return "".join(out)
+
+
 def wait_text(waited_minutes: float, wait_minutes: float) -> str:
     return (
         f"the next step was ticked {fmt_minutes(waited_minutes)} after the step before the wait; "
@@ -102,24 +131,35 @@ def render_checklist(
     exclude_headings: bool = False,
     history: PageHistory | None = None,
     ticks: TickText | None = None,
+    extras: ItemExtras | None = None,
 ) -> Markup:
     """The checklist of a runbook (``run=False``: empty boxes) or of a run (items marked
     done/open/skipped/triggered). ``exclude_headings`` keeps run pages' headings out of
-    the search index; ``ticks`` shares the rendered ticks with the rest of the page."""
+    the search index; ``ticks`` shares the rendered ticks with the rest of the page;
+    ``extras`` adds safe HTML after an item's text (owners, links to its line: see
+    :class:`OpenItemExtras`)."""
     if history is not None and ticks is None:
         ticks = TickText(history)
-    r = _Checklist(run, exclude_headings, history, ticks)
+    r = _Checklist(run, exclude_headings, history, ticks, extras)
     for stage in model.stages:
         r.section(stage)
     return Markup("".join(r.out))
 
 
 class _Checklist:
-    def __init__(self, run: bool, exclude: bool, history: PageHistory | None, ticks: TickText | None) -> None:
+    def __init__(
+        self,
+        run: bool,
+        exclude: bool,
+        history: PageHistory | None,
+        ticks: TickText | None,
+        extras: ItemExtras | None = None,
+    ) -> None:
         self.run = run
         self.exclude = " data-search-exclude" if exclude else ""
         self.history = history
         self.ticks = ticks
+        self.extras = extras
         self.out: list[str] = []
 
     def section(self, sec: Section) -> None:
@@ -206,6 +246,8 @@ class _Checklist:
                 out.append(f' <span class="rbg-tag rbg-tag-skipped">n/a{reason}</span>')
             if state == "triggered":
                 out.append(' <span class="rbg-tag rbg-tag-triggered">happened</span>')
+            if self.extras is not None:
+                out.append(self.extras(item, state))
             if history is not None and ticks is not None:
                 if item.checked:
                     ev = history.tick(item.id)

@@ -77,6 +77,19 @@ class RunEntry:
     phase_minutes: dict[str, float] = field(default_factory=dict)
     first_tick: str = ""  # ISO 8601, "" without history
     last_tick: str = ""
+    # the last tick or skip (with git history; else, in flight, the branch's last change)
+    last_by: str = ""
+    last_at: str = ""  # ISO 8601
+    last_what: str = ""  # ticked | skipped | changed (a commit with no tick: no history)
+    current_stage: str = ""  # the first counted stage with open items
+    # in flight: read from an unmerged run branch (history/branches.py), not the work tree
+    branch: str = ""  # run/<runbook>/<date>-<release>; "" when read from the work tree
+    branch_commit: str = ""  # the branch tip shown
+    branch_path: str = ""  # the run file's path in the repository (links to its lines)
+    on_main: bool = False  # the commit being built has an older version of this run
+    pr: int | None = None  # its open pull request, when the site was given the list
+    pr_title: str = ""
+    pr_url: str | None = None
 
     @property
     def body(self) -> str:
@@ -120,6 +133,10 @@ class RunEntry:
     @property
     def finished(self) -> bool:
         return is_finished(self.status)
+
+    @property
+    def in_flight(self) -> bool:
+        return bool(self.branch)
 
 
 @dataclass

@@ -83,3 +83,63 @@ def github_base(repo_url: str | None) -> str | None:
         return None
     name = parts[1][:-4] if parts[1].endswith(".git") else parts[1]
     return f"https://github.com/{parts[0]}/{name}"
+
+
+def github_ref_url(
+    github: str | None, view: str, ref: str, path: str = "", line: int | None = None
+) -> str | None:
+    """A GitHub page of ``path`` on branch ``ref``: ``view`` is ``blob`` (the file, at ``#L<line>``),
+    ``edit`` (the web editor) or ``tree`` (the branch). Branch and path are percent-encoded
+    (a ``#`` or ``?`` in a branch name would otherwise end the URL's path); None without a
+    GitHub ``repo_url``."""
+    from urllib.parse import quote
+
+    if not github or not ref:
+        return None
+    url = f"{github}/{view}/{quote(ref, safe='/')}"
+    if path:
+        url += "/" + quote(path, safe="/")
+    if line:
+        url += f"#L{line}"
+    return url
+
+
+def run_src_uri(runs_url: str, in_runs: str) -> str:
+    """A run page's path in the site, from the run file's path inside the runs directory:
+    ``<runs_url>/<runbook>/<run>.md`` (its badges are ``<badges_dir>/<that, no .md>.svg``)."""
+    return f"{runs_url.strip('/') or 'runs'}/{in_runs}"
+
+
+def pages_url(site_url: str | None, remote_url: str | None) -> str | None:
+    """Where the site is published: ``site_url`` from ``mkdocs.yml``, else the GitHub Pages
+    address of a GitHub remote (``https://OWNER.github.io/REPO/``); None when unknown (a
+    custom domain needs ``site_url``)."""
+    import re
+
+    if site_url and site_url.startswith(("https://", "http://")):
+        return site_url.rstrip("/") + "/"
+    m = re.match(
+        r"^(?:https://(?:[^@/]+@)?github\.com/|ssh://git@github\.com/|git@github\.com:)"
+        r"(?P<owner>[A-Za-z0-9-]{1,39})/(?P<repo>[A-Za-z0-9._-]{1,100}?)(?:\.git)?/?$",
+        (remote_url or "").strip(),
+    )
+    if m is None:
+        return None
+    owner, repo = m.group("owner"), m.group("repo")
+    if repo.lower() == f"{owner.lower()}.github.io":
+        return f"https://{owner.lower()}.github.io/"
+    return f"https://{owner.lower()}.github.io/{repo}/"
+
+
+def run_badge_markdown(
+    site: str, runs_url: str, badges_dir: str, in_runs: str, label: str, directory_urls: bool = True
+) -> str:
+    """The Markdown of a run's progress badge linking to its page, for a pull request
+    description: the badge is rebuilt with every site build, so it follows the branch."""
+    from urllib.parse import quote
+
+    src_uri = run_src_uri(runs_url, in_runs)
+    badge = f"{site}{quote(badges_dir.strip('/'))}/{quote(posixpath.splitext(src_uri)[0])}.svg"
+    page = site + quote(page_url(src_uri, directory_urls))
+    alt = label.replace("[", "(").replace("]", ")")
+    return f"[![{alt}]({badge})]({page})"

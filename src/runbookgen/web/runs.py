@@ -9,20 +9,22 @@ receive its two methods as plain functions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from runbookgen.check.rules import check_record, finalize
 from runbookgen.errors import RunbookgenError
 from runbookgen.findings import Finding
 from runbookgen.history import History, check_signoffs, policy, signers, verified_ticks, warm_signatures
+from runbookgen.history.branches import InFlight, InFlightRun
+from runbookgen.history.pulls import PullRequest
 from runbookgen.project import Project
 from runbookgen.records.progress import compute
-from runbookgen.records.record import RunRecord, load_run
+from runbookgen.records.record import RunRecord, load_run, run_from_text
 from runbookgen.records.schema import front_matter_problems
 from runbookgen.web.checklist import toc_tokens
 from runbookgen.web.entries import RunbookEntry, RunEntry, StageBar
-from runbookgen.web.links import github_base
+from runbookgen.web.links import github_base, run_src_uri
 from runbookgen.web.options import SiteOptions
 from runbookgen.web.runhistory import GitRunHistory
 from runbookgen.web.safehtml import plain
@@ -34,13 +36,21 @@ class RunReader:
     """Reads and renders run files for one site."""
 
     def __init__(
-        self, project: Project, options: SiteOptions, runbooks: dict[str, RunbookEntry], templates: Templates
+        self,
+        project: Project,
+        options: SiteOptions,
+        runbooks: dict[str, RunbookEntry],
+        templates: Templates,
+        inflight: InFlight | None = None,
+        pulls: Mapping[str, PullRequest] | None = None,
     ) -> None:
         self.project = project
         self.options = options
         self.runbooks = runbooks
         self.pages = RunPages(options, templates)
         self.github = github_base(options.repo_url)
+        self.inflight = inflight  # runs read from their unmerged run branches, by relpath
+        self.pulls = pulls or {}  # branch name -> its open pull request
         # the sign-off options and every runbook's 'signers:' now: a mistake in them is one
         # error for the build, not one per run page
         self.policy = policy(project)
@@ -70,12 +80,15 @@ class RunReader:
             rel = path.relative_to(self.project.runs_path).as_posix()
         except ValueError:
             rel = path.name
-        return f"{self.options.runs_url.strip('/')}/{rel}"
+        return run_src_uri(self.options.runs_url, rel)
 
     def read(self, path: Path) -> tuple[RunEntry, RunRecord | None]:
         """Parse a run file into its entry (all but the page body) and its record; a file
         that cannot be read gives a broken entry with its error page and no record."""
         entry = RunEntry(relpath=self.project.rel(path), src_uri=self.src_uri(path))
+        live = self.inflight.runs.get(entry.relpath) if self.inflight is not None else None
+        if live is not None:
+            return self.read_live(entry, live)
         try:
             self.project.inside(path, "run record")
         except RunbookgenError:
@@ -89,6 +102,31 @@ class RunReader:
             entry.errors.append(str(exc))
             entry.body = self.pages.broken(entry)
             return entry, None
+        return self.summarise(entry, record), record
+
+    def read_live(self, entry: RunEntry, live: InFlightRun) -> tuple[RunEntry, RunRecord | None]:
+        """A run as its run branch has it (git's text, never a checkout): like :meth:`read`,
+        with the branch, its pull request and its last change on the entry. A file that
+        cannot be read or parsed there is a broken run that names its branch."""
+        entry.branch, entry.branch_commit, entry.on_main = live.branch.name, live.branch.sha, live.on_main
+        entry.branch_path = (self.inflight.prefix if self.inflight is not None else "") + entry.relpath
+        entry.last_by, entry.last_at = live.last.author, live.last.time.isoformat()
+        entry.last_what = "changed"
+        pr = self.pulls.get(live.branch.name)
+        if pr is not None:
+            entry.pr, entry.pr_title, entry.pr_url = pr.number, pr.title, pr.url
+        try:
+            if live.text is None:
+                raise RunbookgenError(live.error or "cannot be read", entry.relpath)
+            record = run_from_text(live.text, entry.relpath, self.project)
+        except RunbookgenError as exc:
+            entry.errors.append(f"{exc} (on branch {live.branch.name})")
+            entry.body = self.pages.broken(entry)
+            return entry, None
+        return self.summarise(entry, record), record
+
+    def summarise(self, entry: RunEntry, record: RunRecord) -> RunEntry:
+        """The entry's summary from a parsed run: front matter, problems, progress."""
         entry.runbook, entry.release, entry.date = record.runbook, record.release, record.date
         entry.lead, entry.status = record.lead, record.status
         # the errors `check` reports for the front matter (records/schema.py): a broken run
@@ -127,7 +165,10 @@ class RunReader:
         ]
         entry.skipped_ids = [i.id for i in record.model.items() if i.skipped]
         entry.triggered_ids = [i.id for i in prog.triggered]
-        return entry, record
+        entry.current_stage = next(
+            (b.title for b in entry.stages if b.depth == 0 and b.counted and b.done < b.total), ""
+        )
+        return entry
 
     def render(self, entry: RunEntry, record: RunRecord | None, history: History | None) -> RunEntry:
         """Add what needs history (durations) and the page body to a read run's entry."""
@@ -155,6 +196,11 @@ class RunReader:
                 d = sec.duration
                 if sec.estimate is not None and d is not None:
                     entry.phase_minutes[sec.id] = d.total_seconds() / 60
+            shown = [ev for ev in tl.items.values() if ev.kind in ("ticked", "skipped")]
+            if shown:
+                last = max(shown, key=lambda ev: (ev.commit.time, ev.seq))
+                entry.last_by, entry.last_at = last.commit.author, last.time.isoformat()
+                entry.last_what = last.kind
         entry.body = self.pages.run(
             entry, record.model, self.runbooks.get(entry.runbook), page_history, finalize(findings, False)
         )

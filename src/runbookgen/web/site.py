@@ -20,6 +20,8 @@ from pathlib import Path
 from runbookgen.errors import RunbookgenError
 from runbookgen.history import History
 from runbookgen.history import stats as stats_mod
+from runbookgen.history.branches import InFlight, branch_history, read_in_flight
+from runbookgen.history.pulls import PullRequest, load_pulls, pulls_source
 from runbookgen.project import Project
 from runbookgen.web import badges
 from runbookgen.web.entries import RunbookEntry, RunEntry
@@ -45,6 +47,9 @@ class Site:
         self.runs: list[RunEntry] = []
         self.template_errors: list[str] = []
         self.git_history: History | None = None
+        self.inflight: InFlight | None = None
+        self.pulls: dict[str, PullRequest] = {}
+        self.warnings: list[str] = []  # not errors: what the site shows less of, and why
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -79,8 +84,27 @@ class Site:
             if model is not None:
                 site.runbooks[name] = RunbookEntry(name, f"{name}.md", model)
         site.templates.compile_all()  # before any fork: the workers inherit them
-        reader = RunReader(project, options, site.runbooks, site.templates)
-        files = project.run_files()
+        # Runs in progress on unmerged run branches replace (or join) the work tree's files;
+        # the workers inherit what was read, and read a branch's run by its path.
+        site.inflight = inflight = read_in_flight(project)
+        site.warnings += inflight.warnings
+        if not inflight.available and inflight.reason and inflight.patterns:
+            site.warnings.append(f"runs on branches are not shown: {inflight.reason}")
+        try:
+            site.pulls = load_pulls(pulls_source(project.settings), project.root)
+        except RunbookgenError as exc:
+            site.warnings.append(f"pull requests are not linked: {exc}")
+        reader = RunReader(project, options, site.runbooks, site.templates, inflight, site.pulls)
+        files = [p for p in project.run_files() if project.rel(p) not in inflight.runs]
+        files += [project.root / rel for rel in sorted(inflight.runs)]
+        if inflight.runs and git_history is not None:
+            main_history = git_history
+
+            def with_branches() -> History:
+                main = main_history() if callable(main_history) else main_history
+                return branch_history(project, inflight, main)
+
+            git_history = with_branches if callable(main_history) else with_branches()
         if cache is not None:
             site.git_history = git_history() if callable(git_history) else git_history
             site.runs = site._load_cached(reader, files, cache, workers, on_progress)
@@ -108,7 +132,15 @@ class Site:
         )
         context = (templates, tuple(self.templates.overridden()), tuple(sorted(vars(self.options).items())))
         hist = self.git_history
-        return [(str(p), stat(p), context, history_key(hist, self.project.rel(p))) for p in files]
+        live = self.inflight.runs if self.inflight is not None else {}
+        keys: list[CacheKey] = []
+        for p in files:
+            rel = self.project.rel(p)
+            run = live.get(rel)
+            # a branch's run changes with the branch (and its pull request), not the file
+            where = stat(p) if run is None else (run.branch.sha, run.on_main, self.pulls.get(run.branch.name))
+            keys.append((str(p), where, context, history_key(hist, rel)))
+        return keys
 
     def _load_cached(
         self,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -24,7 +25,7 @@ import jinja2
 from markupsafe import Markup
 
 from runbookgen.errors import RunbookgenError
-from runbookgen.web import checklist, formats, safehtml
+from runbookgen.web import checklist, formats, links, safehtml
 
 PACKAGED = Path(__file__).resolve().parent / "templates"
 
@@ -64,6 +65,7 @@ class Templates:
             anchor=checklist.anchor_id,
             item_anchor=checklist.item_anchor,
             status_label=formats.status_label,
+            iso_time=lambda iso: formats.fmt_time(datetime.fromisoformat(iso)),
         )
         env.globals.update(
             plural=formats.plural,
@@ -71,6 +73,7 @@ class Templates:
             wait_text=checklist.wait_text,
             success_text=formats.success_text,
             median_text=formats.median_text,
+            branch_url=lambda github, branch: links.github_ref_url(github, "tree", branch),
         )
         self.env = env
 

@@ -168,6 +168,8 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         if problems:
             more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
             raise PluginError(for_terminal("; ".join(problems[:5]) + more))
+        for message in site.warnings:  # runs on branches, pull requests: shown less, not wrong
+            notice.warning("runbookgen: %s", for_terminal(message))
         self.pages, self.runs, self._rendered, self._deferred = {}, {}, 0, {}
         # The placeholder for deferred run-page content; random per build, and a comment,
         # which escaped run-file text can never contain.

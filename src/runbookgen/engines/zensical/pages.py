@@ -139,6 +139,8 @@ class ZensicalSite:
             on_progress=(lambda n, t: hook("runs", n, t)) if hook else None,
             git_history=self._history_loader(project) if options["history"] else None,
         )
+        for message in site.warnings:  # runs on branches, pull requests: shown less, not wrong
+            info(f"runbookgen: {for_terminal(message)}")
         stage_root = self.root / stage.STAGE_DIR
         staged_docs = stage_root / "docs"
         plan: stage.Plan = {}

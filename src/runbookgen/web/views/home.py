@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runbookgen.web.links import Links
+from runbookgen.web.links import Links, github_base
 from runbookgen.web.site import Site
 
 # Capped, so the home page does not grow with years of abandoned "planned" runs (or with
@@ -30,4 +30,5 @@ def page(site: Site, links: Links, title: str | None = None) -> str:
         runs=site.runs,
         history_url=links.page(site.options.history_page),
         content_dir=site.project.content_dir,
+        github=github_base(site.options.repo_url),
     )

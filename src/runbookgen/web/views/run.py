@@ -9,10 +9,11 @@ from markupsafe import Markup
 
 from runbookgen.findings import Finding
 from runbookgen.model import Runbook
+from runbookgen.records.owners import item_owners
 from runbookgen.web import badges
-from runbookgen.web.checklist import TickText, anchor_id, render_checklist
+from runbookgen.web.checklist import OpenItemExtras, TickText, anchor_id, render_checklist
 from runbookgen.web.entries import SUMMARY_END, RunbookEntry, RunEntry
-from runbookgen.web.links import Links, page_url
+from runbookgen.web.links import Links, github_base, github_ref_url, page_url
 from runbookgen.web.options import SiteOptions
 from runbookgen.web.runhistory import COMMIT_ID, PageHistory
 from runbookgen.web.templates import Templates
@@ -67,13 +68,19 @@ class RunPages:
     def badge_src(self, links: Links, badge_path: str) -> str:
         return links.file(f"{self.options.badges_dir.strip('/')}/{badge_path}.svg")
 
+    @property
+    def github(self) -> str | None:
+        return github_base(self.options.repo_url)
+
     def broken(self, entry: RunEntry) -> str:
         links = self.links(entry)
+        edit = github_ref_url(self.github, "edit", entry.branch, entry.branch_path) if entry.branch else None
         return self.templates.render(
             "broken.html",
             entry=entry,
             links=links,
-            edit_url=self.edit_url(entry.relpath),
+            edit_url=edit or self.edit_url(entry.relpath),
+            branch_url=github_ref_url(self.github, "tree", entry.branch),
             history_url=links.page(self.options.history_page),
         )
 
@@ -88,6 +95,12 @@ class RunPages:
         links = self.links(entry)
         badge = badges.run_badge(entry.percent, entry.state, entry.status)
         ticks = TickText(history) if history is not None else None
+        owners = item_owners(model, runbook.model if runbook is not None else None)
+        blob = edit = None
+        if entry.branch:
+            blob = github_ref_url(self.github, "blob", entry.branch, entry.branch_path)
+            edit = github_ref_url(self.github, "edit", entry.branch, entry.branch_path)
+        extras = OpenItemExtras(owners, blob, edit) if owners or blob else None
         return self.templates.render(
             "run.html",
             entry=entry,
@@ -95,13 +108,16 @@ class RunPages:
             links=links,
             badge=badge,
             badge_src=self.badge_src(links, entry.badge_path),
-            edit_url=self.edit_url(entry.relpath),
+            edit_url=edit or self.edit_url(entry.relpath),
+            branch_url=github_ref_url(self.github, "tree", entry.branch),
             history_url=links.page(self.options.history_page),
             bars=bars(entry),
             history=history,
             findings=findings,
             ticks=ticks,
             commit_id=COMMIT_ID,
-            checklist=render_checklist(model, run=True, exclude_headings=True, history=history, ticks=ticks),
+            checklist=render_checklist(
+                model, run=True, exclude_headings=True, history=history, ticks=ticks, extras=extras
+            ),
             summary_end=Markup(SUMMARY_END),
         )
