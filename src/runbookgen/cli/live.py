@@ -2,7 +2,7 @@
 
 The options belong to ``status`` (cli/runs.py), which hands over to this module; the reading
 is the site's own (history/branches.py), so the terminal and the site agree on what is in
-flight. Everything printed that came from git or a run file goes through ``for_terminal``.
+flight. Everything printed that came from git or a run file goes through ``term`` (cli/common.py).
 """
 
 from __future__ import annotations
@@ -14,13 +14,7 @@ from typing import Any
 
 import click
 
-from runbookgen.cli.common import echo, project, style, term, to_json, warn
-
-
-def _clean(text: str) -> str:
-    """One line of untrusted text made harmless for a terminal: text.for_terminal, the one
-    escaping every command uses."""
-    return term(text)
+from runbookgen.cli.common import echo, error_line, project, style, term, to_json, warn
 
 
 def whoami(root: Path) -> tuple[list[str], str]:
@@ -79,8 +73,8 @@ def status_live(
     for lr in live:
         if lr.record is None:
             errors += 1
-            where = f" (on branch {_clean(lr.live.branch.name)})" if lr.live else ""
-            echo(style("Error: ", fg="red", bold=True) + _clean(lr.error or lr.relpath) + where, err=True)
+            where = f" (on branch {lr.live.branch.name})" if lr.live else ""
+            error_line((lr.error or lr.relpath) + where)
             continue
         prog = compute(lr.record.model, lr.record.status)
         if fmt == "json":
@@ -122,8 +116,8 @@ def _branch_line(run: Any) -> str:
     where = f"{run.branch.remote}/" if run.branch.remote else ""
     when = run.last.time.strftime("%Y-%m-%d %H:%M %z")
     return style("  in flight", fg="cyan", bold=True) + (
-        f" on branch {_clean(where + run.branch.name)} (not merged, not reviewed); "
-        f"last change by {_clean(run.last.author)} at {when}"
+        f" on branch {term(where + run.branch.name)} (not merged, not reviewed); "
+        f"last change by {term(run.last.author)} at {when}"
     )
 
 
@@ -177,7 +171,7 @@ def _owned(proj: Any, live: list[Any], fmt: str, mine: bool, owners: Sequence[st
             )
         )
         return
-    label = ", ".join(_clean(w) for w in who)
+    label = ", ".join(term(w) for w in who)
     count = sum(len(f["items"]) for f in found)
     echo(
         style(f"Open items for {label}", bold=True)
@@ -189,12 +183,12 @@ def _owned(proj: Any, live: list[Any], fmt: str, mine: bool, owners: Sequence[st
         rec = lr.record
         echo("")
         head = f"{rec.runbook} {rec.release}".strip()
-        where = f"  on branch {_clean(lr.live.branch.name)}" if lr.live else ""
-        echo(style(_clean(head), bold=True) + f"  {_clean(lr.relpath)}{where}")
+        where = f"  on branch {term(lr.live.branch.name)}" if lr.live else ""
+        echo(style(term(head), bold=True) + f"  {term(lr.relpath)}{where}")
         for sec, item, names in f["items"]:
             echo(
-                f"  line {item.line:<5} {_clean(sec.title)}: {_clean(item.text.splitlines()[0])}  "
-                + style(_clean(", ".join(names)), dim=True)
+                f"  line {item.line:<5} {term(sec.title)}: {term(item.text.splitlines()[0])}  "
+                + style(term(", ".join(names)), dim=True)
             )
     if not found:
         echo(
