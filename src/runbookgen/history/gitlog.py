@@ -35,7 +35,7 @@ SHALLOW_FIX = (
 
 _PR_MERGE = re.compile(r"^Merge pull request #(\d+)\b")
 _PR_SQUASH = re.compile(r"\(#(\d+)\)\s*$")
-_HUNK = re.compile(r"(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_HUNK = re.compile(r"^(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
 def run_git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:

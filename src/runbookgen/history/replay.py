@@ -34,7 +34,7 @@ from runbookgen.history.events import Commit, RunHistory, TickEvent
 from runbookgen.history.gitlog import Blobs, Change, GitLog, Hunk, commits, merge_prs
 from runbookgen.markdown.grammar import label_pattern, open_all, read_task_text, task_line
 
-_STATUS_LINE = re.compile(r"^status\s*:\s*(?P<value>.*?)\s*$")
+_STATUS_LINE = re.compile(r"^status[ \t]*+:(?P<value>.*+)")
 
 # item state: (checked, skipped, skip reason, ((field, value), ...))
 State = tuple[bool, bool, str | None, tuple[tuple[str, str], ...]]
@@ -412,7 +412,7 @@ def _status(lines: list[str], fm_end: int) -> str | None:
     for n in range(1, max(fm_end - 1, 0)):
         m = _STATUS_LINE.match(lines[n])
         if m:
-            return _yaml_scalar(m.group("value")) or None
+            return _yaml_scalar(m.group("value").strip()) or None
     return None
 
 
@@ -428,8 +428,8 @@ def _yaml_scalar(value: str) -> str:
 
 # Blocks of column-0 prose lines, or of childless column-0 bullets, between blank lines:
 # their text cannot change which items exist or how they nest, so a skeleton blanks it.
-_PROSE_ONLY = re.compile(r"(?:(?:\*\*)?[^\W\d_][^\n|]*(?:\n|\Z))+")
-_BULLETS_ONLY = re.compile(r"(?:[-+*][ \t]+(?!\[[ xX]\])(?:\*\*)?[^\W\d_][^\n|]*(?:\n|\Z))+")
+_PROSE_ONLY = re.compile(r"\A(?:(?:\*\*)?[^\W\d_][^\n|]*+(?:\n|\Z))++")
+_BULLETS_ONLY = re.compile(r"\A(?:[-+*][ \t]++(?!\[[ xX]\])(?:\*\*)?[^\W\d_][^\n|]*+(?:\n|\Z))++")
 
 
 def _skeleton(lines: list[str]) -> str:

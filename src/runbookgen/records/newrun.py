@@ -25,8 +25,10 @@ from runbookgen.records.schema import STATUSES, digest, is_iso_date
 # starting and ending with a letter or digit, and nothing git refuses in a ref ("..", ".lock").
 _RELEASE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._+-]{0,98}[A-Za-z0-9])?$")
 _PLACEHOLDER = re.compile(r"\[(?P<name>[A-Za-z][A-Za-z ]{0,40})\](?!\()")
-_LABEL = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\[[ xX]\]\s+)?\**(?P<label>[^*:\n]{1,60}?)\**\s*:")
-_VERSION_LINE = re.compile(r"^\s*\**Version\**\s*:\s*\**\s*(?P<v>[^\s*]+)", re.M | re.I)
+# What may come before a line's label: indentation, a list marker, a box, bold marks.
+_LABEL_PREFIX = re.compile(r"\s*+(?:[-*+]\s++|\d++[.)]\s++)?+(?:\[[ xX]\]\s++)?+\**+")
+_VERSION_LINE = re.compile(r"^[ \t]*+\**+Version\**+[ \t]*+:[ \t]*+\**+[ \t]*+(?P<v>[^\s*]++)", re.M | re.I)
+_FM_VERSION = re.compile(r"^version[ \t]*+:[ \t]*+['\"]?(?P<v>[^'\"\s#]++)", re.M)
 
 # Placeholders the command can fill, by normalised name. ``[Date]`` and ``[Name]`` are
 # only filled where the line says they mean the run (see ``_fill_line``).
@@ -119,7 +121,7 @@ def template_version(template_text: str) -> str:
     """The template's version without parsing Markdown (``new-run`` must start fast)."""
     fm, body = split_front_matter(template_text)
     if fm:
-        m = re.search(r"^version\s*:\s*['\"]?(?P<v>[^'\"\s#]+)", fm, re.M)
+        m = _FM_VERSION.search(fm)
         if m:
             return m.group("v")
     m = _VERSION_LINE.search(body)
@@ -128,6 +130,24 @@ def template_version(template_text: str) -> str:
 
 def _norm(name: str) -> str:
     return " ".join(name.lower().split())
+
+
+def _line_label(line: str) -> str:
+    """The label a line starts with (``**Deployment Lead**: [Name]`` → "Deployment Lead"):
+    up to 60 characters before the first colon, without ``*``. Found from the colon
+    backwards, so the time is linear in the line whatever it holds."""
+    prefix = _LABEL_PREFIX.match(line)
+    start = prefix.end() if prefix else 0
+    colon = line.find(":", start)
+    if colon < 0:
+        return ""
+    end = colon
+    while end > start and line[end - 1].isspace():
+        end -= 1
+    while end > start and line[end - 1] == "*":
+        end -= 1
+    label = line[start:end]
+    return label if 0 < len(label) <= 60 and "*" not in label and "\n" not in label else ""
 
 
 def _fill_line(line: str, values: dict[str, str]) -> str:
@@ -139,8 +159,7 @@ def _fill_line(line: str, values: dict[str, str]) -> str:
     """
     if "[" not in line:
         return line
-    m = _LABEL.match(line)
-    label = _norm(m.group("label")) if m else ""
+    label = _norm(_line_label(line))
     if label in _TEMPLATE_LABELS:
         return line
 

@@ -26,6 +26,7 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 
+from runbookgen.markdown.kinds import trailing_paren
 from runbookgen.model import Item, Runbook, Section
 
 #: ``@login`` or ``@org/team``; not after a word character, ``@``, ``.``, ``/``, ``+``, ``-`` or
@@ -81,7 +82,8 @@ def _front_matter_owners(template: Runbook | None) -> dict[str, tuple[str, ...]]
 def _section_keys(sec: Section) -> Iterable[str]:
     """How front matter may name a section: id, title, title without a trailing ``(…)``, path."""
     title = sec.title.strip()
-    bare = re.sub(r"\s*\([^()]{0,200}\)\s*$", "", title)
+    paren = trailing_paren(title)
+    bare = paren[0] if paren else title
     return (sec.id.lower(), title.lower(), bare.lower(), " / ".join(sec.path).lower())
 
 
