@@ -53,7 +53,7 @@ def label_pattern(labels: frozenset[str]) -> re.Pattern[str] | None:
     if not labels:
         return None
     alts = "|".join(re.escape(x) for x in sorted(labels, key=len, reverse=True))
-    return re.compile(rf"(?:^|(?<=\s))\**+(?P<label>{alts})\**+\s*+:")
+    return re.compile(rf"(?<!\S)\**+(?P<label>{alts})\**+\s*+:")
 
 
 def has_blank(text: str) -> bool:
@@ -164,9 +164,19 @@ def parse_estimate(value: str) -> Estimate | None:
 
 
 # ---------------------------------------------------------------------- writing
+def blank_after(label: str) -> re.Pattern[str]:
+    """The blank after ``label:`` (group ``blank``)."""
+    return re.compile(re.escape(label) + r"\**+\s*+:\s*+\**+\s*+(?P<blank>___+)")
+
+
+def choice_box(option: str) -> re.Pattern[str]:
+    """The open box before choice ``option``."""
+    return re.compile(r"\[ \](?=\s*+" + re.escape(option) + r"\s*+(?:\[|$))")
+
+
 def fill_blank(line: str, label: str, value: str) -> str:
     """``line`` with the first blank after ``label:`` replaced by ``value``."""
-    m = re.compile(re.escape(label) + r"\**+\s*+:\s*+\**+\s*+(?P<blank>___+)").search(line)
+    m = blank_after(label).search(line)
     if m is None:
         return line
     return line[: m.start("blank")] + value + line[m.end("blank") :]
@@ -174,7 +184,7 @@ def fill_blank(line: str, label: str, value: str) -> str:
 
 def select_choice(line: str, option: str) -> str:
     """``line`` with the open box before choice ``option`` ticked (``[ ] Partial`` → ``[x]``)."""
-    m = re.compile(r"\[ \](?=\s*+" + re.escape(option) + r"\s*+(?:\[|$))").search(line)
+    m = choice_box(option).search(line)
     if m is None:
         return line
     return line[: m.start()] + "[x]" + line[m.end() :]

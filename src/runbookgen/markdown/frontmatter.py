@@ -24,7 +24,7 @@ MAX_YAML_NODES = 100_000
 MAX_FLOW_DEPTH = 64
 MAX_FRONT_MATTER = 64 * 1024  # bytes; a run's front matter is a few hundred
 
-_KEY = re.compile(r"([A-Za-z_][\w-]*+)\s*+:")
+_KEY = re.compile(r"^([A-Za-z_][\w-]*+)\s*+:")
 _SPLIT = re.compile(
     r"\A(?:\ufeff)?---[ \t]*+\r?\n(?P<body>.*?)^(?:---|\.\.\.)[ \t]*+(?:\r?\n|\Z)", re.S | re.M
 )

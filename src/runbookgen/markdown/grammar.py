@@ -35,14 +35,14 @@ MARKER = r"(?:[-+*]|[0-9]{1,9}[.)])"
 BLANK = r"[ \t\v\f]"
 # Indentation, marker and the blank after it: the part of a task line before its box.
 LEAD = rf"[ \t]*+{MARKER}{BLANK}++"
-_TASK = re.compile(rf"(?P<lead>{LEAD})\[(?P<mark>[ xX])\](?P<gap>{BLANK}++)")
+_TASK = re.compile(rf"^(?P<lead>{LEAD})\[(?P<mark>[ xX])\](?P<gap>{BLANK}++)")
 # Every ticked box at a line start, for writers that open them all (new-run, history).
 _TICKED = re.compile(rf"(?m)^({LEAD})\[[xX]\](?={BLANK})")
 
 # A skipped item: its text struck through, then an optional "n/a: reason".
 SKIP_OPEN = "~~"
-_STRUCK = re.compile(r"~~(?P<text>(?:(?!~~).)++)~~(?P<rest>.*+)", re.S)
-_NA_PREFIX = re.compile(r"[-—–:]?+\s*+(?:n/?a|not applicable|skip(?:ped)?)\b\s*+(?:[:\-—–]\s*+)?", re.I)
+_STRUCK = re.compile(r"\A~~(?P<text>(?:(?!~~).)++)~~(?P<rest>.*+)", re.S)
+_NA_PREFIX = re.compile(r"\A[-—–:]?+\s*+(?:n/?a|not applicable|skip(?:ped)?)\b\s*+(?:[:\-—–]\s*+)?", re.I)
 _OPTIONAL = re.compile(
     r"\((?:if|when)\s++(?:needed|required|applicable|necessary|appropriate)\)|\(optional\)", re.I
 )

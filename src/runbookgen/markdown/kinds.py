@@ -30,7 +30,7 @@ _TRIGGER_INTRO = re.compile(
 )
 _CONDITIONAL_TITLE = re.compile(r"\broll[- ]?back\s++(?:procedure|steps|process|runbook)\b", re.I)
 _CONDITIONAL_INTRO = re.compile(
-    r"\s*+(?:only\s++)?if\s++(?:a\s++)?(?:roll[- ]?back|incident|failure)\s++is\s++"
+    r"\A\s*+(?:only\s++)?if\s++(?:a\s++)?(?:roll[- ]?back|incident|failure)\s++is\s++"
     r"(?:required|needed|necessary|declared|initiated)\b",
     re.I,
 )

@@ -369,7 +369,7 @@ def _branch_and_commit(state: GitState, branch: str, path: Path, what: str) -> s
         git("branch", "-D", branch, cwd=root, check=False)
         raise RunbookgenError(f"{exc.message}; no branch or commit was made") from None
     # "[branch abc1234] message" (or "[branch (root-commit) abc1234]"): saves a git process
-    m = re.match(r"\[\S+ (?:\(root-commit\) )?([0-9a-f]{4,})\]", out)
+    m = re.match(r"^\[\S+ (?:\(root-commit\) )?([0-9a-f]{4,})\]", out)
     return m.group(1) if m else git("rev-parse", "--short", "HEAD", cwd=root).strip()
 
 

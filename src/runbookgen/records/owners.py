@@ -37,7 +37,7 @@ MENTION = re.compile(
 )
 _CODE = re.compile(r"`[^`\n]*`")
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]{0,20}://\S{0,2048}", re.I)
-_OWNER_LINE = re.compile(r"^\s{0,3}(?:\*\*|__)?owners?(?:\*\*|__)?\s*:(?:\*\*|__)?\s*(?P<rest>.*)$", re.I)
+_OWNER_LINE = re.compile(r"^\s{0,3}(?:\*\*|__)?owners?(?:\*\*|__)?\s*+:(?:\*\*|__)?\s*+(?P<rest>.*+)$", re.I)
 
 
 @functools.lru_cache(maxsize=8192)
