@@ -88,7 +88,13 @@ def _leaf(op: object, av: object, flags: int) -> frozenset[str]:
             out |= _literal(a, icase)
         elif o is C.RANGE:
             lo, hi = a
-            out |= {x for x in ALPHABET if any(lo <= ord(y) <= hi for y in {x, x.lower(), x.upper()} if len(y) == 1 and (icase or y == x))}
+            out |= {
+                x
+                for x in ALPHABET
+                if any(
+                    lo <= ord(y) <= hi for y in {x, x.lower(), x.upper()} if len(y) == 1 and (icase or y == x)
+                )
+            }
         elif o is C.CATEGORY:
             if a in _NOT:
                 out |= {x for x in ALPHABET if not _CATEGORIES[_NOT[a]](x)}
@@ -205,7 +211,7 @@ def _node(op: object, av: object, flags: int) -> Summary:
             hazards=list(body.hazards),
         )
         if unbounded and out.scan is None:
-            out.scan = (body.chars, body.asserts or not body.nullable and lo > 1)
+            out.scan = (body.chars, body.asserts or (not body.nullable and lo > 1))
         if op is C.POSSESSIVE_REPEAT:
             out.head, out.tail = [], []
             return out
@@ -233,7 +239,12 @@ def hazards(pattern: re.Pattern[str]) -> list[str]:
     found = list(whole.hazards)
     # 3. rescanning starts, for every alternative of a top-level choice
     alternatives = [items]
-    if len(items) == 1 and items[0][0] is C.SUBPATTERN and items[0][1][3][0][0] is C.BRANCH and len(items[0][1][3]) == 1:
+    if (
+        len(items) == 1
+        and items[0][0] is C.SUBPATTERN
+        and items[0][1][3][0][0] is C.BRANCH
+        and len(items[0][1][3]) == 1
+    ):
         alternatives = [list(alt) for alt in items[0][1][3][0][1][1]]
     elif len(items) == 1 and items[0][0] is C.BRANCH:
         alternatives = [list(alt) for alt in items[0][1][1]]
@@ -248,7 +259,9 @@ def _rescans(items: list[tuple[object, object]], flags: int) -> list[str]:
     line_start = False
     while k < len(items):
         op, av = items[k]
-        if op is C.AT and av in (C.AT_BEGINNING_STRING,) or (op is C.AT and av is C.AT_BEGINNING and not flags & re.M):
+        if (op is C.AT and av in (C.AT_BEGINNING_STRING,)) or (
+            op is C.AT and av is C.AT_BEGINNING and not flags & re.M
+        ):
             return []  # one start
         if op is C.AT and av is C.AT_BEGINNING:
             line_start = True
@@ -274,7 +287,10 @@ OLD_QUADRATIC = {
     "fields _LABEL_LINE": r"^\*\*(?P<label>[^*]+?)\*\*\s*:?\s*(?P<value>.*?)\s*$",
     "fields _BLANK_LABEL": r"(?P<label>[^:_\n]*[^\s:_*])\**\s*:\s*\**\s*_{3,}",
     "fields _CHOICE_OPT": r"\[(?P<mark>[ xX])\]\s*(?P<text>[^\[]*?)\s*(?=\[[ xX]\]|$)",
-    "fields _ESTIMATE": r"(?P<a>\d+(?:\.\d+)?)\s*(?:(?:-|–|—|to)\s*(?P<b>\d+(?:\.\d+)?))?\s*(?P<unit>minutes?|mins?|m|hours?|hrs?|h)\b",
+    "fields _ESTIMATE": (
+        r"(?P<a>\d+(?:\.\d+)?)\s*(?:(?:-|–|—|to)\s*(?P<b>\d+(?:\.\d+)?))?\s*"
+        r"(?P<unit>minutes?|mins?|m|hours?|hrs?|h)\b"
+    ),
     "kinds _TRAILING_PAREN": r"\s*\(([^()]*)\)\s*$",
     "text _LINK": r"!?\[([^\]]*)\]\([^)]*\)",
     "text _TAG": r"<[^>]*>",
@@ -343,7 +359,8 @@ def _literal_patterns() -> dict[str, re.Pattern[str]]:
                 and isinstance(node.func, ast.Attribute)
                 and isinstance(node.func.value, ast.Name)
                 and node.func.value.id == "re"
-                and node.func.attr in {"compile", "search", "match", "fullmatch", "sub", "subn", "split", "findall", "finditer"}
+                and node.func.attr
+                in {"compile", "search", "match", "fullmatch", "sub", "subn", "split", "findall", "finditer"}
                 and node.args
                 and isinstance(node.args[0], ast.Constant)
                 and isinstance(node.args[0].value, str)
@@ -351,12 +368,20 @@ def _literal_patterns() -> dict[str, re.Pattern[str]]:
                 flags = 0
                 for kw in node.keywords:
                     if kw.arg == "flags":
-                        flags = eval(compile(ast.Expression(kw.value), "f", "eval"), {"re": re})  # noqa: S307
+                        flags = _flags(kw.value)
                 if len(node.args) > 1 and node.func.attr == "compile":
-                    flags = eval(compile(ast.Expression(node.args[1]), "f", "eval"), {"re": re})  # noqa: S307
+                    flags = _flags(node.args[1])
                 where = f"{path.relative_to(ROOT)}:{node.lineno}"
                 out[where] = re.compile(node.args[0].value, flags)
     return out
+
+
+def _flags(node: ast.expr) -> int:
+    """``re.M | re.I`` written in the source, as a number."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _flags(node.left) | _flags(node.right)
+    assert isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "re"
+    return int(getattr(re, node.attr))
 
 
 ALL_PATTERNS = {**_module_patterns(), **_literal_patterns()}
@@ -411,7 +436,9 @@ def test_crafted_200kb_lines_parse_and_check_without_hanging(tmp_path: Path) -> 
         "for p in sorted(Path('runs').rglob('*.md')):\n"
         "    runbookgen.load(p)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     proc = subprocess.run(
         [sys.executable, "-m", "runbookgen", "check", "--format", "text"],

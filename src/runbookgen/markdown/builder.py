@@ -82,7 +82,7 @@ class _Builder:
     def __init__(self, text: str, path: str | None, labels: frozenset[str], bom: bool = False) -> None:
         self.path = path
         source, self.sentinel = protect_task_text(text)
-        self.tokens, self.empty_tasks = tokenize(source)
+        self.tokens = tokenize(source)
         self.lines = _LINE_END.split(text)
         self.bom = bom
         self.labels = labels
@@ -106,7 +106,7 @@ class _Builder:
         quote_at = -1  # position in ``stack`` of the outermost open block quote
         for i, t in enumerate(toks):
             if t.nesting == 1:
-                if t.type == "list_item_open" and ("checked" in t.meta or t.map[0] in self.empty_tasks):
+                if t.type == "list_item_open" and "checked" in t.meta:
                     state = self._gfm_checked(t, toks[stack[-2]] if len(stack) > 1 else None)
                     if state is not None:
                         checked[i] = state

@@ -8,7 +8,9 @@ tokenizer so the block structure is cmark-gfm's, pinned by ``tests/test_gfm_fide
   lazy continuation of the open paragraph in cmark, never a new block
   (:func:`_follow_cmark_laziness`);
 * **empty tasks** — ``- [ ] `` with nothing after the box is an empty item in cmark-gfm,
-  which a blank line ends (:func:`tokenize`);
+  which a blank line ends and an unindented line does not continue (``tracked_tokenize``);
+* **interruptions** — lone HTML tags, tables, link reference definitions
+  (:func:`_follow_cmark_laziness`);
 * **block starts after a box** — ``- [ ] # x`` is a task reading ``# x`` in cmark-gfm,
   not a heading inside an item (:func:`protect_task_text`).
 
@@ -27,11 +29,12 @@ from runbookgen.markdown.grammar import LEAD, MARKER
 # rule, fence, HTML) but is paragraph text in cmark-gfm; a sentinel keeps it a paragraph.
 _TASK_BLOCK_START = re.compile(rf"(?m)^({LEAD}\[[ xX]\][ \t])(?=[#>*+\-_`~<=]|[0-9]{{1,9}}[.)])")
 _SENTINELS = ("\ue000", "\ue001", "\ue002", "\ufdd0")
-# A box with nothing after it, followed by a blank line (or the end).
-_EMPTY_TASK = re.compile(rf"(?m)^(?P<head>{LEAD})\[[ xX]\][ \t]*+\n(?=(?P<next>[ \t]*+)(?:\n|\Z))")
-_BOX = re.compile(r"\[[ xX]\]")
 _MARKER = re.compile(MARKER)
+# a table's delimiter row: cells of hyphens with optional colons, pipes between
+_DELIMITER_ROW = re.compile(r"^\|?+[ \t]*+:?+-++:?+[ \t]*+(?:\|[ \t]*+:?+-++:?+[ \t]*+)*+\|?+$")
 _INDENTS = "runbookgen_indents"
+_TABLE_AT = "runbookgen_table_at"  # the line where a table ended a paragraph
+_PARA_AT = "runbookgen_paragraph_at"  # the line after a definition: paragraph text in cmark
 
 _md_instance: Any = None
 
@@ -56,20 +59,46 @@ def md() -> Any:
 
 
 def _follow_cmark_laziness(instance: Any) -> None:
-    """Make paragraph interruption inside nested lists follow CommonMark/cmark-gfm.
+    """Make paragraph interruption and laziness follow CommonMark/cmark-gfm.
 
-    cmark matches a line against the open list items from the outside in; if the text is
-    indented 4+ columns past the deepest item it still belongs to, nothing can start
-    there, so the line is a lazy continuation of the open paragraph. markdown-it only
-    looks one list level up (``listIndent``) and lets a list, fence, rule, ... interrupt
-    the paragraph, closing the lists. Here every ``tokenize`` call records its
-    ``blkIndent`` (the content column of the item it parses), and the rules that may
-    interrupt a paragraph decline when cmark would read the line as lazy.
+    cmark matches a line against the open containers (block quotes, list items) from the
+    outside in, then looks for a new block start there:
+
+    * if the text is indented 4+ columns past the deepest item it still belongs to,
+      nothing can start there, so the line is a lazy continuation of the open paragraph.
+      markdown-it only looks one list level up (``listIndent``) and lets a list, fence,
+      rule, ... interrupt the paragraph, closing the lists (:func:`_lazy_guard`);
+    * if the line does *not* reach the paragraph's container (``- a`` then ``<br>`` at
+      column 0), the block-start rules run without the paragraph-interruption limits,
+      so a line holding only an HTML tag starts an HTML block that ends the list; in
+      markdown-it such a tag (HTML block type 7) never ends a paragraph
+      (:func:`_html_guard`);
+    * a task item with only blanks after its box is empty (``tracked_tokenize``);
+    * after a link reference definition the next line continues the paragraph the
+      definition was read from (:func:`_after_definition`);
+    * a list item, block quote, heading, fence or HTML block starts before a table can:
+      ``- [ ] a | b`` over ``|---|---|`` is a task whose text goes on lazily in cmark-gfm,
+      where markdown-it reads a table whose header is the whole line (:func:`_table_guard`).
+
+    Every ``tokenize`` call records its ``blkIndent`` (the content column of the item it
+    parses), so the guards know which containers a line reaches.
     """
     block = instance.block
     plain_tokenize = block.tokenize
 
     def tracked_tokenize(state: Any, start: int, end: int) -> None:
+        if state.parentType == "list" and start < end and _empty_task(state, start):
+            # cmark-gfm consumed the box before the item got content, so nothing is left
+            # on the line (markdown-it kept the blanks after the box as content): the item
+            # is empty, a line not indented into it does not continue it, and a blank line
+            # right after it ends it ("a list item can begin with at most one blank line")
+            state.tShift[start] = state.eMarks[start] - state.bMarks[start]
+            line = start + 1
+            while line < end and state.isEmpty(line):
+                if state.sCount[line] < state.blkIndent:  # (blanks reaching the content
+                    end = line  # column continue the item, as in cmark)
+                    break
+                line += 1
         stack = state.env.setdefault(_INDENTS, [])
         # a block quote starts a new column frame (its lines are measured after the '>')
         stack.append(-1 if state.parentType == "blockquote" else state.blkIndent)
@@ -79,21 +108,224 @@ def _follow_cmark_laziness(instance: Any) -> None:
             stack.pop()
 
     block.tokenize = tracked_tokenize
-    # Guard only the "paragraph" terminator chain (paragraph and setext heading ask it
-    # whether a line ends the paragraph); the main chain keeps markdown-it's own rules.
     ruler = block.ruler
     plain_rules = ruler.getRules
-    memo: list[Any] = [None, None]
+    by_name = {rule.name: rule.fn for rule in ruler.__rules__}
+    starts = [by_name[n] for n in ("list", "blockquote", "heading", "fence", "html_block") if n in by_name]
+    memo: dict[str, tuple[Any, list[Any]]] = {}
 
     def get_rules(chain: str = "") -> list[Any]:
         rules = plain_rules(chain)
-        if chain != "paragraph":
+        if chain not in ("", "paragraph", "blockquote", "reference"):
             return rules
-        if memo[0] is not rules:
-            memo[:] = [rules, [_lazy_guard(fn) for fn in rules]]
-        return memo[1]
+        got = memo.get(chain)
+        if got is None or got[0] is not rules:
+            got = (rules, [_guarded(fn, chain, by_name, starts) for fn in rules])
+            memo[chain] = got
+        return got[1]
 
     ruler.getRules = get_rules
+
+
+def _guarded(fn: Any, chain: str, by_name: dict[str, Any], starts: list[Any]) -> Any:
+    if chain == "reference":
+        # cmark reads a link reference definition as a paragraph first: what cannot
+        # interrupt a paragraph (``3) x``, an empty item) cannot end a definition either
+        return _as_paragraph(fn) if fn is by_name.get("list") else fn
+    if fn is by_name.get("table"):
+        # (a table starts at its delimiter row, which is inside the container; its header
+        # is the paragraph's last line even when that line is lazy: no laziness guard)
+        return _table_guard(fn, starts, chain)
+    if chain == "":
+        if fn is by_name.get("lheading"):
+            return _keeps_parent_type(fn)
+        if fn is by_name.get("reference"):
+            return _definition_end(fn)
+        if fn in (by_name.get("list"), by_name.get("code"), by_name.get("html_block"), by_name.get("hr")):
+            return _after_definition(fn, by_name)
+        return fn
+    if fn is by_name.get("html_block"):
+        fn = _html_guard(fn, lazy_only=chain == "paragraph")
+    # (the blockquote chain decides whether a line without ">" goes on lazily)
+    return _lazy_guard(fn)
+
+
+def _table_guard(fn: Any, starts: list[Any], chain: str) -> Any:
+    def guarded(state: Any, start: int, end: int, silent: bool) -> bool:
+        # As a paragraph terminator the header line is the paragraph's last line in cmark,
+        # so only what may interrupt a paragraph starts first; the table then opens at that
+        # line in the main chain as decided. At any other block start nothing is
+        # interrupted (markdown-it's ``parentType`` can still say "paragraph": lheading
+        # leaves it so, which would wrongly limit the list rule).
+        lazy = chain == "paragraph" and state.sCount[start] < state.blkIndent
+        if lazy and -1 in state.env.get(_INDENTS, ()):
+            return False  # (inside a block quote: left as lazy paragraph text)
+        decided = chain == "" and state.env.get(_TABLE_AT) == start  # by the terminator
+        col = state.sCount[start]
+        if not decided and not (lazy and col >= 4 and _lazy_in_cmark(state.env.get(_INDENTS, ()), col)):
+            # (a line 4+ columns past the container it reaches starts nothing in cmark)
+            parent = state.parentType
+            state.parentType = "paragraph" if chain == "paragraph" else "table"
+            try:
+                blocked = any(rule(state, start, end, True) for rule in starts)
+            finally:
+                state.parentType = parent
+            # at a block start a line holding only an HTML tag opens an HTML block (type
+            # 7, which the silent HTML rule reports as unable to end a paragraph)
+            if blocked or (chain != "paragraph" and _html_tag_line(state, start)):
+                return False  # that block starts first; the row is text (or lazy) in cmark-gfm
+        if lazy:  # measure the header as if it were indented into the container
+            indent = state.sCount[start]
+            state.sCount[start] = state.blkIndent
+        found = bool(fn(state, start, end, silent)) or _header_table(state, start, end, silent)
+        if lazy and not found:
+            state.sCount[start] = indent
+        if found and chain == "paragraph":
+            # A lazy header line (``- 1. x`` / ``a | b`` at column 0 / ``   ---|---``) is the
+            # paragraph's last line in cmark-gfm, so the table stays in the paragraph's
+            # container: the line now counts as indented into it (sCount stays raised).
+            state.env[_TABLE_AT] = start
+        return found
+
+    return guarded
+
+
+def _header_table(state: Any, start: int, end: int, silent: bool) -> bool:
+    """The tables markdown-it misses and cmark-gfm reads: a header row without a pipe
+    (``x`` over ``|---|`` or ``:--``). Same columns in the header and the delimiter row;
+    the table runs to a blank line or a block start. Only block boundaries matter to the
+    model, so the table is pushed without cells."""
+    if start + 2 > end or state.sCount[start + 1] < state.blkIndent or state.is_code_block(start + 1):
+        return False
+    if state.is_code_block(start):
+        return False  # (as a paragraph's line markdown-it never offers it: see the docs)
+    delimiter = state.src[state.bMarks[start + 1] + state.tShift[start + 1] : state.eMarks[start + 1]].strip()
+    if not _DELIMITER_ROW.match(delimiter) or ("|" not in delimiter and ":" not in delimiter):
+        return False  # a row of hyphens alone underlines a setext heading
+    header = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]].strip()
+    if not header or _cells(header) != _cells(delimiter):
+        return False
+    if silent:
+        return True
+    line = start + 2
+    rules = state.md.block.ruler.getRules("blockquote")
+    parent = state.parentType
+    state.parentType = "table"
+    try:
+        while line < end and not state.isEmpty(line) and state.sCount[line] >= state.blkIndent:
+            if state.is_code_block(line) or any(rule(state, line, end, True) for rule in rules):
+                break
+            line += 1
+    finally:
+        state.parentType = parent
+    token = state.push("table_open", "table", 1)
+    token.map = [start, line]
+    state.push("table_close", "table", -1)
+    state.line = line
+    return True
+
+
+def _cells(row: str) -> int:
+    """Cells of a table row: split at unescaped pipes, outer pipes dropped."""
+    parts = re.split(r"(?<!\\)\|", row)
+    if parts and not parts[0].strip():
+        parts.pop(0)
+    if parts and not parts[-1].strip():
+        parts.pop()
+    return len(parts)
+
+
+def _definition_end(fn: Any) -> Any:
+    """Note where a link reference definition ended without a blank line after it."""
+
+    def guarded(state: Any, start: int, end: int, silent: bool) -> bool:
+        found = bool(fn(state, start, end, silent))
+        if found and not silent and state.line < end and not state.isEmpty(state.line):
+            state.env[_PARA_AT] = (state.line, state.blkIndent)
+        return found
+
+    return guarded
+
+
+def _after_definition(fn: Any, by_name: dict[str, Any]) -> Any:
+    """In cmark the line after a definition continues the paragraph the definition was read
+    from: a list there must be one that may interrupt a paragraph, neither indented code
+    nor a lone HTML tag (block type 7) can start, and ``---`` is no thematic break."""
+    is_list = fn is by_name.get("list")
+
+    def guarded(state: Any, start: int, end: int, silent: bool) -> bool:
+        if state.env.get(_PARA_AT) == (start, state.blkIndent):
+            if fn is by_name.get("hr"):
+                text = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]]
+                if not text.strip(" \t-"):  # "---" underlines the definition's paragraph:
+                    return False  # with the definition taken out, it is paragraph text
+            elif not is_list:
+                if fn is by_name.get("code") or not fn(state, start, end, True):
+                    return False
+            elif not _as_paragraph(fn)(state, start, end, True):
+                return False
+        return bool(fn(state, start, end, silent))
+
+    return guarded
+
+
+def _keeps_parent_type(fn: Any) -> Any:
+    """markdown-it's setext heading rule sets ``parentType`` to "paragraph" and does not
+    set it back when no underline follows; every later list, table and HTML check would
+    then act as if it interrupted a paragraph. Put it back."""
+
+    def guarded(state: Any, start: int, end: int, silent: bool) -> bool:
+        parent = state.parentType
+        found = bool(fn(state, start, end, silent))
+        if not found:
+            state.parentType = parent
+        return found
+
+    return guarded
+
+
+def _as_paragraph(fn: Any) -> Any:
+    def guarded(state: Any, start: int, end: int, silent: bool) -> bool:
+        parent = state.parentType
+        state.parentType = "paragraph"
+        try:
+            return bool(fn(state, start, end, silent))
+        finally:
+            state.parentType = parent
+
+    return guarded
+
+
+def _html_guard(fn: Any, lazy_only: bool) -> Any:
+    def guarded(state: Any, start: int, end: int, silent: bool) -> bool:
+        if fn(state, start, end, silent):
+            return True
+        if not silent or (lazy_only and state.sCount[start] >= state.blkIndent):
+            return False
+        return _html_tag_line(state, start)
+
+    return guarded
+
+
+def _html_tag_line(state: Any, line: int) -> bool:
+    """Does ``line`` open an HTML block of type 7 (a line holding only a tag)?"""
+    from markdown_it.rules_block.html_block import HTML_SEQUENCES
+
+    if not state.md.options.get("html") or state.is_code_block(line):
+        return False
+    text = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+    return text.startswith("<") and HTML_SEQUENCES[-1][0].search(text) is not None
+
+
+def _empty_task(state: Any, line: int) -> bool:
+    """Is ``line`` the first line of a task item with only blanks after its box?"""
+    tokens = state.tokens
+    if not tokens:
+        return False
+    item = tokens[-1]
+    if item.type != "list_item_open" or "checked" not in item.meta or item.map[0] != line:
+        return False
+    return not state.src[state.bMarks[line] : state.eMarks[line]].strip(" \t")
 
 
 def _lazy_guard(fn: Any) -> Any:
@@ -124,7 +356,11 @@ def protect_task_text(text: str) -> tuple[str, str]:
 
     Returns the text to tokenize and the sentinel to strip from token content ("" if
     nothing was changed). Only the first line of such items changes, so line numbers hold.
+    Line ends become LF first (markdown-it reads CRLF and bare CR the same way), so a
+    file with bare-CR line ends is protected too.
     """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "[" not in text or not _TASK_BLOCK_START.search(text):
         return text, ""
     sentinel = next((c for c in _SENTINELS if c not in text), "")
@@ -133,46 +369,16 @@ def protect_task_text(text: str) -> tuple[str, str]:
     return _TASK_BLOCK_START.sub(lambda m: m.group(1) + sentinel, text), sentinel
 
 
-def tokenize(source: str) -> tuple[list[Any], frozenset[int]]:
-    """markdown-it tokens, with cmark-gfm's ending of empty tasks.
+def tokenize(source: str) -> list[Any]:
+    """markdown-it tokens of ``source``, in cmark-gfm's block structure.
 
-    In cmark-gfm the box is consumed before the item gets content, so ``- [ ] `` with
-    nothing after it is an *empty* item: a blank line ends it, and what follows is not
-    nested in it. markdown-it sees content (the box) and keeps the item open. Blanking the
-    box (same columns) makes markdown-it end the item too; the returned 0-based lines say
-    where those boxes were. An empty item cannot interrupt a paragraph in markdown-it
-    (in cmark-gfm the box counts as content), so where a blanked line stopped starting a
-    list item the box is put back.
+    Line ends are read as LF (markdown-it treats CRLF and bare CR alike). The adjustments
+    live in the rules markdown-it runs (:func:`_follow_cmark_laziness`), so this is one
+    parse whatever the text holds.
     """
-    parser = md()
-    if "[" not in source:
-        return parser.parse(source), frozenset()
-    if "\r" in source:  # markdown-it normalises line ends the same way
+    if "\r" in source:
         source = source.replace("\r\n", "\n").replace("\r", "\n")
-    if not _EMPTY_TASK.search(source):
-        return parser.parse(source), frozenset()
-    lines = source.split("\n")
-    empty: set[int] = set()
-    line_no, pos = 0, 0
-    for m in _EMPTY_TASK.finditer(source):
-        line_no += source.count("\n", pos, m.start())
-        pos = m.start()
-        content = content_column(lines[line_no], 1)
-        # the box must be the item's content (not indented code), and the blank line must
-        # be too short to continue the item (a blank line of spaces can continue it)
-        if columns(m.group("head")) == content > columns(m.group("next")):
-            empty.add(line_no)
-    for _ in range(3):
-        blanked = list(lines)
-        for n in empty:
-            blanked[n] = _BOX.sub("   ", lines[n], count=1)
-        tokens = parser.parse("\n".join(blanked))
-        starts = {t.map[0] for t in tokens if t.type == "list_item_open"}
-        lost = {n for n in empty if n not in starts}
-        if not lost:
-            return tokens, frozenset(empty)
-        empty -= lost
-    return parser.parse(source), frozenset()
+    return md().parse(source)
 
 
 # ---------------------------------------------------------------------- columns

@@ -24,6 +24,13 @@ ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
 _MARKDOWN_CHARS = re.compile(r"[*_`\[\]<>!&\\~]|https?:|www\.")
 _SCHEME = re.compile(r"^([^/?#]*?):")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
+# markdown-it-py renders prose at about 0.5 µs a byte but text dense with markup
+# characters ("[[[[…", "*a*a*a…", "&#&#…") at 5-30 µs a byte: linear, yet a crafted 200 KB
+# line would cost seconds per page (benchmarks/bench_pathological.py). A text with more
+# markup characters than this is shown as escaped text instead; no real runbook text
+# comes near it (the seed runbook has about 600 in all).
+MAX_MARKUP = 10_000
+_MARKUP = "[*_`<&~!\\|"
 
 _md_instance: Any = None
 
@@ -60,7 +67,7 @@ def text(value: object) -> str:
 @lru_cache(maxsize=8192)
 def inline(source: str) -> str:
     """Inline Markdown (item text, titles) → safe HTML. Cached: runs repeat the template's text."""
-    if not _MARKDOWN_CHARS.search(source):
+    if not _MARKDOWN_CHARS.search(source) or _too_much_markup(source):
         return str(escape(source))
     return str(_md().renderInline(source).strip())
 
@@ -68,7 +75,14 @@ def inline(source: str) -> str:
 @lru_cache(maxsize=2048)
 def block(source: str) -> str:
     """Block Markdown (notes, prose, tables) → safe HTML."""
+    if _too_much_markup(source):
+        return "<p>" + str(escape(source)).replace("\n", "<br>\n") + "</p>\n"
     return str(_md().render(source))
+
+
+def _too_much_markup(source: str) -> bool:
+    """More markup characters than :data:`MAX_MARKUP` (counted at C speed)."""
+    return len(source) > MAX_MARKUP and sum(source.count(c) for c in _MARKUP) > MAX_MARKUP
 
 
 def plain(source: str) -> str:
