@@ -152,6 +152,14 @@ def _guarded(fn: Any, chain: str, by_name: dict[str, Any], starts: list[Any]) ->
 
 def _table_guard(fn: Any, starts: list[Any], chain: str) -> Any:
     def guarded(state: Any, start: int, end: int, silent: bool) -> bool:
+        below = start + 1
+        if below >= end:
+            return False
+        first = state.bMarks[below] + state.tShift[below]
+        if first >= state.eMarks[below] or state.src[first] not in "|-:":
+            return False  # no delimiter row below: no table (the common case, kept cheap)
+        if not _DELIMITER_ROW.match(state.src[first : state.eMarks[below]].rstrip()):
+            return False
         # As a paragraph terminator the header line is the paragraph's last line in cmark,
         # so only what may interrupt a paragraph starts first; the table then opens at that
         # line in the main chain as decided. At any other block start nothing is
