@@ -25,9 +25,9 @@ from runbookgen.errors import RunbookgenError
 
 # a GitHub login: letters, digits and single hyphens inside, 1-39 characters
 _LOGIN = re.compile(r"@?(?P<login>[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})")
-_EMAIL = re.compile(r"[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z]{2,63}")
+_EMAIL = re.compile(r"\A[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z]{2,63}")
 # GitHub's noreply addresses: 12345+login@users.noreply.github.com (and the older login@…)
-_NOREPLY = re.compile(r"(?:[0-9]+\+)?(?P<login>[A-Za-z0-9-]{1,39})@users\.noreply\.github\.com")
+_NOREPLY = re.compile(r"\A(?:[0-9]+\+)?(?P<login>[A-Za-z0-9-]{1,39})@users\.noreply\.github\.com")
 _SPACES = re.compile(r"\s+")
 
 
