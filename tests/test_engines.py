@@ -312,3 +312,10 @@ def test_zensical_without_directory_urls(tmp_path: Path) -> None:
     assert html_pages(zen) == html_pages(mk)
     assert [p for p in sorted(html_pages(mk)) if rbg_parts(mk / p) != rbg_parts(zen / p)] == []
     assert broken_links(zen) == []
+
+
+def test_starter_config_guards_against_a_plain_zensical_build() -> None:
+    from importlib.resources import files
+
+    starter = files("runbookgen").joinpath("starter", "mkdocs.yml").read_text("utf-8")
+    assert "  - runbookgen.engines.zensical\n" in starter
