@@ -314,8 +314,10 @@ def test_zensical_without_directory_urls(tmp_path: Path) -> None:
     assert broken_links(zen) == []
 
 
-def test_starter_config_guards_against_a_plain_zensical_build() -> None:
-    from importlib.resources import files
-
-    starter = files("runbookgen").joinpath("starter", "mkdocs.yml").read_text("utf-8")
-    assert "  - runbookgen.engines.zensical\n" in starter
+def test_a_new_repository_is_guarded_against_a_plain_zensical_build(tmp_path: Path) -> None:
+    assert run_cli("init", str(tmp_path / "new")).returncode == 0
+    proc = subprocess.run(
+        [sys.executable, "-m", "zensical", "build"], cwd=tmp_path / "new", capture_output=True, text=True
+    )
+    assert proc.returncode != 0 and "runbookgen build --engine zensical" in proc.stdout + proc.stderr
+    build(tmp_path / "new", "zensical", "site")  # while runbookgen's own Zensical build works
