@@ -321,3 +321,21 @@ def test_a_new_repository_is_guarded_against_a_plain_zensical_build(tmp_path: Pa
     )
     assert proc.returncode != 0 and "runbookgen build --engine zensical" in proc.stdout + proc.stderr
     build(tmp_path / "new", "zensical", "site")  # while runbookgen's own Zensical build works
+
+
+def test_zensical_reads_env_tags_as_mkdocs_does(tmp_path: Path) -> None:
+    """``enabled: !ENV [RUNBOOKGEN, true]`` (the documented switch) and ``!ENV`` settings."""
+    config = MKDOCS_YML.replace(
+        "  - runbookgen\n", "  - runbookgen:\n      enabled: !ENV [RUNBOOKGEN, true]\n"
+    )
+    config = config.replace("site_name: Test runbooks", "site_name: !ENV [SITE_NAME, Fallback name]")
+    root = make_repo(tmp_path / "env", config)
+    write_run(root, "2026-10-05-v1.md", front_matter("v1", "2026-10-05"), seed_body())
+    proc = run_cli("build", "--engine", "zensical", "-q", cwd=root, env={"SITE_NAME": "From env"})
+    assert proc.returncode == 0, proc.stderr
+    run_page = root / "site/runs/production-deployment/2026-10-05-v1/index.html"
+    assert "From env" in run_page.read_text("utf-8")
+    proc = run_cli("build", "--engine", "zensical", "-q", cwd=root, env={"RUNBOOKGEN": "false"})
+    assert proc.returncode == 0, proc.stderr
+    assert not run_page.exists()  # plugin off: Zensical's plain build (guard satisfied), no run pages
+    assert (root / "site" / "production-deployment" / "index.html").is_file()

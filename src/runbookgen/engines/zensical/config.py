@@ -40,15 +40,25 @@ def load_config(path: Path) -> Any:
 
 
 def resolve_env(value: Any) -> Any:
-    """MkDocs' ``!ENV VAR`` / ``!ENV [VAR, …, default]`` for the few settings read here."""
+    """MkDocs' ``!ENV VAR`` / ``!ENV [VAR, …, default]``: the first variable that is set,
+    its text read as a YAML scalar (``true`` is a boolean, as in MkDocs), else the default."""
     tag = getattr(getattr(value, "tag", None), "value", None)
     if tag != "!ENV":
         return value
-    items = list(value) if isinstance(value, list) else [str(value)]
-    for name in items[:-1] if len(items) > 1 else items:
+    items = list(value) if isinstance(value, list) else [getattr(value, "value", str(value))]
+    names, default = (items[:-1], items[-1]) if len(items) > 1 else (items, None)
+    for name in names:
         if str(name) in os.environ:
-            return os.environ[str(name)]
-    return items[-1] if len(items) > 1 else None
+            from ruamel.yaml import YAML
+            from ruamel.yaml.error import YAMLError
+
+            text = os.environ[str(name)]
+            try:
+                parsed = YAML(typ="safe", pure=True).load(text)
+            except YAMLError:
+                return text
+            return parsed if isinstance(parsed, (str, int, float, bool)) or parsed is None else text
+    return default
 
 
 def setting(config: Mapping[str, Any], key: str, default: Any = None) -> Any:

@@ -28,7 +28,13 @@ from runbookgen.engines.options import plugin_options
 from runbookgen.engines.progress import ProgressHook
 from runbookgen.engines.siteconfig import HOME_MARKER, project_for, site_options
 from runbookgen.engines.zensical import extension, stage
-from runbookgen.engines.zensical.config import default_edit_uri, load_config, plugin_entry, setting
+from runbookgen.engines.zensical.config import (
+    default_edit_uri,
+    load_config,
+    plugin_entry,
+    resolve_env,
+    setting,
+)
 from runbookgen.engines.zensical.log import info, warn
 from runbookgen.errors import RunbookgenError
 from runbookgen.text import for_terminal
@@ -87,7 +93,8 @@ class ZensicalSite:
         if not listed:
             return config, None
         where = self.config_file.name
-        options = plugin_options(dict(raw) if isinstance(raw, Mapping) else None, where)
+        values = {k: resolve_env(v) for k, v in raw.items()} if isinstance(raw, Mapping) else None
+        options = plugin_options(values, where)
         return config, (options if options["enabled"] else None)
 
     def plain(self) -> bool:

@@ -81,8 +81,14 @@ def build(
     zsite = ZensicalSite(
         config_file, site_dir=root / stage.STAGE_DIR / "site" if outside else target, serve=False, quiet=quiet
     )
-    if zsite.plain():
-        _run_zensical(lambda: zensical.build(str(config_file.resolve()), {"clean": False, "strict": strict}))
+    if zsite.plain():  # runbookgen is off: Zensical's own build (the guard, if listed, satisfied)
+        extension.activate({})
+        try:
+            _run_zensical(
+                lambda: zensical.build(str(config_file.resolve()), {"clean": False, "strict": strict})
+            )
+        finally:
+            extension.deactivate()
         return target or root / "site"
     zsite.progress = progress
     prepared = zsite.prepare()
@@ -162,6 +168,7 @@ def serve_here(config_file: Path, *, dev_addr: str, open_in_browser: bool = Fals
     zsite = ZensicalSite(config_file, site_dir=None, serve=True, quiet=False)
     options = {"dev_addr": dev_addr, "open": open_in_browser, "strict": False}
     if zsite.plain():
+        extension.activate({})
         _run_zensical(lambda: zensical.serve(str(config_file.resolve()), options))
         return
     prepared = zsite.prepare()
