@@ -91,7 +91,9 @@ def build(
             extension.deactivate()
         return target or root / "site"
     zsite.progress = progress
+    started = time.monotonic()
     prepared = zsite.prepare()
+    rendered = time.monotonic()
     import gc
 
     # ~200,000 long-lived objects from reading the runs: keep the collector from walking
@@ -110,7 +112,13 @@ def build(
 
     with _generated(prepared, on_page):
         _run_zensical(lambda: zensical.build(str(prepared.config_file), {"clean": False, "strict": strict}))
+    built = time.monotonic()
     finish(prepared)
+    info(
+        f"runbookgen: {len(prepared.rests)} run pages; rendered and staged in {rendered - started:.1f} s, "
+        f"Zensical {built - rendered:.1f} s, pages completed in {time.monotonic() - built:.1f} s",
+        quiet,
+    )
     if outside and target is not None:
         _move(prepared.site_dir, target)
         return target
