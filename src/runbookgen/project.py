@@ -18,6 +18,7 @@ from typing import Any
 from runbookgen import files
 from runbookgen.errors import RunbookgenError
 from runbookgen.model import Runbook
+from runbookgen.text import quoted
 
 # ProperDocs' own order: its file name first, then MkDocs' (which Zensical also reads).
 CONFIG_NAMES = ("properdocs.yml", "properdocs.yaml", "mkdocs.yml", "mkdocs.yaml")
@@ -103,7 +104,8 @@ class Project:
             return files.DEFAULT_MAX_BYTES
         if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not 0 < raw < 1e6:
             raise RunbookgenError(
-                f"the runbookgen plugin's max_file_mb must be a positive number of megabytes, not {raw!r}",
+                "the runbookgen plugin's max_file_mb must be a positive number of megabytes, "
+                f"not {quoted(raw)}",
                 self.config_name,
             )
         return int(raw * 1_000_000)
@@ -178,14 +180,15 @@ class Project:
         runs, docs = self.runs_path.resolve(), self.content_path.resolve()
         if runs == docs or docs in runs.parents:
             raise RunbookgenError(
-                f"runs_dir {self.runs_dir!r} lies inside docs_dir {self.content_dir!r}: MkDocs would "
-                "publish the run records itself, raw HTML included; move the runs outside docs_dir",
+                f"runs_dir {quoted(self.runs_dir)} lies inside docs_dir {quoted(self.content_dir)}: "
+                "MkDocs would publish the run records itself, raw HTML included; "
+                "move the runs outside docs_dir",
                 self.config_name,
             )
         if runs in docs.parents:
             raise RunbookgenError(
-                f"runs_dir {self.runs_dir!r} contains docs_dir {self.content_dir!r}: runbook templates "
-                "would be read as run records; use a directory of its own (e.g. runs)",
+                f"runs_dir {quoted(self.runs_dir)} contains docs_dir {quoted(self.content_dir)}: "
+                "runbook templates would be read as run records; use a directory of its own (e.g. runs)",
                 self.config_name,
             )
 

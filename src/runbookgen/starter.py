@@ -19,6 +19,7 @@ from pathlib import Path
 from runbookgen import __version__
 from runbookgen.errors import RunbookgenError
 from runbookgen.files import make_dirs, os_error, write_new
+from runbookgen.text import quoted
 
 #: The runbook that ``init`` writes and ``new-runbook`` copies.
 EXAMPLE_RUNBOOK = "content/example-deployment.md"
@@ -95,7 +96,7 @@ def validate_name(name: str) -> str:
         name = name[:-3]
     if not _NAME.fullmatch(name) or name.lower() in _RESERVED:
         raise RunbookgenError(
-            f"invalid runbook name {name!r}: use letters, digits, '-' and '_' (at most 64, "
+            f"invalid runbook name {quoted(name)}: use letters, digits, '-' and '_' (at most 64, "
             "starting with a letter or digit; not 'index'), e.g. 'production-deployment'"
         )
     return name

@@ -84,6 +84,28 @@ def first_line(text: str) -> str:
     return text.split("\n", 1)[0]
 
 
+def quoted(value: object) -> str:
+    """A value named in a message, the way the user wrote it: text in single quotes (never
+    Python's repr, which switches to double quotes or escapes), YAML's other values as YAML
+    spells them (``12``, ``true``, ``null``, ``2026-12-01``, ``[a, b]``, ``{a: 1}``)."""
+    if isinstance(value, str):
+        return f"'{value}'"
+    return yaml_text(value)
+
+
+def yaml_text(value: object) -> str:
+    """A value read from YAML written back in YAML's flow style, without quotes on text."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{yaml_text(k)}: {yaml_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return "[" + ", ".join(yaml_text(v) for v in value) + "]"
+    return str(value)
+
+
 # C0 and C1 controls, DEL, and the invisible characters that reorder or split what a
 # terminal shows (bidi embeddings/overrides/isolates, LRM/RLM/ALM, line/paragraph separators).
 _INVISIBLE = "\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"

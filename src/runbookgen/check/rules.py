@@ -21,7 +21,7 @@ from runbookgen.project import Project
 from runbookgen.records.progress import Progress, compute, is_counted
 from runbookgen.records.record import MergeConflict, RunRecord, load_run
 from runbookgen.records.schema import STATUSES, digest, front_matter_problems
-from runbookgen.text import for_terminal
+from runbookgen.text import for_terminal, quoted
 
 # The runbook's own rule (the seed's Notes say it); templates may also set ``gating:``.
 GATING_RULE = re.compile(
@@ -90,7 +90,7 @@ def rule_front_matter(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
             rec.key_line("runbook"),
             "error",
             "unknown-runbook",
-            f"runbook {name!r} has no template {ctx.project.content_dir}/{name}.md{hint}",
+            f"runbook {quoted(name)} has no template {ctx.project.content_dir}/{name}.md{hint}",
         )
     yield from _misplaced(rec, ctx)
 
@@ -393,7 +393,7 @@ def rule_status(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
             body_line,
             "error",
             "status-mismatch",
-            f"the body's Status says {selected[0]!r} but the front matter says status: "
+            f"the body's Status says {quoted(selected[0])} but the front matter says status: "
             f"{status} (line {line})",
         )
 
@@ -412,8 +412,8 @@ def rule_signoff(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
                 item.line,
                 "error",
                 "signoff-empty",
-                f"sign-off ticked with {' and '.join(repr(e) for e in empty)} empty: "
-                f"'{_short(item.text, 60)}'; fill in {'them' if len(empty) > 1 else 'it'} "
+                f"sign-off ticked with {' and '.join(quoted(e) for e in empty)} empty: "
+                f"'{_short(item.text, 60)}'; fill {'them' if len(empty) > 1 else 'it'} in "
                 "or untick it",
             )
 

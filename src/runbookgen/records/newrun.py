@@ -20,6 +20,7 @@ from runbookgen.markdown.frontmatter import has_key, split_front_matter
 from runbookgen.markdown.grammar import open_all
 from runbookgen.project import Project
 from runbookgen.records.schema import STATUSES, digest, is_iso_date
+from runbookgen.text import quoted
 
 # A release becomes a file name and a git branch component: letters, digits and . _ + -,
 # starting and ending with a letter or digit, and nothing git refuses in a ref ("..", ".lock").
@@ -77,12 +78,15 @@ def check_release(release: str) -> str:
     if not release:
         raise RunbookgenError("release name is empty")
     if any(ord(c) < 32 or ord(c) == 127 for c in release):
-        raise RunbookgenError(f"release name {release!r} contains control characters")
+        raise RunbookgenError(f"release name {quoted(release)} contains control characters")
     if release.startswith("-"):
-        raise RunbookgenError(f"release name {release!r} starts with '-' and could be read as an option")
+        raise RunbookgenError(
+            f"release name {quoted(release)} starts with '-' and could be read as an option"
+        )
     if "/" in release or "\\" in release or ".." in release:
         raise RunbookgenError(
-            f"release name {release!r} contains a path separator or '..'; it becomes a file name under runs/"
+            f"release name {quoted(release)} contains a path separator or '..'; "
+            "it becomes a file name under runs/"
         )
     if len(release) > 100:
         raise RunbookgenError(
@@ -91,7 +95,7 @@ def check_release(release: str) -> str:
         )
     if not _RELEASE.match(release) or release.endswith(".lock"):
         raise RunbookgenError(
-            f"release name {release!r} is not allowed: use letters, digits and "
+            f"release name {quoted(release)} is not allowed: use letters, digits and "
             "'.', '_', '+', '-', starting and ending with a letter or digit "
             "(e.g. v2.4.0)"
         )
@@ -107,13 +111,13 @@ def check_runbook(project: Project, runbook: str) -> None:
         return
     close = difflib.get_close_matches(runbook, names, n=3, cutoff=0.5)
     hint = (
-        f"; did you mean {' or '.join(repr(c) for c in close)}?"
+        f"; did you mean {' or '.join(quoted(c) for c in close)}?"
         if close
         else f"; known runbooks: {', '.join(names)}"
         if names
         else f"; add a Markdown checklist to {project.content_dir}/"
     )
-    raise RunbookgenError(f"no runbook named {runbook!r} in {project.content_dir}/{hint}")
+    raise RunbookgenError(f"no runbook named {quoted(runbook)} in {project.content_dir}/{hint}")
 
 
 # ---------------------------------------------------------------------------- rendering

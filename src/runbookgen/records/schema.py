@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from runbookgen.errors import RunbookgenError
+from runbookgen.text import quoted, yaml_text
 
 REQUIRED_KEYS: tuple[str, ...] = (
     "runbook",
@@ -54,7 +55,7 @@ def parse_date(value: str | None) -> date:
         return date.today()
     day = _parse_iso(value)
     if day is None:
-        raise RunbookgenError(f"date {value!r} is not a date in YYYY-MM-DD form")
+        raise RunbookgenError(f"date {quoted(value)} is not a valid date: write YYYY-MM-DD, e.g. 2026-12-01")
     return day
 
 
@@ -67,6 +68,17 @@ def _parse_iso(text: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def _kind(value: object) -> str:
+    """What YAML made of an unquoted value, in the user's words."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, (date, datetime)):
+        return "a date"
+    return "a " + type(value).__name__
 
 
 class Problem(NamedTuple):
@@ -110,14 +122,19 @@ def front_matter_problems(
             yield Problem(key_line(key), "error", "front-matter-key", f"front matter '{key}' is empty")
     for key in STRING_KEYS:
         if key in fm and fm[key] is not None and not isinstance(fm[key], str):
-            kind = type(fm[key]).__name__
-            kind = "a number" if kind in ("int", "float") else kind
-            shown = (written or {}).get(key, repr(fm[key]))
+            value = fm[key]
+            shown = (written or {}).get(key) or yaml_text(value)
+            if isinstance(value, (list, tuple, dict)):  # quoting a list would not make it one value
+                what = f"a {'mapping' if isinstance(value, dict) else 'list'} ({shown})"
+                hint = f"; write one value: {key}: ..."
+            else:
+                what = f"{_kind(value)} ({shown})"
+                hint = f'; quote it: {key}: "{shown}"'
             yield Problem(
                 key_line(key),
                 "error",
                 "front-matter-type",
-                f"front matter '{key}' must be a string, not {kind} ({shown}); quote it: {key}: \"{shown}\"",
+                f"front matter '{key}' must be a string, not {what}{hint}",
             )
     if isinstance(fm.get("template_version"), (list, dict)):
         yield Problem(
@@ -133,7 +150,7 @@ def front_matter_problems(
             key_line("date"),
             "error",
             "front-matter-type",
-            f"front matter 'date' must be a date (YYYY-MM-DD), not {value!r}",
+            f"front matter 'date' must be a date (YYYY-MM-DD), not {quoted(value)}",
         )
     status = fm.get("status")
     if status is not None and status not in STATUSES:
@@ -143,7 +160,7 @@ def front_matter_problems(
             key_line("status"),
             "error",
             "unknown-status",
-            f"status {status!r} is not one of {', '.join(STATUSES)}{hint}",
+            f"status {quoted(status)} is not one of {', '.join(STATUSES)}{hint}",
         )
     for key in fm:
         if key not in KNOWN_KEYS:

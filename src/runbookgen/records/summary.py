@@ -18,6 +18,7 @@ from runbookgen.gitutil import GitError, git, git_bytes, repo_root
 from runbookgen.model import Item, Runbook, Section
 from runbookgen.project import Project
 from runbookgen.records.progress import Progress, compute
+from runbookgen.text import quoted
 
 LIMIT = 1_000_000  # bytes; GitHub rejects step summaries over 1 MiB (1,048,576)
 
@@ -85,11 +86,11 @@ def _merge_base(root: Path, base: str, head: str | None) -> str:
         shallow = git("rev-parse", "--is-shallow-repository", cwd=root, check=False).strip() == "true"
         if shallow:
             raise RunbookgenError(
-                f"cannot find where {head or 'HEAD'} branched from {base!r}: this is a shallow clone "
+                f"cannot find where {head or 'HEAD'} branched from {quoted(base)}: this is a shallow clone "
                 "without that history. Fetch the whole history (in GitHub Actions: "
                 "actions/checkout with 'fetch-depth: 0'; locally: git fetch --unshallow)"
             ) from None
-        raise RunbookgenError(f"cannot compare with {base!r}: {exc.message}") from None
+        raise RunbookgenError(f"cannot compare with {quoted(base)}: {exc.message}") from None
 
 
 def _changed_files(root: Path, runs_rel: str, base: str, head: str | None) -> tuple[str, list[str]]:

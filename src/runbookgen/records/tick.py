@@ -22,7 +22,7 @@ from runbookgen.markdown.grammar import (
 )
 from runbookgen.model import Item, Runbook
 from runbookgen.project import Project
-from runbookgen.text import strip_markup
+from runbookgen.text import quoted, strip_markup
 
 _NEWLINE = re.compile(r"(\r\n|\r|\n)")
 
@@ -65,14 +65,16 @@ def find_items(model: Runbook, queries: list[str]) -> list[Item]:
         ]
         if not matches:
             raise RunbookgenError(
-                f"no item matches {q!r} (give an item id from 'runbookgen parse' "
+                f"no item matches {quoted(q)} (give an item id from 'runbookgen parse' "
                 "or the start of an item's text)",
                 model.path,
             )
         if len(matches) > 1:
             shown = ", ".join(f"{m.id} (line {m.line})" for m in matches[:5])
             more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
-            raise RunbookgenError(f"{q!r} matches {len(matches)} items: {shown}{more}; use an id", model.path)
+            raise RunbookgenError(
+                f"{quoted(q)} matches {len(matches)} items: {shown}{more}; use an id", model.path
+            )
         out.append(matches[0])
     return out
 

@@ -16,6 +16,7 @@ from runbookgen.markdown.fields import fill_blank, select_choice
 from runbookgen.markdown.frontmatter import has_key, split_front_matter
 from runbookgen.project import Project
 from runbookgen.records.newrun import render_body, template_text, template_version
+from runbookgen.text import quoted
 
 # ---------------------------------------------------------------------------- upgrade
 UPGRADE_NOTES = "Upgrade notes"
@@ -97,7 +98,7 @@ def upgrade(rec: Any, project: Project, dry_run: bool = False) -> Upgrade:
         raise RunbookgenError("not a run record: its front matter names no 'runbook'", rec.relpath)
     if rec.template is None:
         raise RunbookgenError(
-            f"runbook {rec.runbook!r} has no template in {project.content_dir}/",
+            f"runbook {quoted(rec.runbook)} has no template in {project.content_dir}/",
             rec.relpath,
             rec.key_line("runbook"),
         )
