@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conftest import run_cli
+from conftest import GIT_ENV, run_cli
 from runbookgen import starter
 from runbookgen.errors import RunbookgenError
 
@@ -45,6 +45,25 @@ def test_init_writes_the_starter_repository(tmp_path: Path) -> None:
 
     assert f"runbookgen=={__version__}" in (target / "requirements.txt").read_text()
     assert not list(target.rglob("*.tmp")), "temporary files left behind"
+
+
+def test_init_next_steps_make_main_the_first_branch(tmp_path: Path) -> None:
+    """The starter workflows run on pushes to main; git's default first branch may be master."""
+    result = run_cli("init", "fresh", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "  cd fresh\n  git init -b main && git add . && git commit" in result.stderr
+    # the advice works as printed: the first commit lands on main
+    script = "cd fresh && git init -q -b main && git add . && git commit -qm 'Runbook repository'"
+    subprocess.run(["bash", "-ec", script], cwd=tmp_path, check=True, env={**os.environ, **GIT_ENV})
+    branch = subprocess.run(
+        ["git", "branch", "--show-current"], cwd=tmp_path / "fresh", capture_output=True, text=True
+    )
+    assert branch.stdout.strip() == "main"
+    # inside an existing repository there is nothing to init
+    (tmp_path / "fresh" / "ops").mkdir()
+    again = run_cli("init", "ops", cwd=tmp_path / "fresh")
+    assert again.returncode == 0, again.stderr
+    assert "git init" not in again.stderr and "  cd ops\n  git add . && git commit" in again.stderr
 
 
 def test_init_result_is_a_project_with_a_valid_runbook(tmp_path: Path) -> None:
@@ -153,7 +172,9 @@ def test_new_runbook_never_overwrites(tmp_path: Path) -> None:
     before = (tmp_path / "content" / "example-deployment.md").read_text()
     result = run_cli("new-runbook", "example-deployment", cwd=tmp_path)
     assert result.returncode == 1
-    assert "refusing to overwrite" in result.stderr and "example-deployment.md" in result.stderr
+    assert result.stderr == (
+        "Error: content/example-deployment.md: already exists; new-runbook never overwrites\n"
+    )
     assert (tmp_path / "content" / "example-deployment.md").read_text() == before
 
 

@@ -177,5 +177,9 @@ def new_runbook(
     name = validate_name(name)
     folder = Path(content_dir)
     rel = f"{name}.md"
+    target = folder / rel
+    if os.path.lexists(target):  # named from the repository, as new-run names its run
+        shown = os.path.relpath(target, repo) if repo is not None else os.fspath(target)
+        raise RunbookgenError("already exists; new-runbook never overwrites", Path(shown).as_posix())
     write_files(folder, {rel: runbook_text(name, title)}, boundary=repo)
     return folder / rel

@@ -26,6 +26,7 @@ def init_cmd(directory: str, site_name: str | None) -> None:
     from pathlib import Path
 
     from runbookgen.cli.common import echo, term
+    from runbookgen.gitutil import repo_root
     from runbookgen.starter import init_project
 
     made = init_project(directory, site_name)
@@ -33,9 +34,11 @@ def init_cmd(directory: str, site_name: str | None) -> None:
     for rel in made.written:
         echo((Path(where) / rel).as_posix())
     cd = "" if where == "." else f"cd {where}\n  "
+    # the workflows run on pushes to main: name the first branch so (git's default may not)
+    first = "" if repo_root(made.root) is not None else "git init -b main && "
     echo(
         f"\nCreated a runbook repository in {term(made.root)}. Next:\n\n"
-        f"  {cd}git init && git add . && git commit -m 'Runbook repository'\n"
+        f"  {cd}{first}git add . && git commit -m 'Runbook repository'\n"
         "  runbookgen new-run example-deployment --release v1.0.0\n"
         "  mkdocs serve\n",
         err=True,
