@@ -2,9 +2,9 @@
 
 Builds (once, cached under ``benchmarks/out/``) a repository with ``git fast-import``:
 the seed runbook as template, FILES run records with real front matter, each created in
-one commit and then ticked in EDITS commits of 10-11 boxes (perf-baseline Appendix D,
-with run-record front matter, several authors, squash-style ``(#N)`` titles and the
-status set to ``success`` in the last commit). Then times, in interleaved rounds:
+one commit and then ticked in EDITS commits of 10-11 boxes each (the shape of a
+release ticked pull request by pull request), with several authors, squash-style
+``(#N)`` titles and the status set to ``success`` in the last commit. Then times, in interleaved rounds:
 
 * ``baseline``: ``git log --format=... -p -- runs/ > /dev/null`` (one process);
 * ``history``:  :func:`runbookgen.history.load_history` without its cache, in process

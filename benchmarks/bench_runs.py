@@ -1,4 +1,4 @@
-"""Speed of the run-record commands (issue 3, item 10).
+"""Speed of the run-record commands.
 
 1. ``status`` and ``check`` over 1,000 generated run files, against a process that only
    parses those files (``runbookgen.markdown.loads`` on each): target ≤ 1.5×.

@@ -1,10 +1,11 @@
-"""Speed, memory and size of the site build (issue 4 item 10; issue 13 item 11).
+"""Speed, memory and size of the site build (the 10,000-run bounds of issue 13 item 11).
 
 Generates runbook repositories with the given numbers of run records (copies of the seed
 with a varying number of boxes ticked) and builds each with ``mkdocs build`` (material,
 search, runbookgen). For comparison it also builds a *plain* mkdocs-material site of
 ``--plain-size`` of those run files kept out of the navigation (``nav: [index.md]``,
-search on, the Python-Markdown task-list setup from the performance baseline).
+search on, the Python-Markdown task lists of ``pymdownx.tasklist``, as a plain Material
+site sets them up).
 
 Reported per site: build wall time (median of rounds) and CPU time, the largest process's
 peak RSS (``wait4``, as ``/usr/bin/time -v`` reports it) and the peak PSS of the whole

@@ -1,9 +1,10 @@
 """Progress of a run: what counts, what is done, what was triggered.
 
-Counting rules (DESIGN.md): ``tasks`` and ``sign-off`` items count; ``triggers`` never
-count (a tick means the condition happened); ``conditional`` sections count only once
-the run is rolling back (a trigger ticked, or status ``rolled-back``); struck-through
-(skipped) items leave the total. Nothing here is ever stored in a run file.
+Counting rules (the table "What counts" in content/docs/ticking-and-skipping.md):
+``tasks`` and ``sign-off`` items count; ``triggers`` never count (a tick means the
+condition happened); ``conditional`` sections count only once the run is rolling back (a
+trigger ticked, or status ``rolled-back``); struck-through (skipped) items leave the
+total. Nothing here is ever stored in a run file.
 """
 
 from __future__ import annotations
