@@ -135,5 +135,6 @@ def test_upgrade_of_a_template_says_it_is_not_a_run_record() -> None:
     result = run_cli("upgrade", "content/production-deployment.md", "--dry-run", cwd=ROOT)
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "Error: content/production-deployment.md: not a run record: its front matter names no 'runbook'"
+        "Error: content/production-deployment.md: not a run record (a runbook template in content/); "
+        "run records live under runs/ and are made with 'runbookgen new-run RUNBOOK --release R'"
     )

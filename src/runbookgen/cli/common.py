@@ -99,11 +99,23 @@ def progress(
         yield bar
 
 
-def project(start: str | None = None) -> Any:
-    """The runbook repository containing the working directory (or ``start``)."""
+def project(*files: str) -> Any:
+    """The runbook repository containing the working directory, as git finds its repository;
+    outside one, the repository of the first file named on the command line (so
+    ``runbookgen status ~/ops/runs/…/run.md`` works from anywhere, for every command alike)."""
+    from runbookgen.errors import RunbookgenError
     from runbookgen.project import Project
 
-    return Project.discover(start)
+    try:
+        return Project.discover()
+    except RunbookgenError:
+        if not files:
+            raise
+    # the named file's directory as written: a symlinked run file is judged by its own
+    # repository (and refused there when it leads out), never by where it points
+    from pathlib import Path
+
+    return Project.discover(Path(files[0]).absolute().parent)
 
 
 # ---------------------------------------------------------------- shell completion
@@ -160,3 +172,7 @@ def complete_item(ctx: click.Context, param: click.Parameter, incomplete: str) -
         for item in model.items()
         if item.id.startswith(incomplete)
     ]
+
+
+#: the RUNS argument of the commands that read run records (status, check, history)
+RUNS = click.argument("runs", nargs=-1, type=RUN_FILE, shell_complete=complete_run_file)

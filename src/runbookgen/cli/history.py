@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from runbookgen.cli.common import RUN_FILE, complete_run_file
+from runbookgen.cli.common import RUNS
 
 EPILOG = """\b
 JSON output: a list with one object per run:
@@ -22,12 +22,7 @@ each event:
 
 
 @click.command("history", epilog=EPILOG)
-@click.argument(
-    "runs",
-    nargs=-1,
-    type=RUN_FILE,
-    shell_complete=complete_run_file,
-)
+@RUNS
 @click.option(
     "--format",
     "fmt",
@@ -57,7 +52,7 @@ def history_cmd(runs: tuple[str, ...], fmt: str, no_cache: bool) -> None:
     from runbookgen.history import item_labels
     from runbookgen.records.record import load_run
 
-    proj = find_project(runs[0] if runs else None)
+    proj = find_project(*runs)
     # named runs are parsed (a bad path is a one-line error); for all runs, one parse per
     # runbook template gives the same item ids and texts
     labelled: list[tuple[str, dict[str, tuple[str, str]]]] = []

@@ -13,6 +13,7 @@ import click
 
 from runbookgen.cli.common import (
     RUN_FILE,
+    RUNS,
     complete_item,
     complete_run_file,
     complete_runbook,
@@ -26,13 +27,6 @@ from runbookgen.cli.common import (
     term,
     to_json,
     warn,
-)
-
-_RUN = click.argument(
-    "runs",
-    nargs=-1,
-    type=RUN_FILE,
-    shell_complete=complete_run_file,
 )
 
 
@@ -99,15 +93,15 @@ def new_run_cmd(
 def _load(runs: tuple[str, ...]) -> tuple[Any, list[Any], list[Any]]:
     """Project, records that loaded, and errors of those that did not."""
     from runbookgen.errors import RunbookgenError
-    from runbookgen.records.record import load_run
+    from runbookgen.records.record import load_run, require_run
 
-    proj = project()
+    proj = project(*runs)
     paths = list(runs) or proj.run_files()
     records, errors = [], []
     with progress(paths, "Reading run records") as bar:
         for p in bar:
             try:
-                records.append(load_run(p, proj))
+                records.append(require_run(load_run(p, proj), proj))
             except RunbookgenError as exc:
                 errors.append(exc)
     return proj, records, errors
@@ -121,7 +115,7 @@ def _bar(done: int, total: int, width: int = 20) -> str:
 
 
 @click.command("status")
-@_RUN
+@RUNS
 @click.option(
     "--format",
     "fmt",
@@ -285,7 +279,7 @@ def _no_boxes(section: Any) -> str:
 
 
 @click.command("check")
-@_RUN
+@RUNS
 @click.option(
     "--format",
     "fmt",
@@ -321,7 +315,7 @@ def check_cmd(runs: tuple[str, ...], fmt: str, strict: bool) -> None:
     from runbookgen.check.rules import check_paths, counts, format_github
     from runbookgen.history import check_signoffs_for_paths
 
-    proj = project()
+    proj = project(*runs)
     paths = [Path(p) for p in runs] or proj.run_files()
     # sign-offs against git: who ticked them, signatures, staleness (none without history)
     signoffs = check_signoffs_for_paths(paths, proj)
@@ -426,7 +420,7 @@ def upgrade_cmd(run: str, dry_run: bool) -> None:
     from runbookgen.records.record import load_run
     from runbookgen.records.upgrade import upgrade
 
-    proj = project()
+    proj = project(run)
     rec = load_run(run, proj)
     result = upgrade(rec, proj, dry_run=dry_run)
     rel = term(rec.relpath)
@@ -468,19 +462,13 @@ def tick_cmd(run: str, items: tuple[str, ...], undo: bool, skip: str | None) -> 
       runbookgen tick RUN "All code reviewed" --undo
     """
     from runbookgen.errors import RunbookgenError
-    from runbookgen.records.record import load_run
+    from runbookgen.records.record import load_run, require_run
     from runbookgen.records.tick import tick_file
 
     if undo and skip is not None:
         raise click.UsageError("use --undo or --skip, not both")
-    proj = project()
-    rec = load_run(run, proj)
-    if not rec.runbook or proj.content_path.resolve() in rec.path.parents:
-        raise RunbookgenError(
-            "not a run record (a runbook template?): tick changes run records under "
-            f"{proj.runs_dir}/, made with 'runbookgen new-run'",
-            rec.relpath,
-        )
+    proj = project(run)
+    rec = require_run(load_run(run, proj), proj)
     try:
         changes = tick_file(rec.path, rec.relpath, rec.model, list(items), undo=undo, skip=skip, project=proj)
     except RunbookgenError as exc:

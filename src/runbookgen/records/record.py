@@ -183,6 +183,23 @@ def load_run(path: str | os.PathLike[str], project: Project) -> RunRecord:
     return RunRecord(path=full, relpath=rel, model=model, template=template, raw=raw_scalars(model, text))
 
 
+def require_run(rec: RunRecord, project: Project) -> RunRecord:
+    """``rec`` if it is a run record; else one error, for the commands that show or change
+    runs (``status``, ``tick``, ``upgrade``): a runbook template given by mistake would
+    otherwise show as a run with no status, or be ticked."""
+    if project.content_path.resolve() in rec.path.parents:
+        why = f"a runbook template in {project.content_dir}/"
+    elif not rec.runbook:
+        why = "its front matter names no 'runbook'"
+    else:
+        return rec
+    raise RunbookgenError(
+        f"not a run record ({why}); run records live under {project.runs_dir}/ and are made with "
+        "'runbookgen new-run RUNBOOK --release R'",
+        rec.relpath,
+    )
+
+
 def load_runs(paths: list[str] | None, project: Project) -> list[RunRecord]:
     """The named run records, or every run record in the project when none are named."""
     files = [Path(p) for p in paths] if paths else project.run_files()

@@ -16,6 +16,7 @@ from runbookgen.markdown.fields import fill_blank, select_choice
 from runbookgen.markdown.frontmatter import has_key, split_front_matter
 from runbookgen.project import Project
 from runbookgen.records.newrun import render_body, template_text, template_version
+from runbookgen.records.record import require_run
 from runbookgen.text import quoted
 
 # ---------------------------------------------------------------------------- upgrade
@@ -94,8 +95,7 @@ def upgrade(rec: Any, project: Project, dry_run: bool = False) -> Upgrade:
     from runbookgen.records.tick import apply as tick_apply
     from runbookgen.records.tick import split_lines, text_end
 
-    if not rec.runbook:
-        raise RunbookgenError("not a run record: its front matter names no 'runbook'", rec.relpath)
+    require_run(rec, project)
     if rec.template is None:
         raise RunbookgenError(
             f"runbook {quoted(rec.runbook)} has no template in {project.content_dir}/",

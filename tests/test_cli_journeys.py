@@ -1,0 +1,76 @@
+"""Journeys a new team takes through the real CLI, and the rough edges found on them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from runs_support import RUN, make_repo, new_run
+
+TEMPLATE = "content/production-deployment.md"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    repo = make_repo(tmp_path / "repo", use_git=False)
+    new_run(repo, "--no-git")
+    return repo
+
+
+@pytest.mark.parametrize("command", ["status", "tick", "upgrade"])
+def test_a_runbook_template_is_not_taken_for_a_run(repo: Path, command: str) -> None:
+    """`status content/x.md` showed the template as a run with 'no status'; tick and
+    upgrade each had their own wording. One rule, one message, nothing changed."""
+    before = (repo / TEMPLATE).read_bytes()
+    args = {"status": [TEMPLATE], "tick": [TEMPLATE, "All code reviewed"], "upgrade": [TEMPLATE]}[command]
+    res = run_cli(command, *args, cwd=repo)
+    assert res.returncode == 1, res.stdout
+    assert res.stderr == (
+        f"Error: {TEMPLATE}: not a run record (a runbook template in content/); run records "
+        "live under runs/ and are made with 'runbookgen new-run RUNBOOK --release R'\n"
+    )
+    assert "status: no status" not in res.stdout
+    assert (repo / TEMPLATE).read_bytes() == before
+
+
+def test_status_of_a_template_beside_a_run_shows_the_run_and_fails(repo: Path) -> None:
+    res = run_cli("status", RUN, TEMPLATE, cwd=repo)
+    assert res.returncode == 1
+    assert "production-deployment v2.4.0" in res.stdout
+    assert res.stderr.count("Error: ") == 1 and "not a run record" in res.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["status", "{run}"],
+        ["status", "--format", "json", "{run}"],
+        ["check", "{run}"],
+        ["tick", "{run}", "All code reviewed"],
+        ["upgrade", "--dry-run", "{run}"],
+    ],
+    ids=["status", "status-json", "check", "tick", "upgrade"],
+)
+def test_run_commands_work_from_outside_the_repository(repo: Path, tmp_path: Path, args: list[str]) -> None:
+    """Given a run record's path, every command finds its repository (as `history` did),
+    instead of 'not inside a runbook repository' for the directory the user stands in."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    res = run_cli(*[a.format(run=repo / RUN) for a in args], cwd=elsewhere)
+    assert res.returncode == 0, res.stderr
+    assert "not inside a runbook repository" not in res.stderr
+    if "--format" in args:
+        assert json.loads(res.stdout)[0]["path"] == RUN
+    if args[0] == "tick":
+        assert "ticked: All code reviewed and approved" in res.stdout
+        assert "- [x] All code reviewed and approved" in (repo / RUN).read_text(encoding="utf-8")
+
+
+def test_outside_any_repository_the_error_names_where_it_looked(tmp_path: Path) -> None:
+    res = run_cli("status", "nowhere/run.md", cwd=tmp_path)
+    assert res.returncode == 1
+    assert res.stderr.startswith("Error: ") and res.stderr.count("\n") == 1
+    assert "not inside a runbook repository" in res.stderr
