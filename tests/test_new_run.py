@@ -10,8 +10,9 @@ import pytest
 from conftest import run_cli
 from runbookgen.errors import RunbookgenError
 from runbookgen.markdown import load
+from runbookgen.markdown.fields import METADATA_LABELS
 from runbookgen.project import Project
-from runbookgen.records.newrun import check_release, compare_url, render_run
+from runbookgen.records.newrun import check_release, compare_url, render_body, render_run
 from runbookgen.records.record import load_run
 from runbookgen.records.schema import digest
 from runs_support import RUN, git, make_repo, new_run
@@ -301,3 +302,14 @@ def test_parallel_new_runs_each_commit_on_their_own_branch(tmp_path: Path) -> No
             assert parent == main or git(repo, "branch", "--contains", parent, "--list", "run/*").strip()
         assert git(repo, "status", "--porcelain") == ""
         assert not (repo / ".git" / "runbookgen-new-run.lock").exists()
+
+
+@pytest.mark.parametrize("label", sorted(METADATA_LABELS))
+def test_placeholders_of_the_templates_own_details_stay(label: str) -> None:
+    """A line the parser reads as the runbook's metadata (Version, Owner, Last Updated…)
+    describes the template, not the run: new-run fills nothing there. One list of those
+    labels (markdown/fields.py) serves the parser and new-run."""
+    values = {"release": "v2.4.0", "date": "2026-12-01", "lead": "@alice"}
+    line = f"**{label.title()}**: [Date] [Release] [Name]\n"
+    assert render_body(line, values) == line
+    assert render_body("**Deployment Date**: [Date]\n", values) == "**Deployment Date**: 2026-12-01\n"

@@ -16,6 +16,7 @@ from typing import Any
 from runbookgen.errors import RunbookgenError
 from runbookgen.files import write_new
 from runbookgen.gitutil import GitError, git, repo_root
+from runbookgen.markdown.fields import METADATA_LABELS
 from runbookgen.markdown.frontmatter import has_key, split_front_matter
 from runbookgen.markdown.grammar import open_all
 from runbookgen.project import Project
@@ -36,24 +37,6 @@ _FM_VERSION = re.compile(r"^version[ \t]*+:[ \t]*+['\"]?(?P<v>[^'\"\s#]++)", re.
 _RELEASE_NAMES = frozenset({"release", "release version", "release name", "release tag"})
 _DATE_NAMES = frozenset({"deployment date", "release date", "run date", "date"})
 _LEAD_NAMES = frozenset({"lead", "deployment lead", "release lead", "run lead"})
-# Line labels under which a placeholder describes the template, not this run.
-_TEMPLATE_LABELS = frozenset(
-    {
-        "last updated",
-        "next review",
-        "last reviewed",
-        "created",
-        "version",
-        "review cycle",
-        "owner",
-        "owners",
-        "author",
-        "authors",
-        "maintainer",
-        "maintainers",
-        "reviewed by",
-    }
-)
 
 
 class NewRun:
@@ -164,7 +147,7 @@ def _fill_line(line: str, values: dict[str, str]) -> str:
     if "[" not in line:
         return line
     label = _norm(_line_label(line))
-    if label in _TEMPLATE_LABELS:
+    if label in METADATA_LABELS:  # the template's own details (Version, Owner…), not this run's
         return line
 
     def sub(match: re.Match[str]) -> str:
