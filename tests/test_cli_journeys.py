@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,18 @@ def test_outside_any_repository_the_error_names_where_it_looked(tmp_path: Path) 
     assert res.returncode == 1
     assert res.stderr.startswith("Error: ") and res.stderr.count("\n") == 1
     assert "not inside a runbook repository" in res.stderr
+
+
+def test_help_says_what_each_exit_status_means() -> None:
+    """The exit statuses the CLI reference tabulates are taught by `runbookgen --help` too
+    (tests/test_exit_codes.py proves each one)."""
+    from conftest import ROOT
+
+    table = (ROOT / "content" / "docs" / "cli.md").read_text(encoding="utf-8")
+    codes = re.findall(r"^\| (\d+) \| ", table, re.M)
+    assert codes == ["0", "1", "2", "130"], codes
+    res = run_cli("--help", env={"COLUMNS": "100"})
+    assert res.returncode == 0
+    epilog = res.stdout.split("Exit status:", 1)[1]
+    said = re.findall(r"(\d+) (?:done|a problem|a usage mistake|interrupted)", epilog)
+    assert said == codes, epilog

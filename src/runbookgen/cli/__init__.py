@@ -123,7 +123,14 @@ def _quiet_stdout() -> None:
         pass
 
 
-@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
+EXIT_STATUS = """\b
+Exit status: 0 done; 1 a problem, said on one 'Error:' line (or check found
+errors); 2 a usage mistake (unknown command or option, missing argument);
+130 interrupted (Ctrl-C), nothing half-written.
+'runbookgen COMMAND --help' shows a command's options and examples."""
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS, epilog=EXIT_STATUS)
 @click.version_option(__version__, "-V", "--version", prog_name="runbookgen")
 def cli() -> None:
     """Deployment runbooks as Markdown checklists, run records and a site.

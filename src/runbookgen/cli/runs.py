@@ -452,7 +452,8 @@ def tick_cmd(run: str, items: tuple[str, ...], undo: bool, skip: str | None) -> 
     RUN is the run record; ITEMS are item ids (see 'runbookgen parse RUN') or
     the start of an item's text, unique within the run. Only the checkbox
     character changes (or the strike-through is added), so the edit merges like
-    one made on GitHub.
+    one made on GitHub. Commit it as usual: who ticked and when is read from that
+    commit.
 
     \b
     Examples:
