@@ -104,3 +104,19 @@ def test_mention_regex_is_linear_on_crafted_lines() -> None:
         list(MENTION.finditer(line))
         mentions(line)
         assert time.perf_counter() - t0 < 1.0, line[:20]
+
+
+def test_run_owners_are_the_templates_plus_the_runs_own_mentions() -> None:
+    from runbookgen.records.owners import run_owners
+
+    template = loads(TEMPLATE)
+    run = loads(TEMPLATE.replace("- [ ] Backup taken", "- [ ] Backup taken @zoe"))
+    got = run_owners(run, template)
+    zoe = next(i.id for i in run.items() if i.text == "Backup taken @zoe")
+    assert got[zoe] == ("@zoe",), "a mention added in the run file counts"
+    want = item_owners(template, template)
+    assert {k: v for k, v in got.items() if k != zoe} == want
+    plain = loads("# T\n\n## S\n\nOwner: @alice\n\n- [ ] x\n- [ ] y\n")
+    assert run_owners(loads("# T\n\n## S\n\n- [ ] x\n"), plain) is run_owners(plain, plain), (
+        "once per template"
+    )

@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from runbookgen.findings import Finding
 from runbookgen.model import Runbook
-from runbookgen.records.owners import item_owners
+from runbookgen.records.owners import run_owners
 from runbookgen.web import badges
 from runbookgen.web.checklist import OpenItemExtras, TickText, anchor_id, render_checklist
 from runbookgen.web.entries import SUMMARY_END, RunbookEntry, RunEntry
@@ -95,7 +95,7 @@ class RunPages:
         links = self.links(entry)
         badge = badges.run_badge(entry.percent, entry.state, entry.status)
         ticks = TickText(history) if history is not None else None
-        owners = item_owners(model, runbook.model if runbook is not None else None)
+        owners = run_owners(model, runbook.model if runbook is not None else None)
         blob = edit = None
         if entry.branch:
             blob = github_ref_url(self.github, "blob", entry.branch, entry.branch_path)
