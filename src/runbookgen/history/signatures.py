@@ -281,7 +281,9 @@ def _run_verify(root: Path, shas: list[str], policy: Policy) -> dict[str, Signat
             continue
         sha, status, key, primary, signer = parts[:5]
         if key.startswith("SHA256:"):  # SSH: the principal the allowed signers file gives it
-            ids: tuple[str, ...] = (signer.strip().casefold(),) if status == "G" and signer.strip() else ()
+            ids: tuple[str, ...] = ()
+            if status == "G":  # git shows the principal the file gives the key (a list: split)
+                ids = tuple(p for p in (x.strip().casefold() for x in signer.split(",")) if p)
         else:  # OpenPGP: the emails on the imported key, never what the signature claims
             ids = uids.get(primary.upper()) or uids.get(key.upper()) or ()
         out[sha] = Signature(sha, status or "N", key, ids)
