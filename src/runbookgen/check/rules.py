@@ -423,9 +423,14 @@ RULES: list[Rule] = [rule_front_matter, rule_drift, rule_gating, rule_status, ru
 
 # ---------------------------------------------------------------------------- entry points
 def check_record(
-    rec: RunRecord, project: Project, strict: bool = False, cache: dict[Any, Any] | None = None
+    rec: RunRecord,
+    project: Project,
+    strict: bool = False,
+    cache: dict[Any, Any] | None = None,
+    progress: Progress | None = None,
 ) -> list[Finding]:
-    """Findings for one loaded run record; ``cache`` shares template work across runs."""
+    """Findings for one loaded run record; ``cache`` shares template work across runs,
+    ``progress`` is the record's :func:`records.progress.compute` when the caller has it."""
     cache = cache if cache is not None else {}
     tpl_text = None
     expected = rec.template
@@ -438,7 +443,7 @@ def check_record(
         expected = _expected_template(rec, project, tpl_text, cache)
     ctx = Context(
         project=project,
-        progress=compute(rec.model, rec.status),
+        progress=progress if progress is not None else compute(rec.model, rec.status),
         template=expected,
         template_text=tpl_text,
         strict=strict,

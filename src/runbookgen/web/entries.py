@@ -19,6 +19,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from runbookgen.findings import Finding
 from runbookgen.model import Runbook
 from runbookgen.records.schema import is_finished
 from runbookgen.web.safehtml import title_text
@@ -69,6 +70,7 @@ class RunEntry:
     errors: list[str] = field(default_factory=list)
     summary: str = ""  # the page body up to and including SUMMARY_END (or all of it)
     packed_details: bytes = b""  # the rest of the body, zlib-compressed UTF-8
+    findings: list[Finding] = field(default_factory=list)  # what `check` reports (no sign-offs)
     toc: list[dict[str, Any]] = field(default_factory=list)
     # for statistics across runs (history.stats.RunLike); durations only with git history
     skipped_ids: list[str] = field(default_factory=list)

@@ -147,6 +147,9 @@ class RunReader:
         tpl = self.runbooks.get(entry.runbook)
         entry.runbook_title = tpl.title if tpl else record.model.title
         prog = compute(record.model, entry.status)
+        # what `runbookgen check RUN` reports, for the run page's findings panel (the
+        # sign-off findings, which need history, are added when the page is rendered)
+        entry.findings = check_record(record, self.project, cache=self.check_cache, progress=prog)
         entry.state = "broken" if entry.errors else prog.state
         entry.done, entry.total, entry.skipped = prog.done, prog.total, prog.skipped
         entry.percent = prog.percent
@@ -175,8 +178,7 @@ class RunReader:
         if record is None:  # broken: its body is the error page already
             return entry
         page_history = None
-        # the run's findings panel: everything `runbookgen check RUN` reports
-        findings: list[Finding] = check_record(record, self.project, cache=self.check_cache)
+        findings: list[Finding] = list(entry.findings)
         if history is not None:
             try:
                 checks = check_signoffs([record], self.project, history, self.policy)
