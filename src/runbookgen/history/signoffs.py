@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -236,9 +236,14 @@ class _Facts:
     candidates: list[tuple[Section, Item]]
 
 
+_FACTS: dict[int, _Facts] = {}  # per template, for the process (a site's workers)
+
+
 def _facts(model: Runbook, cache: dict[int, _Facts]) -> _Facts:
     got = cache.get(id(model))
     if got is None or got.model is not model:
+        if len(cache) > 64:
+            cache.clear()
         pairs = list(model.items_with_sections())
         got = cache[id(model)] = _Facts(
             model,
@@ -254,10 +259,12 @@ def check_signoffs(
     project: Project,
     history: History | None = None,
     policy_: Policy | None = None,
+    states: Mapping[str, Sequence[SignOff]] | None = None,
 ) -> list[SignOffCheck]:
     """The verdict on every ticked sign-off of ``records`` (parsed run records); empty when
-    history is unavailable. Raises :class:`RunbookgenError` for bad ``signers:`` or
-    ``signoffs:`` options."""
+    history is unavailable. ``states`` (relpath → sign-offs) saves working them out again
+    when the caller has them (a :class:`Timeline`'s). Raises :class:`RunbookgenError` for
+    bad ``signers:`` or ``signoffs:`` options."""
     records = list(records)
     pol = policy_ if policy_ is not None else policy(project)
     if not records:
@@ -266,13 +273,17 @@ def check_signoffs(
     if not history.available:
         return []
     runs = []
-    cache: dict[int, _Facts] = {}
     for record in records:
         rh = history.for_run(record.relpath)
-        if rh.available:
-            sos = signoff_states(_owned(record.model), rh)
-            facts = _facts(record.model, cache)
-            runs.append(_Run(record.relpath, facts, sos, rh, signers(project, record.template)))
+        if not rh.available:
+            continue
+        given = states.get(record.relpath) if states is not None else None
+        sos = list(given) if given is not None else signoff_states(_owned(record.model), rh)
+        if not any(so.ticked is not None for so in sos):
+            continue
+        # the template's facts when there is one: the same ids, shared by all its runs
+        facts = _facts(record.template or record.model, _FACTS)
+        runs.append(_Run(record.relpath, facts, sos, rh, signers(project, record.template)))
     return _check(runs, project, pol, history.head)
 
 

@@ -184,6 +184,12 @@ class GitRunHistory:
     def signoffs(self) -> Sequence[SignOff]:
         return self.timeline.signoffs
 
+    def add_signoffs(self, checks: Sequence[SignOffCheck], verified: dict[str, Signature]) -> None:
+        """What ``check`` says of the sign-offs, and the ticks whose signature vouches for
+        their author (worked out from this history's timeline, so added after it)."""
+        self._checks = {c.item: c for c in checks}
+        self._verified = verified
+
     def signoff_check(self, item_id: str) -> SignOffCheck | None:
         return self._checks.get(item_id)
 

@@ -180,16 +180,18 @@ class RunReader:
         page_history = None
         findings: list[Finding] = list(entry.findings)
         if history is not None:
+            page_history = GitRunHistory.of(record, history, self.github)
+            tl = page_history.timeline
             try:
-                checks = check_signoffs([record], self.project, history, self.policy)
+                states = {record.relpath: tl.signoffs}
+                checks = check_signoffs([record], self.project, history, self.policy, states)
                 rh = history.for_run(record.relpath)
                 verified = verified_ticks(self.project, (e.commit for e in rh.events), self.policy)
             except RunbookgenError as exc:  # git or gpg could not check signatures
                 checks, verified = [], {}
                 entry.errors.append(f"{record.relpath}: sign-offs not checked: {exc}")
             findings += [f for c in checks for f in c.findings]
-            page_history = GitRunHistory.of(record, history, self.github, checks, verified)
-            tl = page_history.timeline
+            page_history.add_signoffs(checks, verified)
             if tl.start is not None and tl.end is not None:
                 entry.first_tick, entry.last_tick = tl.start.isoformat(), tl.end.isoformat()
             if tl.deployment is not None:
