@@ -160,3 +160,101 @@ def test_progress_bars_skip_sections_without_boxes(tmp_path: Path) -> None:
     assert "Pre-Deployment Approval" in text and "Success Criteria" in text
     assert "Deployment Status" not in text
     assert "Phase 1: Database Migration" in text  # one item skipped, five still counted
+
+
+# ---------------------------------------------------------------- issue 12: counts, words, banners
+def _site(tmp_path: Path, runs: dict[str, tuple[str, str]], title_body: str | None = None) -> Site:
+    """A project with the seed runbook and ``runs`` (file name → (front matter, body))."""
+    root = make_repo(tmp_path / "repo")
+    for name, (fm, body) in runs.items():
+        write_run(root, name, fm, body)
+    return Site.load(Project.from_root(root), SiteOptions(), workers=1)
+
+
+def test_home_tasks_column_counts_what_a_new_run_counts(tmp_path: Path) -> None:
+    site = _site(tmp_path, {"2026-01-01-v1.md": (front_matter("v1", "2026-01-01"), seed_body())})
+    tree = parse_html(home.page(site, Links(""), title="Ops"))
+    table = next(n for n in tree.all if n.tag == "table")
+    heads = [th.text for th in table.find_all(lambda n: n.tag == "th")]
+    cells = [td.text.strip() for td in table.find_all(lambda n: n.tag == "td")]
+    tasks = cells[heads.index("Tasks")]
+    assert tasks == str(site.runs[0].total) == "164"  # not 206: triggers, rollback, optional apart
+
+
+def test_optional_items_left_open_do_not_hold_a_stage_below_100(tmp_path: Path) -> None:
+    security = [
+        "Security audit completed",
+        "Dependency vulnerability scan passed",
+        "OWASP security scan passed",
+        "API keys validated",
+        "Rate limiting configured",
+        "CORS properly configured",
+        "CSP headers configured",
+    ]
+    body = seed_body()
+    missing = [t for t in security if f"- [ ] {t}" not in body]
+    assert not missing, missing
+    body = tick(body, *security)  # all but "Secrets rotated (if needed)", which stays open
+    site = _site(tmp_path, {"2026-01-01-v1.md": (front_matter("v1", "2026-01-01"), body)})
+    run = site.runs[0]
+    bar = next(b for b in run.stages if b.title == "Security")
+    assert (bar.done, bar.total, bar.optional, bar.percent) == (7, 7, 1, 100.0)
+    html = run.body
+    assert "7/7 (+1 optional) · 100%" in html
+    assert f"{run.done} of {run.total} done, {run.optional_open} optional left open" in html
+
+
+def test_rollback_banner_is_an_order_while_open_and_a_record_once_rolled_back(tmp_path: Path) -> None:
+    triggered = tick(seed_body(), "Error rate exceeds 1%")
+    site = _site(
+        tmp_path,
+        {
+            "2026-01-01-v1.md": (front_matter("v1", "2026-01-01"), triggered),
+            "2026-01-02-v2.md": (front_matter("v2", "2026-01-02", status="rolled-back"), triggered),
+            "2026-01-03-v3.md": (front_matter("v3", "2026-01-03", status="rolled-back"), seed_body()),
+        },
+    )
+    by = {r.release: parse_html(r.body) for r in site.runs}
+
+    def banner(release: str) -> tuple[str, str, str]:
+        div = next(n for n in by[release].all if "rbg-rollback" in n.attrs.get("class", ""))
+        title = next(n for n in div.find_all(lambda n: n.attrs.get("class") == "admonition-title"))
+        return div.attrs.get("role", ""), div.attrs["data-rollback"], title.text
+
+    assert banner("v1") == ("alert", "order", "Rollback criterion ticked — roll back")
+    assert banner("v2") == ("", "record", "Rolled back")
+    assert "Rollback criteria met:" in site.runs[1].body and "roll back<" not in site.runs[1].body
+    assert banner("v3") == ("", "record", "Rolled back")
+
+
+def test_words_are_singular_and_plural_as_they_should_be(tmp_path: Path) -> None:
+    from runbookgen.web.views import history
+
+    one = _site(tmp_path / "one", {"2026-01-01-v1.md": (front_matter("v1", "2026-01-01"), seed_body())})
+    text = " ".join(parse_html(history.page(one, Links("history/"))).root.text.split())
+    assert "1 run of 1 runbook." in text and "runs" not in text.split("Outcomes")[0]
+    assert "runbook(s)" not in text
+    home_text = parse_html(home.page(one, Links(""), title="Ops")).root.text
+    assert "History of the run" in home_text and "1 runs" not in home_text
+    two = _site(
+        tmp_path / "two",
+        {
+            "2026-01-01-v1.md": (front_matter("v1", "2026-01-01"), seed_body()),
+            "2026-01-02-v2.md": (front_matter("v2", "2026-01-02"), seed_body()),
+        },
+    )
+    text = " ".join(parse_html(history.page(two, Links("history/"))).root.text.split())
+    assert "2 runs of 1 runbook. Click a column heading to sort." in text
+
+
+def test_home_heading_does_not_repeat_the_title(tmp_path: Path) -> None:
+    site = _site(tmp_path, {})
+
+    def headings(title: str | None) -> list[str]:
+        tree = parse_html(home.page(site, Links(""), title=title))
+        return [n.text for n in tree.all if n.tag in ("h1", "h2")]
+
+    assert headings("Runbooks")[:2] == ["Runbooks", "Runs in progress"]  # no H2 "Runbooks" under it
+    assert headings("My Runbooks")[:2] == ["My Runbooks", "Runs in progress"]
+    assert headings("Ops handbook")[:2] == ["Ops handbook", "Runbooks"]
+    assert headings(None)[0] == "Runbooks"  # a user's page: its own H1, our section heading

@@ -72,7 +72,9 @@ def item_states(tree: Any) -> dict[str, str]:
     out = {}
     for li in tree.all:
         if li.tag == "li" and "data-state" in li.attrs:
-            span = [c for c in li.elements("span") if "rbg-text" in c.attrs.get("class", "")]
+            # the item's text is inside its checkbox's label (the checkbox's accessible name)
+            label = li.elements("label")[0]
+            span = [c for c in label.elements("span") if "rbg-text" in c.attrs.get("class", "")]
             out.setdefault(span[0].text.strip(), li.attrs["data-state"])
     return out
 
@@ -126,9 +128,11 @@ def test_run_page_states_banner_signoff_and_edit_link(built: tuple[Path, str]) -
     assert edit == [
         "https://github.com/example/ops/edit/main/runs/production-deployment/2026-12-01-v2.4.0.md"
     ]
-    bar = next(n for n in tree.all if n.attrs.get("role") == "progressbar")
-    assert bar.attrs["aria-valuenow"] == "3"  # 5 of 171 done (one skipped, triggers/rollback not counted)
-    assert "5 of 171 done, 1 skipped (3%)" in html
+    bar = next(n for n in tree.all if n.tag == "progress")
+    # 5 of 165 done: one skipped and 6 optional items left open are counted apart (the
+    # ticked optional "Run database migrations" counts), triggers and rollback not at all
+    assert bar.attrs["value"] == "3.0" and bar.attrs["max"] == "100"
+    assert "5 of 165 done, 1 skipped, 6 optional left open (3%)" in html
     assert "rbg-rollback" not in html
 
     rolled = parse_html(page(site, ROLLED))
@@ -343,3 +347,67 @@ def test_odd_run_files_do_not_break_the_build_but_a_broken_template_does(tmp_pat
     # the same errors as `check` (one validation): a list as lead, a number as release
     assert "front matter &#39;lead&#39; must be a string" in typed
     assert "front matter &#39;release&#39; must be a string" in typed
+
+
+def test_search_keeps_words_apart(built: tuple[Path, str]) -> None:
+    """Every heading, cell, term and list item of the home, runbook and history pages is a
+    separate word sequence in the search index ("Outcomes over time" never runs into the
+    next heading, a table cell never into the next cell)."""
+    import html as htmllib
+    import re
+
+    site, _ = built
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    checked = 0
+    for url in ("", "production-deployment/", "history/"):
+        docs = [d for d in index["docs"] if d["location"].split("#")[0] == url]
+        indexed = " ".join(d["title"] + " " + d["text"] for d in docs)
+        indexed = " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", indexed)).split())
+        tree = parse_html(page(site, url.rstrip("/")))
+
+        def excluded(n: Any) -> bool:
+            while n is not None:
+                if "data-search-exclude" in n.attrs:
+                    return True
+                n = n.parent
+            return False
+
+        rbg = next(n for n in tree.all if n.tag == "div" and n.attrs.get("class") == "rbg")
+        for node in rbg.find_all(lambda n: n.tag in ("td", "th", "dt", "dd", "li", "h1", "h2", "h3", "h4")):
+            words_ = " ".join(node.text.split())
+            if not words_ or excluded(node) or node.find_all(lambda n: n.tag in ("ul", "ol", "table")):
+                continue
+            checked += 1
+            pattern = r"(?<![\w])" + re.escape(words_) + r"(?![\w])"
+            assert re.search(pattern, indexed), f"{url or 'home'}: {words_!r} runs into its neighbours"
+    assert checked > 100
+
+
+def test_repository_and_starter_offer_light_and_dark_and_a_curated_nav() -> None:
+    import yaml
+
+    root = Path(__file__).resolve().parent.parent
+    for path in (root / "mkdocs.yml", root / "src" / "runbookgen" / "starter" / "mkdocs.yml"):
+        config = yaml.safe_load(path.read_text(encoding="utf-8").replace("__SITE_NAME__", "x"))
+        palette = config["theme"]["palette"]
+        assert [p["scheme"] for p in palette] == ["default", "slate"], path
+        assert [p["media"] for p in palette] == [
+            "(prefers-color-scheme: light)",
+            "(prefers-color-scheme: dark)",
+        ]
+        assert all(p["toggle"]["name"] for p in palette)
+    nav = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
+
+    def pages(items: list[Any]) -> list[str]:
+        out: list[str] = []
+        for item in items:
+            value = next(iter(item.values())) if isinstance(item, dict) else item
+            out += pages(value) if isinstance(value, list) else [value]
+        return out
+
+    listed = pages(nav)
+    docs = [p for p in listed if p.startswith("docs/")]
+    assert docs[0] == "docs/getting-started.md"  # getting started first
+    on_disk = sorted(f"docs/{p.name}" for p in (root / "content" / "docs").glob("*.md"))
+    assert sorted(docs) == on_disk, "every documentation page is in the nav, once"
+    assert "history.md" in listed and not any(p.startswith("runs/") for p in listed)

@@ -274,7 +274,7 @@ def test_statistics_on_runbook_and_history_pages(built: tuple[Path, str]) -> Non
         "Phase 1: Database Migration (if required)",
         "10–15 min",
         "10 min",
-        "0 of 1",
+        "0 of 1 run",
     ]
     hist = parse_html(page(site, "history"))
     table = next(n for n in hist.all if "rbg-runbook-stats" in n.attrs.get("class", ""))

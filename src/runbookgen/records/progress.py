@@ -4,7 +4,9 @@ Counting rules (the table "What counts" in content/docs/ticking-and-skipping.md)
 ``tasks`` and ``sign-off`` items count; ``triggers`` never count (a tick means the
 condition happened); ``conditional`` sections count only once the run is rolling back (a
 trigger ticked, or status ``rolled-back``); struck-through (skipped) items leave the
-total. Nothing here is ever stored in a run file.
+total, and so do optional items ("(if needed)", "(optional)") left open — counted apart,
+they never hold a stage below 100%; ticked, they count as done. Nothing here is ever
+stored in a run file.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ COUNTED_KINDS = frozenset({"tasks", "sign-off"})
 @dataclass(slots=True)
 class Counts:
     done: int = 0
-    total: int = 0  # counted items, skipped ones excluded
+    total: int = 0  # counted items; skipped ones and open optional ones excluded
     skipped: int = 0
+    optional: int = 0  # optional items left open (not in the total)
 
     @property
     def open(self) -> int:
@@ -37,6 +40,7 @@ class Counts:
         self.done += other.done
         self.total += other.total
         self.skipped += other.skipped
+        self.optional += other.optional
 
 
 @dataclass(slots=True)
@@ -59,6 +63,7 @@ class SectionProgress:
             "done": self.tree.done,
             "total": self.tree.total,
             "skipped": self.tree.skipped,
+            "optional_open": self.tree.optional,
         }
 
 
@@ -86,6 +91,10 @@ class Progress:
     @property
     def percent(self) -> float:
         return self.counts.percent
+
+    @property
+    def optional(self) -> int:
+        return self.counts.optional
 
     def sections(self) -> Iterable[SectionProgress]:
         """Every section's progress in document order."""
@@ -135,11 +144,13 @@ def _section(sec: Section, rolling_back: bool, depth: int, total: Counts) -> Sec
         for item in sec.own_items():
             if item.skipped:
                 own.skipped += 1
+            elif item.optional and not item.checked:
+                own.optional += 1
             else:
                 own.total += 1
                 own.done += item.checked
         total.add(own)
-    tree = Counts(own.done, own.total, own.skipped)
+    tree = Counts(own.done, own.total, own.skipped, own.optional)
     children = []
     for sub in sec.sections:
         child = _section(sub, rolling_back, depth + 1, total)

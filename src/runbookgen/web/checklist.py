@@ -189,7 +189,7 @@ class _Checklist:
             steps = []
             self.section(sub)
         self.steps(steps)
-        out.append("</section>")
+        out.append("</section>\n")
 
     def meta(self, sec: Section) -> None:
         bits = []
@@ -207,7 +207,7 @@ class _Checklist:
         if sec.timing:
             bits.append(f"When: {text(sec.timing)}")
         if bits:
-            self.out.append(f'<p class="rbg-meta">{" · ".join(bits)}</p>')
+            self.out.append(f'<p class="rbg-meta">{" · ".join(bits)}</p>\n')
 
     def steps(self, steps: list[Section]) -> None:
         if not steps:
@@ -225,8 +225,8 @@ class _Checklist:
                 self.items(step.items, step.kind)
             for sub in step.sections:
                 self.section(sub)
-            self.out.append("</li>")
-        self.out.append("</ol>")
+            self.out.append("</li>\n")
+        self.out.append("</ol>\n")
 
     def items(self, items: list[Item], kind: str) -> None:
         out = self.out
@@ -235,10 +235,12 @@ class _Checklist:
         for item in items:
             state = self.state(item, kind)
             out.append(_item_open(item.id, state, item.checked))
+            # inside the label: the item's words are its checkbox's accessible name
             if item.fields:
                 out.append(self.item_fields(item))
             else:
                 out.append(f'<span class="rbg-text">{inline(item.text)}</span>')
+            out.append("</label>")
             if item.optional and not item.skipped:
                 out.append(' <span class="rbg-tag">optional</span>')
             if item.skipped:
@@ -264,8 +266,8 @@ class _Checklist:
                 out.append(f'<div class="rbg-note">{block(note.text)}</div>')
             if item.children:
                 self.items(item.children, kind)
-            out.append("</li>")
-        out.append("</ul>")
+            out.append("</li>\n")
+        out.append("</ul>\n")
 
     def state(self, item: Item, kind: str) -> str:
         if not self.run:
@@ -291,24 +293,24 @@ class _Checklist:
                 f"{'✓ ' if o in c.selected else ''}{inline(o)}</span>"
                 for o in c.options
             )
-            rows.append(f"<dt>{inline(c.name)}</dt><dd>{opts}</dd>")
+            rows.append(f"<dt>{inline(c.name)}</dt> <dd>{opts}</dd>")
         for f in fields:
             value = inline(f.value) if f.filled else '<span class="rbg-blank">—</span>'
-            rows.append(f"<dt>{inline(f.name)}</dt><dd>{value}</dd>")
-        self.out.append('<dl class="rbg-fields">' + "".join(rows) + "</dl>")
+            rows.append(f"<dt>{inline(f.name)}</dt> <dd>{value}</dd>")
+        self.out.append('<dl class="rbg-fields">' + " ".join(rows) + "</dl>\n")
 
 
 # The repeated pieces of a checklist, cached: every run of a runbook has the same sections
 # and items, so a large build renders each of them once, not once per run.
 @functools.lru_cache(maxsize=1024)
 def _section_open(kind: str) -> str:
-    return f'<section class="rbg-section" data-kind="{text(kind)}">'
+    return f'<section class="rbg-section" data-kind="{text(kind)}">\n'
 
 
 @functools.lru_cache(maxsize=4096)
 def _heading(level: int, aid: str, exclude: str, title: str, kind: str) -> str:
     chip = kind_chip(kind) if kind != "tasks" else ""
-    return f'<h{level} id="{text(aid)}"{exclude}>{inline(title)} {chip}</h{level}>'
+    return f'<h{level} id="{text(aid)}"{exclude}>{inline(title)} {chip}</h{level}>\n'
 
 
 @functools.lru_cache(maxsize=16384)
@@ -316,7 +318,7 @@ def _item_open(item_id: str, state: str, checked: bool) -> str:
     return (
         f'<li class="task-list-item rbg-item" data-state="{state}" id="{text(item_anchor(item_id))}">'
         f'<label class="task-list-control"><input type="checkbox" disabled{" checked" if checked else ""}>'
-        f'<span class="task-list-indicator"></span></label> '
+        '<span class="task-list-indicator"></span> '
     )
 
 

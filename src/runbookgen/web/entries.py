@@ -42,6 +42,7 @@ class StageBar:
     skipped: int
     counted: bool
     depth: int
+    optional: int = 0  # optional items left open (not in the total)
 
     @property
     def percent(self) -> float:
@@ -64,6 +65,7 @@ class RunEntry:
     done: int = 0
     total: int = 0
     skipped: int = 0
+    optional_open: int = 0  # optional items left open: counted apart, like skipped ones
     percent: float = 0.0
     triggered: list[str] = field(default_factory=list)
     stages: list[StageBar] = field(default_factory=list)
@@ -75,7 +77,8 @@ class RunEntry:
     # for statistics across runs (history.stats.RunLike); durations only with git history
     skipped_ids: list[str] = field(default_factory=list)
     triggered_ids: list[str] = field(default_factory=list)
-    minutes: float | None = None  # deployment duration (history Timeline.deployment), measured only
+    minutes: float | None = None  # the deployment's measured duration (see deployment)
+    deployment: str = ""  # what ``minutes`` measured, or why there is none
     phase_minutes: dict[str, float] = field(default_factory=dict)
     first_tick: str = ""  # ISO 8601, "" without history
     last_tick: str = ""

@@ -29,7 +29,7 @@ from runbookgen.web.options import SiteOptions
 from runbookgen.web.runhistory import GitRunHistory
 from runbookgen.web.safehtml import plain
 from runbookgen.web.templates import Templates
-from runbookgen.web.views.run import RunPages
+from runbookgen.web.views.run import RunPages, deployment_text
 
 
 class RunReader:
@@ -152,6 +152,7 @@ class RunReader:
         entry.findings = check_record(record, self.project, cache=self.check_cache, progress=prog)
         entry.state = "broken" if entry.errors else prog.state
         entry.done, entry.total, entry.skipped = prog.done, prog.total, prog.skipped
+        entry.optional_open = prog.optional
         entry.percent = prog.percent
         entry.triggered = [plain(i.text) for i in prog.triggered]
         entry.stages = [
@@ -163,6 +164,7 @@ class RunReader:
                 sp.tree.skipped,
                 sp.counted,
                 sp.depth,
+                sp.tree.optional,
             )
             for sp in prog.sections()
         ]
@@ -194,8 +196,10 @@ class RunReader:
             page_history.add_signoffs(checks, verified)
             if tl.start is not None and tl.end is not None:
                 entry.first_tick, entry.last_tick = tl.start.isoformat(), tl.end.isoformat()
-            if tl.deployment is not None:
-                entry.minutes = tl.deployment.minutes  # measured only: None when ticked at once
+            span = tl.deployment
+            if span is not None and span.last is not None:
+                entry.minutes = span.minutes
+                entry.deployment = deployment_text(span)
             for sec in tl.sections:
                 d = sec.duration
                 if sec.estimate is not None and d is not None:

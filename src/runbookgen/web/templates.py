@@ -38,6 +38,11 @@ def _block(value: object) -> Markup:
     return Markup(safehtml.block(str(value)))
 
 
+def _path(value: object) -> Markup:
+    """A file path that may wrap after its slashes (never inside a name)."""
+    return Markup(safehtml.text(value).replace("/", "/<wbr>"))
+
+
 class Templates:
     """The page templates, looked up in ``search_path`` first, then in the package."""
 
@@ -57,6 +62,7 @@ class Templates:
         env.filters.update(
             inline=_inline,
             block=_block,
+            path=_path,
             plain=safehtml.plain,
             minutes=formats.fmt_minutes,
             estimate=formats.fmt_estimate,

@@ -6,7 +6,10 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from markupsafe import Markup
+
 from runbookgen.history.stats import PhaseStat, Stats
+from runbookgen.web.charts import PhaseSeries, phase_chart
 from runbookgen.web.entries import RunbookEntry, RunEntry
 from runbookgen.web.links import Links
 from runbookgen.web.site import Site
@@ -23,16 +26,6 @@ class Exercised:
 
 
 @dataclass(frozen=True)
-class PhaseBar:
-    """A phase's estimate band and median as percentages of the widest phase."""
-
-    stats: PhaseStat
-    lo: float
-    width: float
-    median: float
-
-
-@dataclass(frozen=True)
 class RunbookStats:
     """A runbook's statistics as its pages show them."""
 
@@ -42,8 +35,9 @@ class RunbookStats:
     outcomes: list[tuple[str, int]]
     finished: int
     average: float
-    phases: list[PhaseBar]
+    phases: list[PhaseStat]
     timed: bool  # some phase has a median
+    chart: Markup  # the phases' durations across runs
 
 
 def runbook_stats(site: Site, rb: RunbookEntry, links: Links) -> RunbookStats:
@@ -51,16 +45,19 @@ def runbook_stats(site: Site, rb: RunbookEntry, links: Links) -> RunbookStats:
     runs = rb.runs
     outcomes = sorted(Counter(r.status or "unknown" for r in runs).items())
     average = sum(r.percent for r in runs) / len(runs) if runs else 0.0
-    timed = [p for p in st.phases if p.median is not None]
-    bars = []
-    if timed:
-        scale = max(max(p.phase.max, p.median or 0) for p in st.phases) * 1.1 or 1
-        for p in st.phases:
-            if p.median is None:
-                bars.append(PhaseBar(p, 0, 0, 0))
-                continue
-            lo, hi = 100 * p.phase.min / scale, 100 * p.phase.max / scale
-            bars.append(PhaseBar(p, lo, max(hi - lo, 0.5), 100 * min(p.median, scale) / scale))
+    timed = any(p.median is not None for p in st.phases)
+    # the same runs the medians use: finished, readable, with a measured duration
+    done = [r for r in runs if r.finished and not r.broken]
+    series = [
+        PhaseSeries(
+            p.phase.id,
+            p.phase.title,
+            p.phase.min,
+            p.phase.max,
+            tuple(r.phase_minutes[p.phase.id] for r in done if p.phase.id in r.phase_minutes),
+        )
+        for p in st.phases
+    ]
     return RunbookStats(
         rb,
         st,
@@ -68,8 +65,9 @@ def runbook_stats(site: Site, rb: RunbookEntry, links: Links) -> RunbookStats:
         outcomes,
         sum(1 for r in runs if r.finished),
         average,
-        bars,
-        bool(timed),
+        st.phases,
+        timed,
+        phase_chart(series, ident=f"rbg-phases-{rb.name}") if timed else Markup(""),
     )
 
 

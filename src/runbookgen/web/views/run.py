@@ -8,14 +8,18 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from runbookgen.findings import Finding
+from runbookgen.history import Span
 from runbookgen.model import Runbook
 from runbookgen.records.owners import run_owners
 from runbookgen.web import badges
+from runbookgen.web.charts import timeline_chart
 from runbookgen.web.checklist import OpenItemExtras, TickText, anchor_id, render_checklist
 from runbookgen.web.entries import SUMMARY_END, RunbookEntry, RunEntry
+from runbookgen.web.formats import fmt_minutes
 from runbookgen.web.links import Links, github_base, github_ref_url, page_url
 from runbookgen.web.options import SiteOptions
 from runbookgen.web.runhistory import COMMIT_ID, PageHistory
+from runbookgen.web.safehtml import plain
 from runbookgen.web.templates import Templates
 
 __all__ = ["SUMMARY_END", "RunPages", "bars"]
@@ -35,14 +39,22 @@ class Bar:
 
 def bars(entry: RunEntry) -> list[Bar]:
     """Overall progress, then each stage and section (two levels) that has boxes."""
-    out = [Bar("Overall", f"{entry.done}/{entry.total}", entry.percent, entry.state, "rbg-bar-main")]
+    out = [
+        Bar(
+            "Overall",
+            _detail(entry.done, entry.total, entry.optional_open),
+            entry.percent,
+            entry.state,
+            "rbg-bar-main",
+        )
+    ]
     for bar in entry.stages:
-        if bar.depth > 1 or (bar.total == 0 and bar.skipped == 0):  # no boxes: no bar
+        if bar.depth > 1 or (bar.total == 0 and bar.skipped == 0 and bar.optional == 0):  # no boxes
             continue
         out.append(
             Bar(
                 bar.title,
-                f"{bar.done}/{bar.total}" if bar.counted else "not counted",
+                _detail(bar.done, bar.total, bar.optional) if bar.counted else "not counted",
                 bar.percent,
                 "stage" if bar.counted else "off",
                 f"rbg-depth-{bar.depth}",
@@ -50,6 +62,20 @@ def bars(entry: RunEntry) -> list[Bar]:
             )
         )
     return out
+
+
+def _detail(done: int, total: int, optional: int) -> str:
+    return f"{done}/{total}" + (f" (+{optional} optional)" if optional else "")
+
+
+def deployment_text(span: Span) -> str:
+    """What a run's duration measured: ``1 h 10 min (During Deployment, first to last
+    tick)``, or why it is not known."""
+    what = plain(span.what)
+    minutes = span.minutes
+    if minutes is None:
+        return f"not measured: {what} was ticked together in one commit"
+    return f"{fmt_minutes(minutes)} ({what}, first to last tick)"
 
 
 @dataclass(frozen=True)
@@ -101,6 +127,9 @@ class RunPages:
             blob = github_ref_url(self.github, "blob", entry.branch, entry.branch_path)
             edit = github_ref_url(self.github, "edit", entry.branch, entry.branch_path)
         extras = OpenItemExtras(owners, blob, edit) if owners or blob else None
+        chart = Markup("")
+        if history is not None and history.available:
+            chart = timeline_chart(history.sections(), history.waits())
         return self.templates.render(
             "run.html",
             entry=entry,
@@ -116,6 +145,8 @@ class RunPages:
             findings=findings,
             ticks=ticks,
             commit_id=COMMIT_ID,
+            duration=entry.deployment,
+            timeline_chart=chart,
             checklist=render_checklist(
                 model, run=True, exclude_headings=True, history=history, ticks=ticks, extras=extras
             ),
