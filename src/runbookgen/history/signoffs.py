@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from runbookgen.errors import RunbookgenError
 from runbookgen.findings import Finding
@@ -39,7 +39,8 @@ if TYPE_CHECKING:
     from runbookgen.records.record import RunRecord
 
 _NAME_FIELD_SKIP = re.compile(r"date|time|when", re.I)
-STATES = ("verified", "author-matches", "mismatch")
+# what a sign-off's commit shows of who ticked it (see the module docstring)
+State = Literal["verified", "author-matches", "mismatch"]
 
 
 @dataclass(slots=True)
@@ -83,7 +84,7 @@ class SignOffCheck:
     label: str
     name: str | None
     commit: Commit
-    state: str  # one of STATES
+    state: State
     stale: bool
     detail: str  # why this state, in words
     signature: Signature | None = None
@@ -421,6 +422,7 @@ def _verdict(
     who = f"{c.author} <{c.email}>"
     signed_by = _signed_by(sig, c) if sig is not None and sig.good else None
     # identity: what a signature proves, else what the author claims
+    state: State
     if people is not None:
         if signed_by is not None and any(people.matches_signer(i) for i in signed_by):
             via = (
