@@ -194,20 +194,24 @@ def test_git_processes_do_not_grow_with_branches(tmp_path: Path, monkeypatch: py
     assert [c.split()[1] for c in counts[1]] == ["rev-parse", "for-each-ref", "-c", "cat-file"]
 
 
-def _history(repo: Path) -> tuple[Project, Any, Any]:
+def _history(repo: Path, pulls: dict[str, int] | None = None) -> tuple[Project, Any, Any]:
     from runbookgen.history import load_history
     from runbookgen.history.branches import branch_history
 
     proj = Project.from_root(repo)
     inflight = read_in_flight(proj)
     main = load_history(proj, use_cache=False)
-    return proj, inflight, branch_history(proj, inflight, main)
+    return proj, inflight, branch_history(proj, inflight, main, pulls)
 
 
-def _ticks(hist: Any, run: str) -> list[tuple[str, str, str]]:
+def _ticks(hist: Any, run: str, pr: bool = False) -> list[tuple[Any, ...]]:
     rh = hist.for_run(run)
     assert rh.available, rh.reason
-    return [(e.kind, e.item.rsplit("/", 1)[-1], e.commit.author) for e in rh.events if e.kind == "ticked"]
+    return [
+        (e.kind, e.item.rsplit("/", 1)[-1], e.commit.author, *([e.commit.pr] if pr else []))
+        for e in rh.events
+        if e.kind == "ticked"
+    ]
 
 
 def test_branch_history_has_the_branch_ticks_and_is_unchanged_after_merge(tmp_path: Path) -> None:
@@ -221,10 +225,14 @@ def test_branch_history_has_the_branch_ticks_and_is_unchanged_after_merge(tmp_pa
         ("ticked", "all-code-reviewed-and-approved", "Alice Adams"),
         ("ticked", "all-tests-passing-unit-integration-e2e", "Bob Brown"),
     ]
-    team.merge(ALICE, BRANCH)
+    # the run's pull request (#7, from `gh pr list`) labels the branch's ticks, as its merge will
+    _, _, labelled = _history(team.ci(), {BRANCH: 7})
+    assert [t[-1] for t in _ticks(labelled, run, pr=True)] == [7, 7]
+    team.merge(ALICE, BRANCH)  # "Merge pull request #7 from acme/run/…"
     _, inflight, hist = _history(team.ci())
     assert inflight.runs == {}, "merged: read from main"
     assert _ticks(hist, run) == before, "history unchanged once the branch merges"
+    assert _ticks(hist, run, pr=True) == _ticks(labelled, run, pr=True), "pull request numbers too"
 
 
 def test_branch_history_of_a_run_also_on_main_keeps_mains_events(tmp_path: Path) -> None:

@@ -198,6 +198,9 @@ def test_pull_request_link_and_owners_on_the_page(tmp_path: Path) -> None:
     html = (site / PAGE).read_text(encoding="utf-8")
     assert f'<a class="rbg-pr" href="{GITHUB}/pull/42">#42 Run v2.4.0 &lt;script&gt;' in html
     assert "<script>alert(1)" not in html
+    assert 'ticked by <b class="rbg-who">Bob Brown</b>' in html and "(#42)" in html, (
+        "the branch's ticks carry its PR"
+    )
     assert f'href="{GITHUB}/pull/42"' in (site / "index.html").read_text(encoding="utf-8")
     tree = parse_html(html)
     owners = {

@@ -42,7 +42,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -51,7 +51,7 @@ from runbookgen.errors import RunbookgenError
 from runbookgen.gitutil import git_env, have_git
 
 if TYPE_CHECKING:
-    from runbookgen.history.events import History
+    from runbookgen.history.events import Commit, History
     from runbookgen.project import Project
     from runbookgen.records.record import RunRecord
 
@@ -556,7 +556,9 @@ def load_live_runs(project: Project, inflight: InFlight) -> list[LiveRun]:
 _SEQ_OFFSET = 1 << 40
 
 
-def branch_history(project: Project, inflight: InFlight, main: History) -> History:
+def branch_history(
+    project: Project, inflight: InFlight, main: History, pulls: Mapping[str, int] | None = None
+) -> History:
     """``main`` (the history of the commit being built) with every in-flight run's history in
     place: HEAD's events of that file, when HEAD has it, then the events of the branch's own
     commits — the history the run will have once the branch is merged (with a merge commit;
@@ -567,6 +569,10 @@ def branch_history(project: Project, inflight: InFlight, main: History) -> Histo
     branch reaches. Without in-flight runs, or when ``main`` is unavailable, ``main`` is
     returned as it is. Never raises for git trouble: the runs then show without history and
     say why.
+
+    ``pulls`` (branch name → its open pull request, history/pulls.py) labels the branch's
+    commits that name no pull request of their own with it: merged with GitHub's button,
+    they arrive on main with that merge and are labelled so there too.
     """
     from runbookgen.history.events import History as HistoryOf
     from runbookgen.history.events import RunHistory
@@ -590,11 +596,18 @@ def branch_history(project: Project, inflight: InFlight, main: History) -> Histo
         return HistoryOf(True, None, list(main.warnings), main.shallow, main.head, runs, main.runs_dir)
     for path, run in inflight.runs.items():
         own = replayed.get(path)
-        events = [
-            dataclasses.replace(ev, seq=ev.seq + _SEQ_OFFSET)
-            for ev in (own.events if own is not None else [])
-            if ev.commit.sha in run.commits
-        ]
+        pr = (pulls or {}).get(run.branch.name)
+        labelled: dict[str, Commit] = {}
+        events = []
+        for ev in own.events if own is not None else []:
+            if ev.commit.sha not in run.commits:
+                continue
+            commit = ev.commit
+            if pr is not None and commit.pr is None:
+                commit = labelled.get(commit.sha) or labelled.setdefault(
+                    commit.sha, dataclasses.replace(commit, pr=pr)
+                )
+            events.append(dataclasses.replace(ev, commit=commit, seq=ev.seq + _SEQ_OFFSET))
         base = main.runs.get(path)
         if run.on_main and base is not None and base.available:
             events = base.events + events

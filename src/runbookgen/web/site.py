@@ -102,7 +102,7 @@ class Site:
 
             def with_branches() -> History:
                 main = main_history() if callable(main_history) else main_history
-                return branch_history(project, inflight, main)
+                return branch_history(project, inflight, main, {b: p.number for b, p in site.pulls.items()})
 
             git_history = with_branches if callable(main_history) else with_branches()
         if cache is not None:
