@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from runs_support import RUN, make_repo, new_run
+from runs_support import RUN, git, make_repo, new_run
 
 TEMPLATE = "content/production-deployment.md"
 
@@ -90,3 +90,34 @@ def test_help_says_what_each_exit_status_means() -> None:
     epilog = res.stdout.split("Exit status:", 1)[1]
     said = re.findall(r"(\d+) (?:done|a problem|a usage mistake|interrupted)", epilog)
     assert said == codes, epilog
+
+
+def test_status_on_main_points_at_runs_still_on_their_branches(tmp_path: Path) -> None:
+    """new-run puts the run on its own branch: back on main, `status` said "start one with
+    new-run" although a release was under way."""
+    repo = make_repo(tmp_path / "repo")
+    new_run(repo)
+    git(repo, "checkout", "-q", "main")
+    res = run_cli("status", cwd=repo)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == (
+        "No run records in runs/ yet on this branch; 1 run in progress on run branches: "
+        "see them with 'runbookgen status --all-branches'.\n"
+    )
+    # without run branches, the advice is to start one
+    git(repo, "branch", "-q", "-D", "run/production-deployment/2026-12-01-v2.4.0")
+    res = run_cli("status", cwd=repo)
+    assert (
+        res.stdout
+        == "No run records in runs/ yet; start one with 'runbookgen new-run RUNBOOK --release R'.\n"
+    )
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_skip_needs_a_reason(repo: Path, reason: str) -> None:
+    """`tick --skip ''` wrote '~~text~~ n/a' with no reason: an audit trail says why."""
+    before = (repo / RUN).read_bytes()
+    res = run_cli("tick", RUN, "All code reviewed", "--skip", reason, cwd=repo)
+    assert res.returncode == 2
+    assert "Error: --skip needs a reason: why the item does not apply" in res.stderr
+    assert (repo / RUN).read_bytes() == before

@@ -185,14 +185,30 @@ def status_cmd(
     if fmt == "json":
         echo(to_json(out))
     elif not records and not errors:
-        echo(
-            f"No run records in {term(proj.runs_dir)}/ yet; start one with "
-            "'runbookgen new-run RUNBOOK --release R'."
-        )
+        echo(_no_runs(proj))
     for exc in errors:
         error_line(str(exc))
     if errors:
         sys.exit(1)
+
+
+def _no_runs(proj: Any) -> str:
+    """What ``status`` says when runs/ has no run record: runs made with ``new-run`` live on
+    their run branches until merged, so point there when there are some."""
+    from runbookgen.errors import RunbookgenError
+    from runbookgen.history.branches import read_in_flight
+
+    where = f"No run records in {term(proj.runs_dir)}/ yet"
+    try:
+        live = len(read_in_flight(proj).runs)
+    except RunbookgenError:  # a bad run_branches setting: the hint is not worth an error here
+        live = 0
+    if live:
+        return (
+            f"{where} on this branch; {plural(live, 'run')} in progress on run branches: "
+            "see them with 'runbookgen status --all-branches'."
+        )
+    return f"{where}; start one with 'runbookgen new-run RUNBOOK --release R'."
 
 
 def _status_json(rec: Any, prog: Any) -> dict[str, Any]:
@@ -468,6 +484,10 @@ def tick_cmd(run: str, items: tuple[str, ...], undo: bool, skip: str | None) -> 
 
     if undo and skip is not None:
         raise click.UsageError("use --undo or --skip, not both")
+    if skip is not None and not skip.strip():
+        raise click.UsageError(
+            "--skip needs a reason: why the item does not apply, e.g. --skip 'no schema change'"
+        )
     proj = project(run)
     rec = require_run(load_run(run, proj), proj)
     try:
