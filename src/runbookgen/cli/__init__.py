@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "summary": "runs:summary_cmd",
     "upgrade": "runs:upgrade_cmd",
     "tick": "runs:tick_cmd",
+    "resolve": "runs:resolve_cmd",
     # the site (cli/site.py)
     "build": "site:build_cmd",
     "serve": "site:serve_cmd",

@@ -499,3 +499,44 @@ def tick_cmd(run: str, items: tuple[str, ...], undo: bool, skip: str | None) -> 
             warn(f"{rec.relpath}:{c.item.line}: {c.note}: {_one_line(c.item.text)}")
         else:
             echo(f"{c.action}: {_one_line(c.item.text)} (line {c.item.line})")
+
+
+@click.command("resolve")
+@RUNS
+@click.option("--dry-run", "-n", is_flag=True, help="Say what would be merged; change nothing.")
+def resolve_cmd(runs: tuple[str, ...], dry_run: bool) -> None:
+    """Resolve merge conflicts where each side ticked different boxes.
+
+    Two pull requests that tick neighbouring boxes conflict in git (it refuses
+    changes to adjacent lines). After 'git merge', 'git pull' or 'git rebase'
+    stops on run records, this merges git's two versions line by line: every
+    tick, skip, filled field and note from both sides is kept, and the file is
+    staged ('git add'). Changes to the same line on both sides (one ticks, the
+    other skips) stay conflicts for you to decide: exit 1, file untouched. With
+    no RUNS, every conflicted run record under runs/.
+
+    \b
+    Examples:
+      git pull             # CONFLICT (content): Merge conflict in runs/…
+      runbookgen resolve   # then: runbookgen check && git commit --no-edit
+      runbookgen resolve runs/production-deployment/2026-12-01-v2.4.0.md --dry-run
+    """
+    from runbookgen.records.merge import resolve
+
+    proj = project(*runs)
+    results = resolve(proj, list(runs), dry_run=dry_run)
+    if not results:
+        echo("No run records with merge conflicts.")
+        return
+    failed = 0
+    for r in results:
+        if r.state == "conflict":
+            failed += 1
+            error_line(f"{r.relpath}{f':{r.line}' if r.line else ''}: {r.note}")
+        else:
+            verb = "would be " if dry_run and r.state == "resolved" else ""
+            echo(f"{term(r.relpath)}: {verb}{r.note}")
+    if failed:
+        sys.exit(1)
+    if not dry_run and any(r.state == "resolved" for r in results):
+        echo("Next: 'runbookgen check', then 'git commit' (or 'git rebase --continue').", err=True)

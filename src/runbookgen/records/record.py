@@ -119,7 +119,8 @@ def parse_run(text: str, relpath: str, project: Project) -> Runbook:
     if line is not None:
         raise MergeConflict(
             f"unresolved merge conflict at line {line}: keep the lines you want, delete the "
-            "<<<<<<<, ======= and >>>>>>> lines, and commit",
+            "<<<<<<<, ======= and >>>>>>> lines, and commit (while git is merging, "
+            "'runbookgen resolve' keeps both sides' ticks)",
             relpath,
             line,
         )
