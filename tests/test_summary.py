@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from conftest import run_cli
 from runbookgen.project import Project
 from runbookgen.records.summary import collect, render
@@ -88,5 +90,28 @@ def test_truncated_under_the_limit(tmp_path: Path) -> None:
 def test_bad_base_is_one_line(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo")
     res = run_cli("summary", "--base", "no-such-branch", cwd=repo)
-    assert res.returncode == 1 and "cannot compare with 'no-such-branch'" in res.stderr
+    assert res.returncode == 1
+    assert res.stderr.startswith("Error: --base 'no-such-branch' is not a commit in this repository")
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--base", "main", "--head", "nope"], "--head 'nope' is not a commit in this repository"),
+        (["--base=--all"], "--base '--all' is not a git revision"),
+        (["--base", "main", "--head=--output=x"], "--head '--output=x' is not a git revision"),
+    ],
+)
+def test_revisions_are_checked_before_git_sees_them(tmp_path: Path, args: list[str], said: str) -> None:
+    """A bad --head was blamed on --base, and option-like revisions reached git's command
+    line (git's whole usage text came back as the error)."""
+    repo = make_repo(tmp_path / "repo")
+    res = run_cli("summary", *args, cwd=repo)
+    assert res.returncode == 1
+    assert res.stderr == f"Error: {said}" + (
+        " (a branch, tag or commit such as main or origin/main; fetch it first if it is remote)\n"
+        if "not a commit" in said
+        else "\n"
+    )
+    assert not (repo / "x").exists()

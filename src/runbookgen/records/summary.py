@@ -79,7 +79,23 @@ def compare(before: Runbook | None, after: Runbook | None) -> list[ItemChange]:
     return changes
 
 
+def _check_revision(root: Path, option: str, rev: str) -> None:
+    """One clear line for a --base/--head that is not a commit here (instead of git's
+    usage text, or an option smuggled into git's command line)."""
+    if not rev.strip() or rev.startswith("-") or not rev.isprintable():
+        raise RunbookgenError(f"{option} {quoted(rev)} is not a git revision")
+    found = git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", cwd=root, check=False).strip()
+    if not found:
+        raise RunbookgenError(
+            f"{option} {quoted(rev)} is not a commit in this repository "
+            "(a branch, tag or commit such as main or origin/main; fetch it first if it is remote)"
+        )
+
+
 def _merge_base(root: Path, base: str, head: str | None) -> str:
+    _check_revision(root, "--base", base)
+    if head is not None:
+        _check_revision(root, "--head", head)
     try:
         return git("merge-base", base, head or "HEAD", cwd=root).strip()
     except GitError as exc:
