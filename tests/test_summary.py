@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,18 @@ def test_revisions_are_checked_before_git_sees_them(tmp_path: Path, args: list[s
         else "\n"
     )
     assert not (repo / "x").exists()
+
+
+def test_a_base_missing_from_a_shallow_clone_says_fetch_depth(tmp_path: Path) -> None:
+    """actions/checkout's default (depth 1) has no origin/main: say how to get it."""
+    repo = make_repo(tmp_path / "repo")
+    clone = tmp_path / "clone"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", "--no-local", str(repo), str(clone)],
+        check=True,
+        capture_output=True,
+    )
+    res = run_cli("summary", "--base", "origin/release", cwd=clone)
+    assert res.returncode == 1
+    assert res.stderr.startswith("Error: --base 'origin/release' is not in this shallow clone.")
+    assert "'fetch-depth: 0'" in res.stderr and res.stderr.count("\n") == 1

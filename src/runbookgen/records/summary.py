@@ -79,12 +79,21 @@ def compare(before: Runbook | None, after: Runbook | None) -> list[ItemChange]:
     return changes
 
 
+def _shallow(root: Path) -> bool:
+    return git("rev-parse", "--is-shallow-repository", cwd=root, check=False).strip() == "true"
+
+
 def _check_revision(root: Path, option: str, rev: str) -> None:
     """One clear line for a --base/--head that is not a commit here (instead of git's
     usage text, or an option smuggled into git's command line)."""
     if not rev.strip() or rev.startswith("-") or not rev.isprintable():
         raise RunbookgenError(f"{option} {quoted(rev)} is not a git revision")
     found = git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", cwd=root, check=False).strip()
+    if not found and _shallow(root):
+        raise RunbookgenError(
+            f"{option} {quoted(rev)} is not in this shallow clone. Fetch the whole history (in GitHub "
+            "Actions: actions/checkout with 'fetch-depth: 0'; locally: git fetch --unshallow)"
+        )
     if not found:
         raise RunbookgenError(
             f"{option} {quoted(rev)} is not a commit in this repository "
@@ -99,8 +108,7 @@ def _merge_base(root: Path, base: str, head: str | None) -> str:
     try:
         return git("merge-base", base, head or "HEAD", cwd=root).strip()
     except GitError as exc:
-        shallow = git("rev-parse", "--is-shallow-repository", cwd=root, check=False).strip() == "true"
-        if shallow:
+        if _shallow(root):
             raise RunbookgenError(
                 f"cannot find where {head or 'HEAD'} branched from {quoted(base)}: this is a shallow clone "
                 "without that history. Fetch the whole history (in GitHub Actions: "
