@@ -121,3 +121,19 @@ def test_skip_needs_a_reason(repo: Path, reason: str) -> None:
     assert res.returncode == 2
     assert "Error: --skip needs a reason: why the item does not apply" in res.stderr
     assert (repo / RUN).read_bytes() == before
+
+
+def test_new_run_from_another_runs_branch_warns(tmp_path: Path) -> None:
+    """new-run leaves you on the run's branch; the next new-run branched from there silently,
+    so the second run's pull request carried the first run's commits."""
+    repo = make_repo(tmp_path / "repo")
+    new_run(repo)  # now on run/production-deployment/2026-12-01-v2.4.0
+    res = run_cli("new-run", "production-deployment", "-r", "v2.4.1", "--date", "2026-12-08", cwd=repo)
+    assert res.returncode == 0, res.stderr
+    assert (
+        "warning: you were on the run branch run/production-deployment/2026-12-01-v2.4.0: "
+        "run/production-deployment/2026-12-08-v2.4.1 starts from it" in res.stderr
+    )
+    git(repo, "checkout", "-q", "main")
+    res = run_cli("new-run", "production-deployment", "-r", "v2.4.2", "--date", "2026-12-09", cwd=repo)
+    assert res.returncode == 0 and "warning" not in res.stderr, res.stderr

@@ -84,10 +84,28 @@ def new_run_cmd(
             echo("(Set site_url in mkdocs.yml to get a progress badge for the pull request.)")
     elif res.branch:
         echo(f"Push it and open a pull request:\n  git push -u origin {branch}")
+    if res.branch and res.base and "/" in res.base and _is_run_branch(proj, res.base):
+        warn(
+            f"you were on the run branch {res.base}: {res.branch} starts from it and carries its "
+            "commits into the pull request. For a run of its own, start from main: git switch main "
+            f"&& git branch -D {res.branch}, then run new-run again"
+        )
     echo(
         f"Tick boxes by editing the file (or 'runbookgen tick {rel} ITEM'); "
         f"see progress with 'runbookgen status {rel}'."
     )
+
+
+def _is_run_branch(proj: Any, branch: str) -> bool:
+    """Does ``branch`` match the run-branch patterns (plugin option ``run_branches``)?"""
+    from runbookgen.errors import RunbookgenError
+    from runbookgen.history.branches import SETTING, match, patterns_of
+
+    try:
+        patterns = patterns_of(proj.settings.get(SETTING))
+    except RunbookgenError:
+        return False
+    return any(match(p, branch) for p in patterns)
 
 
 def _load(runs: tuple[str, ...]) -> tuple[Any, list[Any], list[Any]]:
