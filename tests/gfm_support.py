@@ -88,12 +88,15 @@ def oracle_tasks(text: str) -> list[Task]:
 
 
 def blank_front_matter(text: str) -> str:
-    lines = text.split("\n")
-    if lines[0].lstrip("\ufeff").rstrip("\r") != "---":
+    """The text with its front matter lines emptied (any line ends: LF, CRLF, bare CR)."""
+    parts = re.split(r"(\r\n|\r|\n)", text)
+    lines, ends = parts[0::2], parts[1::2]
+    if lines[0].lstrip("\ufeff") != "---":
         return text
     for n in range(1, len(lines)):
-        if lines[n].rstrip("\r") == "---":
-            return "\n".join([""] * (n + 1) + lines[n + 1 :])
+        if lines[n] == "---":
+            blanked = [""] * (n + 1) + lines[n + 1 :]
+            return "".join(line + (ends[k] if k < len(ends) else "") for k, line in enumerate(blanked))
     return text
 
 

@@ -35,6 +35,8 @@ _DELIMITER_ROW = re.compile(r"^\|?+[ \t]*+:?+-++:?+[ \t]*+(?:\|[ \t]*+:?+-++:?+[
 _INDENTS = "runbookgen_indents"
 _TABLE_AT = "runbookgen_table_at"  # the line where a table ended a paragraph
 _PARA_AT = "runbookgen_paragraph_at"  # the line after a definition: paragraph text in cmark
+_PARA_START = "runbookgen_paragraph_start"  # first line of the paragraph being read
+_FAILED_ROW = "runbookgen_failed_delimiter"  # the last delimiter row that made no table
 
 _md_instance: Any = None
 
@@ -139,6 +141,8 @@ def _guarded(fn: Any, chain: str, by_name: dict[str, Any], starts: list[Any]) ->
     if chain == "":
         if fn is by_name.get("lheading"):
             return _keeps_parent_type(fn)
+        if fn is by_name.get("paragraph"):
+            return _paragraph_before_table(fn)
         if fn is by_name.get("reference"):
             return _definition_end(fn)
         if fn in (by_name.get("list"), by_name.get("code"), by_name.get("html_block"), by_name.get("hr")):
@@ -160,6 +164,8 @@ def _table_guard(fn: Any, starts: list[Any], chain: str) -> Any:
             return False  # no delimiter row below: no table (the common case, kept cheap)
         if not _DELIMITER_ROW.match(state.src[first : state.eMarks[below]].rstrip()):
             return False
+        if chain == "paragraph" and _no_more_tables(state, start):
+            return False
         # As a paragraph terminator the header line is the paragraph's last line in cmark,
         # so only what may interrupt a paragraph starts first; the table then opens at that
         # line in the main chain as decided. At any other block start nothing is
@@ -172,8 +178,11 @@ def _table_guard(fn: Any, starts: list[Any], chain: str) -> Any:
         col = state.sCount[start]
         if not decided and not (lazy and col >= 4 and _lazy_in_cmark(state.env.get(_INDENTS, ()), col)):
             # (a line 4+ columns past the container it reaches starts nothing in cmark)
+            # (the line after a link reference definition continues a paragraph, see
+            # _after_definition: only what may interrupt one starts before the table)
+            after_definition = state.env.get(_PARA_AT) == (start, state.blkIndent)
             parent = state.parentType
-            state.parentType = "paragraph" if chain == "paragraph" else "table"
+            state.parentType = "paragraph" if chain == "paragraph" or after_definition else "table"
             try:
                 blocked = any(rule(state, start, end, True) for rule in starts)
             finally:
@@ -188,6 +197,8 @@ def _table_guard(fn: Any, starts: list[Any], chain: str) -> Any:
         found = bool(fn(state, start, end, silent)) or _header_table(state, start, end, silent)
         if lazy and not found:
             state.sCount[start] = indent
+        if not found and not decided and _in_container(state, below):
+            state.env[_FAILED_ROW] = below  # a delimiter row that made no table
         if found and chain == "paragraph":
             # A lazy header line (``- 1. x`` / ``a | b`` at column 0 / ``   ---|---``) is the
             # paragraph's last line in cmark-gfm, so the table stays in the paragraph's
@@ -196,6 +207,19 @@ def _table_guard(fn: Any, starts: list[Any], chain: str) -> Any:
         return found
 
     return guarded
+
+
+def _in_container(state: Any, line: int) -> bool:
+    """Does ``line`` reach its container without being indented code (where cmark-gfm
+    tries a table's delimiter row)?"""
+    return state.sCount[line] >= state.blkIndent and not state.is_code_block(line)
+
+
+def _no_more_tables(state: Any, header: int) -> bool:
+    """Did a delimiter row already fail to make a table in this paragraph? cmark-gfm then
+    keeps the whole paragraph as text (``a | b`` / ``| - |`` / ``|---|`` is no table)."""
+    failed = state.env.get(_FAILED_ROW)
+    return failed is not None and state.env.get(_PARA_START, -1) < failed <= header
 
 
 def _header_table(state: Any, start: int, end: int, silent: bool) -> bool:
@@ -277,6 +301,57 @@ def _after_definition(fn: Any, by_name: dict[str, Any]) -> Any:
     return guarded
 
 
+def _paragraph_before_table(fn: Any) -> Any:
+    """End a paragraph where cmark-gfm finds a table under it.
+
+    markdown-it never offers a paragraph line indented four or more columns to the other
+    rules (it continues the paragraph whatever it holds), but cmark-gfm reads such a line
+    as a table's header when a delimiter row follows inside the container: ``x``, then
+    ``    | a | b |``, then ``|---|---|``. The paragraph then ends above the header, which
+    counts as indented into the container, so the table rule reads it next.
+    """
+
+    def guarded(state: Any, start: int, end: int, silent: bool) -> bool:
+        state.env[_PARA_START] = start
+        if not silent and -1 not in state.env.get(_INDENTS, ()):
+            line = start + 1
+            while line + 1 < end and not state.isEmpty(line):
+                if _no_more_tables(state, line):
+                    break
+                if state.sCount[line] - state.blkIndent > 3 and _delimiter_below(state, line):
+                    limit = state.lineMax  # (the paragraph rule reads its end from lineMax)
+                    state.lineMax = line
+                    try:
+                        found = bool(fn(state, start, line, silent))
+                    finally:
+                        state.lineMax = limit
+                    if found and state.line == line:  # (not ended above by something else)
+                        state.sCount[line] = state.blkIndent
+                        state.env[_TABLE_AT] = line
+                    return found
+                line += 1
+        return bool(fn(state, start, end, silent))
+
+    return guarded
+
+
+def _delimiter_below(state: Any, line: int) -> bool:
+    """Is the line below ``line`` a delimiter row, in the container, with as many cells?"""
+    below = line + 1
+    if not _in_container(state, below):
+        return False
+    row = state.src[state.bMarks[below] + state.tShift[below] : state.eMarks[below]].strip()
+    if not row or row[0] not in "|-:" or not _DELIMITER_ROW.match(row):
+        return False
+    if "|" not in row and ":" not in row:
+        return False  # hyphens alone: a setext underline or a rule
+    header = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]].strip()
+    if _cells(header) != _cells(row):
+        state.env[_FAILED_ROW] = below
+        return False
+    return True
+
+
 def _keeps_parent_type(fn: Any) -> Any:
     """markdown-it's setext heading rule sets ``parentType`` to "paragraph" and does not
     set it back when no underline follows; every later list, table and HTML check would
@@ -284,6 +359,7 @@ def _keeps_parent_type(fn: Any) -> Any:
 
     def guarded(state: Any, start: int, end: int, silent: bool) -> bool:
         parent = state.parentType
+        state.env[_PARA_START] = start
         found = bool(fn(state, start, end, silent))
         if not found:
             state.parentType = parent
