@@ -32,7 +32,7 @@ from typing import Any
 from runbookgen.errors import RunbookgenError
 from runbookgen.history.events import Commit, RunHistory, TickEvent
 from runbookgen.history.gitlog import Blobs, Change, GitLog, Hunk, commits, merge_prs
-from runbookgen.markdown.grammar import label_pattern, open_all, read_task_text, task_line
+from runbookgen.markdown.grammar import gfm_checked, label_pattern, open_all, read_task_text, task_line
 
 _STATUS_LINE = re.compile(r"^status[ \t]*+:(?P<value>.*+)")
 
@@ -81,7 +81,7 @@ class _States:
     def of_text(self, line: str, text: str) -> tuple[str, State]:
         """(identity key, state) of the item whose first line is ``line`` and text ``text``."""
         key, skipped, reason, fields = self._text(text)
-        return key, ("[x]" in line or "[X]" in line, skipped, reason, fields)
+        return key, (gfm_checked(line) is True, skipped, reason, fields)
 
     def of_lines(self, lines: list[str], lineno: int, count: int = 1) -> tuple[str, State] | None:
         line = lines[lineno - 1]

@@ -18,7 +18,7 @@ from runbookgen.files import write_new
 from runbookgen.gitutil import GitError, git, repo_root
 from runbookgen.markdown.fields import METADATA_LABELS
 from runbookgen.markdown.frontmatter import has_key, split_front_matter
-from runbookgen.markdown.grammar import open_all
+from runbookgen.markdown.grammar import MARKER, open_all
 from runbookgen.project import Project
 from runbookgen.records.schema import STATUSES, digest, is_iso_date
 from runbookgen.text import quoted
@@ -28,7 +28,7 @@ from runbookgen.text import quoted
 _RELEASE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._+-]{0,98}[A-Za-z0-9])?$")
 _PLACEHOLDER = re.compile(r"\[(?P<name>[A-Za-z][A-Za-z ]{0,40})\](?!\()")
 # What may come before a line's label: indentation, a list marker, a box, bold marks.
-_LABEL_PREFIX = re.compile(r"\s*+(?:[-*+]\s++|\d++[.)]\s++)?+(?:\[[ xX]\]\s++)?+\**+")
+_LABEL_PREFIX = re.compile(rf"\s*+(?:{MARKER}\s++)?+(?:\[[ xX]\]\s++)?+\**+")
 _VERSION_LINE = re.compile(r"^[ \t]*+\**+Version\**+[ \t]*+:[ \t]*+\**+[ \t]*+(?P<v>[^\s*]++)", re.M | re.I)
 _FM_VERSION = re.compile(r"^version[ \t]*+:[ \t]*+['\"]?(?P<v>[^'\"\s#]++)", re.M)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from runbookgen.errors import RunbookgenError
+from runbookgen.markdown.grammar import task_line
 from runbookgen.model import Runbook
 from runbookgen.project import Project
 
@@ -138,7 +139,7 @@ def parse_run(text: str, relpath: str, project: Project) -> Runbook:
         ) from None
 
 
-_MARKDOWN_LINE = re.compile(r"^(?:#{1,6}[ \t]+\S|[ \t]*[-*+][ \t]+\[[ xX]\])")
+_HEADING_LINE = re.compile(r"^#{1,6}[ \t]+\S")
 
 
 def _markdown_in_front_matter(text: str) -> int | None:
@@ -148,7 +149,7 @@ def _markdown_in_front_matter(text: str) -> int | None:
     for n, line in enumerate(lines[1:], start=2):
         if _FRONT_MATTER_CLOSE.match(line):
             return None
-        if _MARKDOWN_LINE.match(line):
+        if _HEADING_LINE.match(line) or task_line(line) is not None:
             return n
     return None
 
