@@ -53,6 +53,39 @@ def _page(browser: Any, width: int) -> Any:  # noqa: F811
     return page
 
 
+#: words of the table's cells that the browser broke across lines (a break after a hyphen or
+#: a slash is fine: "production-" / "deployment"; "productio" / "n" is not)
+BROKEN_WORDS = """(selector) => {
+  const bad = [];
+  for (const cell of document.querySelectorAll(selector)) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const re = /[^\\s\\-\\/]+/g;
+      for (let m = re.exec(node.textContent); m; m = re.exec(node.textContent)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const rects = [...range.getClientRects()].filter(r => r.width > 0);
+        if (new Set(rects.map(r => Math.round(r.bottom))).size > 1) bad.push(m[0]);
+      }
+    }
+  }
+  return bad;
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 960, 390, 360])
+def test_in_progress_table_breaks_no_word_and_fits(browser: Any, base_url: str, width: int) -> None:  # noqa: F811
+    page = _page(browser, width)
+    page.goto(base_url)
+    assert page.locator("table.rbg-in-progress td").count() >= 4
+    assert page.evaluate(BROKEN_WORDS, "table.rbg-in-progress :is(th, td)") == []
+    # the table fits its column: nothing to scroll sideways, at any width
+    wrap = page.locator(".md-typeset__scrollwrap:has(table.rbg-in-progress)")
+    assert wrap.evaluate("w => w.scrollWidth - w.clientWidth") <= 1
+    page.context.close()
+
+
 @pytest.mark.parametrize("width", [1280, 360])
 def test_home_page_shows_the_run_in_flight(browser: Any, base_url: str, width: int) -> None:  # noqa: F811
     page = _page(browser, width)

@@ -69,9 +69,9 @@ def live_site(team: Team) -> Path:
 def test_home_page_lists_the_run_in_flight(live_site: Path) -> None:
     rows = in_progress_rows(live_site)
     row = rows["v2.4.0"]
-    assert "3/" in row and "Pre-Deployment (24 Hours Before)" in row, "progress and current stage"
-    assert "ticked by Bob Brown, 2026-12-01 10:05 UTC" in row, "the last tick, who and when"
-    assert BRANCH in row and "not merged" in row
+    assert "3/" in row and "Now: Pre-Deployment (24 Hours Before)" in row, "progress and current stage"
+    assert "ticked by Bob Brown 2026-12-01 10:05 UTC" in row, "the last tick, who and when"
+    assert f"{BRANCH} not merged" in row
     home = (live_site / "index.html").read_text(encoding="utf-8")
     assert f'href="{GITHUB}/tree/{BRANCH}"' in home
 
