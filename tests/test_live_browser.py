@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from live_support import ALICE, BOB, RUNBOOK, Team
-from test_browser import Watch, browser  # noqa: F401  (the module-scoped Chromium fixture)
+from test_browser import SCHEMES, Watch, _axe, browser  # noqa: F401  (the module-scoped Chromium fixture)
 from test_site_support import mkdocs_build
 
 pytestmark = pytest.mark.browser
@@ -44,8 +44,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.server_close()
 
 
-def _page(browser: Any, width: int) -> Any:  # noqa: F811
-    context = browser.new_context(viewport={"width": width, "height": 900})
+def _page(browser: Any, width: int, scheme: str = "light") -> Any:  # noqa: F811
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
     page = context.new_page()
     # repo_url is a GitHub URL: Material asks api.github.com for stars; no network in tests
     page.route("https://api.github.com/**", lambda route: route.abort())
@@ -132,4 +132,24 @@ def test_one_click_from_an_open_item_to_its_line(browser: Any, base_url: str) ->
     page.wait_for_url("https://github.com/**")
     assert requested and requested[-1].startswith(f"https://github.com/acme/ops/blob/{BRANCH}/")
     assert page.url == href
+    page.context.close()
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("width", [390, 1280])
+def test_live_parts_have_no_accessibility_violations(
+    browser: Any,  # noqa: F811
+    base_url: str,
+    width: int,
+    scheme: str,
+) -> None:
+    """axe-core (WCAG 2 A/AA) on the home page's runs in progress and an in-flight run page
+    (banner, owners, line links), light and dark."""
+    page = _page(browser, width, scheme)
+    found = {}
+    for name, url in {"home": "", "in-flight run": RUN_PAGE}.items():
+        page.goto(base_url + url)
+        page.wait_for_load_state("load")
+        found[name] = _axe(page)
+    assert found == {"home": [], "in-flight run": []}
     page.context.close()
