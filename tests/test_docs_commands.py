@@ -5,6 +5,7 @@
   runbook repository (with a run in progress and a bare remote) and exits 0 — no usage
   error, no traceback; ``RUN``/``FILE`` stand for that run record;
 - the output shown in check.md is what ``check`` prints;
+- links in README.md and the docs resolve, anchors included;
 - nothing refers to notes that are not in the repository.
 """
 
@@ -15,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -191,6 +193,37 @@ def test_check_output_in_check_md_is_real(world: tuple[Path, dict[str, str]], tm
     run.write_text(re.sub(r"(?m)^status: .*$", "status: done", run.read_text(encoding="utf-8")), "utf-8")
     proc = _shell(block.group(1), repo, env)
     assert proc.stdout + proc.stderr == block.group(2)
+
+
+# ---------------------------------------------------------------- links
+def _slug(heading: str) -> str:
+    """Python-Markdown's toc anchor for a heading (its default slugify)."""
+    text = re.sub(r"[`*_]|\[([^\]]*)\]\([^)]*\)", r"\1", heading)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^\w\s-]", "", text).strip().lower()
+    return re.sub(r"[-\s]+", "-", text)
+
+
+def _anchors(page: Path) -> set[str]:
+    text = re.sub(r"^```.*?^```", "", page.read_text(encoding="utf-8"), flags=re.S | re.M)
+    return {_slug(h) for h in re.findall(r"^#{1,6} (.+)$", text, re.M)}
+
+
+def test_links_in_readme_and_docs_resolve_with_their_anchors() -> None:
+    broken = []
+    for page in PAGES:
+        text = re.sub(r"^```.*?^```", "", page.read_text(encoding="utf-8"), flags=re.S | re.M)
+        text = re.sub(r"`[^`\n]*`", "", text)
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue
+            path, _, anchor = target.partition("#")
+            dest = (page.parent / path).resolve() if path else page
+            if not dest.exists():
+                broken.append(f"{page.relative_to(ROOT)} → {target}")
+            elif anchor and dest.suffix == ".md" and anchor not in _anchors(dest):
+                broken.append(f"{page.relative_to(ROOT)} → {target} (no such heading)")
+    assert broken == []
 
 
 def test_nothing_refers_to_notes_outside_the_repository() -> None:
