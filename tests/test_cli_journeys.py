@@ -137,3 +137,20 @@ def test_new_run_from_another_runs_branch_warns(tmp_path: Path) -> None:
     git(repo, "checkout", "-q", "main")
     res = run_cli("new-run", "production-deployment", "-r", "v2.4.2", "--date", "2026-12-09", cwd=repo)
     assert res.returncode == 0 and "warning" not in res.stderr, res.stderr
+
+
+def test_status_of_many_runs_keeps_finished_ones_short(repo: Path) -> None:
+    """With every run of a repository listed, a finished run's 40 section lines are noise;
+    named on the command line it shows in full."""
+    done = new_run(repo, "--no-git", release="v2.3.0", date="2026-11-20")
+    done.write_text(re.sub(r"(?m)^status: .*$", "status: success", done.read_text()), encoding="utf-8")
+    res = run_cli("status", cwd=repo, env={"NO_COLOR": "1"})
+    assert res.returncode == 0, res.stderr
+    blocks = res.stdout.strip().split("\n\n")
+    finished = next(b for b in blocks if "v2.3.0" in b)
+    assert finished.count("\n") == 1 and "status: success" in finished
+    running = next(b for b in blocks if "v2.4.0" in b)
+    assert "During Deployment" in running and running.count("\n") > 20
+    assert blocks[-1] == "1 finished run shown without stages; 'runbookgen status RUN' shows one in full."
+    full = run_cli("status", done.relative_to(repo).as_posix(), cwd=repo)
+    assert "During Deployment" in full.stdout and "without stages" not in full.stdout

@@ -167,7 +167,8 @@ def status_cmd(
 ) -> None:
     """Show progress of run records: per stage and section, with bars.
 
-    With no RUNS, every run record under runs/. Tasks and sign-offs count;
+    With no RUNS, every run record under runs/ (finished runs without their
+    stages). Tasks and sign-offs count;
     rollback criteria never count (a tick means it happened) and the rollback
     procedure counts only once the run is rolling back; struck-through items are
     skipped and leave the total. With --all-branches, runs still on their run
@@ -192,18 +193,34 @@ def status_cmd(
         status_live(runs, fmt, mine, owners, _status_text, _status_json)
         return
 
+    from runbookgen.records.schema import is_finished
+
     proj, records, errors = _load(runs)
     out: list[dict[str, Any]] = []
+    # every run of a repository in full is thousands of lines: finished ones in short
+    short = not runs and len(records) > 1
+    shortened = 0
     for rec in records:
         prog = compute(rec.model, rec.status)
         if fmt == "json":
             out.append(_status_json(rec, prog))
         else:
-            _status_text(rec, prog)
+            brief = short and is_finished(rec.status)
+            if brief:
+                shortened += 1
+            _status_text(rec, prog, sections=not brief)
     if fmt == "json":
         echo(to_json(out))
     elif not records and not errors:
         echo(_no_runs(proj))
+    elif shortened:
+        echo(
+            style(
+                f"{plural(shortened, 'finished run')} shown without stages; "
+                "'runbookgen status RUN' shows one in full.",
+                dim=True,
+            )
+        )
     for exc in errors:
         error_line(str(exc))
     if errors:
@@ -251,7 +268,7 @@ def _status_json(rec: Any, prog: Any) -> dict[str, Any]:
 _STATE_COLOUR = {"complete": "green", "triggered": "red", "in-progress": "yellow", "planned": "blue"}
 
 
-def _status_text(rec: Any, prog: Any) -> None:
+def _status_text(rec: Any, prog: Any, sections: bool = True) -> None:
     head = term(f"{rec.runbook} {rec.release}".strip() or rec.relpath)
     echo(style(head, bold=True) + f"  {term(rec.relpath)}")
     status = style(term(rec.status) or "no status", fg=_STATE_COLOUR.get(prog.state, "white"))
@@ -263,6 +280,9 @@ def _status_text(rec: Any, prog: Any) -> None:
     if prog.triggered:
         for item in prog.triggered:
             echo(style("  TRIGGERED: ", fg="red", bold=True) + f"{_one_line(item.text)} (line {item.line})")
+    if not sections:
+        echo("")
+        return
     titles = [("  " * sp.depth + term(sp.section.title), sp) for sp in prog.sections()]
     width = min(max((len(t) for t, _ in titles), default=20), 48)
     for raw_title, sp in titles:
