@@ -109,3 +109,27 @@ def test_empty_signoff_says_fill_them_in(repo: Path) -> None:
     assert "[signoff-empty]" in res.stdout, res.stdout
     assert "empty: '" in res.stdout and "; fill them in or untick it" in res.stdout, res.stdout
     assert "fill in them" not in res.stdout
+
+
+def test_no_python_reprs_in_the_messages_of_the_cli_and_records() -> None:
+    """Messages name values with text.quoted; ``{x!r}`` switches to double quotes for an
+    apostrophe and shows lists and dates the Python way."""
+    from conftest import ROOT
+
+    src = ROOT / "src" / "runbookgen"
+    files = [
+        *(src / "cli").glob("*.py"),
+        *(src / "records").glob("*.py"),
+        *(src / "check").glob("*.py"),
+        src / "project.py",
+        src / "starter.py",
+        src / "files.py",
+    ]
+    found = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in files
+        if path.name != "site.py"  # cli/site.py: the engines' command module
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "!r}" in line or "repr(" in line
+    ]
+    assert found == []
