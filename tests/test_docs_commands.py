@@ -243,3 +243,11 @@ def test_nothing_refers_to_notes_outside_the_repository() -> None:
             if outside.search(line):
                 hits.append(f"{rel}:{n}: {line.strip()[:100]}")
     assert hits == []
+
+
+def test_every_docs_page_is_listed_on_the_index() -> None:
+    """content/docs/index.md is the table of contents a reader starts from (and the README
+    links it): a page missing there is found only by search."""
+    index = (DOCS / "index.md").read_text(encoding="utf-8")
+    missing = [p.name for p in DOCS.glob("*.md") if p.name != "index.md" and f"]({p.name})" not in index]
+    assert missing == []
