@@ -154,3 +154,16 @@ def test_status_of_many_runs_keeps_finished_ones_short(repo: Path) -> None:
     assert blocks[-1] == "1 finished run shown without stages; 'runbookgen status RUN' shows one in full."
     full = run_cli("status", done.relative_to(repo).as_posix(), cwd=repo)
     assert "During Deployment" in full.stdout and "without stages" not in full.stdout
+
+
+def test_ticking_a_rollback_criterion_says_it_triggered(repo: Path) -> None:
+    """A tick under Rollback Criteria means the condition happened: `tick` printed a plain
+    'ticked:' for it."""
+    res = run_cli("tick", RUN, "Error rate exceeds 1%", cwd=repo, env={"NO_COLOR": "1"})
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("triggered: Error rate exceeds 1% (line ")
+    assert "warning: a rollback criterion is ticked: follow the rollback procedure" in res.stderr
+    undo = run_cli("tick", RUN, "Error rate exceeds 1%", "--undo", cwd=repo, env={"NO_COLOR": "1"})
+    assert undo.stdout.startswith("cleared: Error rate exceeds 1% (line ") and undo.stderr == ""
+    plain = run_cli("tick", RUN, "All code reviewed", cwd=repo, env={"NO_COLOR": "1"})
+    assert plain.stdout.startswith("ticked: All code reviewed and approved")

@@ -532,9 +532,19 @@ def tick_cmd(run: str, items: tuple[str, ...], undo: bool, skip: str | None) -> 
         changes = tick_file(rec.path, rec.relpath, rec.model, list(items), undo=undo, skip=skip, project=proj)
     except RunbookgenError as exc:
         raise RunbookgenError(exc.message, rec.relpath, exc.line) from None
+    # a rollback criterion ticked means the condition happened: say so as summary does
+    triggers = {i.id for sec, i in rec.model.items_with_sections() if sec.kind == "triggers"}
     for c in changes:
         if c.action == "unchanged":
             warn(f"{rec.relpath}:{c.item.line}: {c.note}: {_one_line(c.item.text)}")
+        elif c.item.id in triggers and c.action in ("ticked", "unticked"):
+            action = "triggered" if c.action == "ticked" else "cleared"
+            echo(style(f"{action}:", fg="red", bold=True) + f" {_one_line(c.item.text)} (line {c.item.line})")
+            if action == "triggered":
+                warn(
+                    "a rollback criterion is ticked: follow the rollback procedure, then set "
+                    "status: rolled-back"
+                )
         else:
             echo(f"{c.action}: {_one_line(c.item.text)} (line {c.item.line})")
 
