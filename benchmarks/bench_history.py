@@ -13,13 +13,19 @@ release ticked pull request by pull request), with several authors, squash-style
 Usage::
 
     .venv/bin/python benchmarks/bench_history.py [--files 1000] [--edits 20] [--rounds 5]
+    .venv/bin/python benchmarks/bench_history.py --before ../before [--rounds 7]
 
-Prints medians and the ratio (target: history <= 1.5x baseline).
+Prints medians and the ratio (target: history <= 1.5x baseline). ``--before`` compares
+this checkout with another one (a ``git worktree add --detach ../before REV``) side by
+side: each round times the baseline and ``load_history`` with each checkout's ``src/``,
+every measurement in a fresh process, in alternating order; it prints both ratios, the
+ratio of the two, and the CPU of the Python process alone (without its git children).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import resource
@@ -160,13 +166,81 @@ def time_history(repo: Path) -> tuple[float, float, int, int]:
     return dt, dc, len(hist.runs), sum(len(r.events) for r in hist.runs.values())
 
 
+_CHILD = """
+import json, resource, sys
+sys.path.insert(0, sys.argv[1])
+from bench_history import time_baseline, time_history
+from pathlib import Path
+if sys.argv[2] == "baseline":
+    print(json.dumps([*time_baseline(Path(sys.argv[3])), 0.0]))
+else:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    dt, dc, runs, events = time_history(Path(sys.argv[3]))
+    done = resource.getrusage(resource.RUSAGE_SELF)
+    py = done.ru_utime + done.ru_stime - own.ru_utime - own.ru_stime
+    print(json.dumps([dt, dc, py]))
+"""
+
+
+def _measure(what: str, src: Path | None, repo: Path) -> tuple[float, float, float]:
+    """(wall, CPU with children, CPU of Python alone) of one measurement in a fresh process."""
+    env = {**os.environ}
+    env.pop("PYTHONPATH", None)
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(HERE), what, str(repo)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    wall, cpu, py = json.loads(out.strip().splitlines()[-1])
+    return wall, cpu, py
+
+
+def side_by_side(repo: Path, before: Path, rounds: int) -> None:
+    """The A/B comparison of ``--before`` (see the module docstring)."""
+    srcs = {"before": before.resolve() / "src", "after": ROOT / "src"}
+    for src in srcs.values():
+        if not (src / "runbookgen").is_dir():
+            raise SystemExit(f"no runbookgen package under {src}")
+    got: dict[str, list[tuple[float, float, float]]] = {"baseline": [], "before": [], "after": []}
+    _measure("baseline", None, repo)  # warm the page cache
+    for r in range(rounds):
+        order = ["before", "baseline", "after"] if r % 2 == 0 else ["after", "baseline", "before"]
+        for name in order:
+            got[name].append(_measure("baseline" if name == "baseline" else "history", srcs.get(name), repo))
+    med = statistics.median
+    print(f"repo: {repo}; {rounds} rounds; load average now {os.getloadavg()[0]:.1f}")
+    for name, rows in got.items():
+        print(
+            f"{name:8}: wall median {med(r[0] for r in rows):.2f} s (min {min(r[0] for r in rows):.2f}); "
+            f"cpu median {med(r[1] for r in rows):.2f} s"
+            + (f"; python alone {med(r[2] for r in rows):.2f} s" if name != "baseline" else "")
+        )
+    for name in ("before", "after"):
+        wall = med(h[0] / b[0] for h, b in zip(got[name], got["baseline"], strict=True))
+        cpu = med(h[1] / b[1] for h, b in zip(got[name], got["baseline"], strict=True))
+        print(f"{name} / baseline: wall {wall:.2f}x, cpu {cpu:.2f}x  (target <= 1.5x)")
+    pairs = list(zip(got["before"], got["after"], strict=True))
+    print(
+        f"after / before: wall {med(a[0] / b[0] for b, a in pairs):.2f}x, cpu "
+        f"{med(a[1] / b[1] for b, a in pairs):.2f}x, python alone {med(a[2] / b[2] for b, a in pairs):.3f}x"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--files", type=int, default=1000)
     ap.add_argument("--edits", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--before", type=Path, help="another checkout to compare with, side by side")
     args = ap.parse_args()
     repo = build_repo(args.files, args.edits)
+    if args.before is not None:
+        side_by_side(repo, args.before, args.rounds)
+        return
     time_baseline(repo)  # warm the page cache
     time_history(repo)
     base, hist, base_cpu, hist_cpu = [], [], [], []
