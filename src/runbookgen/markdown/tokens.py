@@ -113,7 +113,9 @@ def _follow_cmark_laziness(instance: Any) -> None:
     ruler = block.ruler
     plain_rules = ruler.getRules
     by_name = {rule.name: rule.fn for rule in ruler.__rules__}
-    starts = [by_name[n] for n in ("list", "blockquote", "heading", "fence", "html_block") if n in by_name]
+    starts = [
+        by_name[n] for n in ("list", "blockquote", "heading", "fence", "html_block", "hr") if n in by_name
+    ]
     memo: dict[str, tuple[Any, list[Any]]] = {}
 
     def get_rules(chain: str = "") -> list[Any]:
@@ -144,7 +146,7 @@ def _guarded(fn: Any, chain: str, by_name: dict[str, Any], starts: list[Any]) ->
         if fn is by_name.get("paragraph"):
             return _paragraph_before_table(fn)
         if fn is by_name.get("reference"):
-            return _definition_end(fn)
+            return _definition_end(fn, starts)
         if fn in (by_name.get("list"), by_name.get("code"), by_name.get("html_block"), by_name.get("hr")):
             return _after_definition(fn, by_name)
         return fn
@@ -267,13 +269,28 @@ def _cells(row: str) -> int:
     return len(parts)
 
 
-def _definition_end(fn: Any) -> Any:
-    """Note where a link reference definition ended without a blank line after it."""
+def _definition_end(fn: Any, starts: list[Any]) -> Any:
+    """Note where a link reference definition ended without a blank line after it.
+
+    cmark read the definition from a paragraph, which a following line may continue
+    lazily: a line that does not reach the container (``- item`` / ``  [ref]: url`` /
+    ``x``) stays in it unless a block starts there, so it counts as indented into it.
+    """
 
     def guarded(state: Any, start: int, end: int, silent: bool) -> bool:
         found = bool(fn(state, start, end, silent))
-        if found and not silent and state.line < end and not state.isEmpty(state.line):
-            state.env[_PARA_AT] = (state.line, state.blkIndent)
+        line = state.line
+        if found and not silent and line < end and not state.isEmpty(line):
+            if state.sCount[line] < state.blkIndent and -1 not in state.env.get(_INDENTS, ()):
+                parent = state.parentType
+                state.parentType = "table"  # (a lazy line meets no paragraph limits)
+                try:
+                    starting = any(rule(state, line, end, True) for rule in starts)
+                finally:
+                    state.parentType = parent
+                if not starting and not _html_tag_line(state, line):
+                    state.sCount[line] = state.blkIndent
+            state.env[_PARA_AT] = (line, state.blkIndent)
         return found
 
     return guarded
