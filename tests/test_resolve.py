@@ -149,3 +149,22 @@ def test_outside_git_it_says_so(tmp_path: Path) -> None:
     res = run_cli("resolve", cwd=repo)
     assert res.returncode == 1
     assert res.stderr.count("\n") == 1 and "not a git repository" in res.stderr
+
+
+def test_a_version_that_is_a_symlink_is_never_merged_as_text(clones: tuple[Path, Path]) -> None:
+    """A pull request that swaps the run file for a symlink: its 'text' is the link target;
+    merging it into the run record would plant a path there."""
+    alice, bob = clones
+    run = alice / RUN
+    run.unlink()
+    run.symlink_to("../README.md")
+    git(alice, "commit", "-qam", "swap for a link")
+    git(alice, "push", "-q")
+    _tick(bob, "Bob", FIRST)
+    assert _sh(bob, "git", "pull", "-q", "--no-rebase", "--no-edit", ok=False).returncode != 0
+    before = _conflicted(bob)
+    assert RUN in before
+    res = run_cli("resolve", cwd=bob)
+    assert res.returncode == 1
+    assert f"Error: {RUN}: is not a regular file in every version; merge it by hand" in res.stderr
+    assert _conflicted(bob) == before

@@ -107,15 +107,18 @@ def conflicted(project: Project) -> list[str]:
     return [p for p in seen if p.endswith(".md")]
 
 
-def _stages(project: Project, relpath: str) -> dict[int, bytes]:
+def _stages(project: Project, relpath: str) -> dict[int, bytes | None]:
+    """git's versions of a conflicted path by stage (1 base, 2 ours, 3 theirs); None for a
+    version that is not a regular file (a symlink or submodule is never merged as text)."""
     out = git("ls-files", "-u", "-z", "--", relpath, cwd=project.root)
-    stages = {}
+    stages: dict[int, bytes | None] = {}
     for entry in out.split("\0"):
         meta, _, path = entry.partition("\t")
         if path != relpath:
             continue
-        _mode, sha, stage = meta.split()
-        stages[int(stage)] = git_bytes("cat-file", "blob", sha, cwd=project.root)
+        mode, sha, stage = meta.split()
+        regular = mode in ("100644", "100755")
+        stages[int(stage)] = git_bytes("cat-file", "blob", sha, cwd=project.root) if regular else None
     return stages
 
 
@@ -125,8 +128,10 @@ def resolve_file(project: Project, relpath: str, *, dry_run: bool = False) -> Re
     stages = _stages(project, relpath)
     if not stages:
         return Resolution(relpath, "clean", "no merge conflict")
+    if any(v is None for v in stages.values()):
+        return Resolution(relpath, "conflict", "is not a regular file in every version; merge it by hand")
     if set(stages) != {1, 2, 3}:
-        what = "added on both sides" if 1 not in stages else "deleted on one side"
+        what = "added on both sides" if set(stages) == {2, 3} else "deleted or renamed on one side"
         return Resolution(relpath, "conflict", f"was {what}; merge it by hand")
     current = project.read_text(path, what="a run record")
     if conflict_line(current) is None:
@@ -134,7 +139,7 @@ def resolve_file(project: Project, relpath: str, *, dry_run: bool = False) -> Re
             relpath, "conflict", "has no conflict markers left (resolved by hand?); 'git add' it"
         )
     try:
-        base, ours, theirs = (stages[n].decode("utf-8") for n in (1, 2, 3))
+        base, ours, theirs = ((stages[n] or b"").decode("utf-8") for n in (1, 2, 3))
     except UnicodeDecodeError:
         return Resolution(relpath, "conflict", "a version of it is not UTF-8; merge it by hand")
     if max(s.count("\n") for s in (base, ours, theirs)) > MAX_LINES:
