@@ -130,6 +130,22 @@ def test_a_broken_override_is_one_error_naming_the_file(
         assert ("no_such_value" in message) == (what == "undefined")
 
 
+def test_a_broken_override_in_worker_processes_is_the_same_one_error(tmp_path: Path) -> None:
+    """With enough runs for worker processes, the error comes from a worker: still one line
+    naming the template and its line, no traceback."""
+    root = _repo(tmp_path, "<h1>{{ entry.release }}</h1>\n<p>{{ no_such_value }}</p>\n")
+    for i in range(40):
+        write_run(root, f"2026-11-{i % 28 + 1:02d}-v{i}.md", front_matter(f"v{i}", "2026-11-01"), seed_body())
+    yml = root / "mkdocs.yml"
+    yml.write_text(yml.read_text().replace("  - runbookgen\n", "  - runbookgen:\n      workers: 2\n"))
+    proc = mkdocs_build(root)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("ERROR")]
+    assert len(errors) == 1 and "run-header.html:2:" in errors[0] and "no_such_value" in errors[0], (
+        proc.stderr
+    )
+
+
 def test_serve_cache_rerenders_run_pages_when_an_override_changes(tmp_path: Path) -> None:
     root = _repo(tmp_path)
     custom = root / "overrides" / "runbookgen"

@@ -138,6 +138,8 @@ def load(
                         f"(exit code {dead.exitcode}); try the plugin option "
                         "'workers: 1'"
                     ) from None
+                if kind == "refused":  # the user's mistake (a page template): one error line
+                    raise RunbookgenError(*count)
                 if kind == "error":
                     raise RuntimeError(f"a worker process reading run files failed:\n{count}")
                 for i, entry in entries:
@@ -198,6 +200,8 @@ def _work(
             history = _receive(down)
             _send(up, render, history, pending, 0)
         up.send(("done", 0, []))
+    except RunbookgenError as exc:
+        up.send(("refused", (exc.message, exc.path, exc.line), []))
     except BaseException:
         up.send(("error", traceback.format_exc(), []))
     finally:
