@@ -133,3 +133,22 @@ def test_no_python_reprs_in_the_messages_of_the_cli_and_records() -> None:
         if "!r}" in line or "repr(" in line
     ]
     assert found == []
+
+
+def test_one_way_to_shorten_text_for_a_line() -> None:
+    """check's findings, status and history cut long texts with text.shorten (one rule)."""
+    from runbookgen.text import shorten
+
+    assert shorten("a  b\n c", 10) == "a b c"
+    assert shorten("abcdefghijk", 5) == "abcd…"
+    assert shorten("  indented title", 8, fold=False) == "  inden…"
+    from conftest import ROOT
+
+    src = ROOT / "src" / "runbookgen"
+    cutters = [
+        f"{p.relative_to(ROOT)}:{n}"
+        for p in [*(src / "cli").glob("*.py"), *(src / "check").glob("*.py"), *(src / "records").glob("*.py")]
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if '+ "…"' in line
+    ]
+    assert cutters == []

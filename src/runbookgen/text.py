@@ -84,6 +84,14 @@ def first_line(text: str) -> str:
     return text.split("\n", 1)[0]
 
 
+def shorten(text: str, limit: int, *, fold: bool = True) -> str:
+    """``text`` in at most ``limit`` characters, a cut marked with "…"; ``fold`` first makes
+    it one line (runs of white space become one space)."""
+    if fold:
+        text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def quoted(value: object) -> str:
     """A value named in a message, the way the user wrote it: text in single quotes (never
     Python's repr, which switches to double quotes or escapes), YAML's other values as YAML

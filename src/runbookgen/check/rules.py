@@ -21,7 +21,7 @@ from runbookgen.project import Project
 from runbookgen.records.progress import Progress, compute, is_counted
 from runbookgen.records.record import MergeConflict, RunRecord, load_run
 from runbookgen.records.schema import STATUSES, digest, front_matter_problems
-from runbookgen.text import for_terminal, quoted
+from runbookgen.text import for_terminal, quoted, shorten
 
 # The runbook's own rule (the seed's Notes say it); templates may also set ``gating:``.
 GATING_RULE = re.compile(
@@ -158,11 +158,6 @@ def drift(
     return removed, added, reworded
 
 
-def _short(text: str, n: int = 70) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
 def rule_drift(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
     tpl = ctx.template
     if tpl is None or ctx.template_text is None:
@@ -205,7 +200,7 @@ def rule_drift(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
             _where_removed(rec.model, tpl, item),
             "error",
             "task-removed",
-            f"task removed: '{_short(item.text)}' ({tpl_rel}:{item.line}); restore it, or "
+            f"task removed: '{shorten(item.text, 70)}' ({tpl_rel}:{item.line}); restore it, or "
             "strike it through to skip: - [x] ~~text~~ n/a: reason",
         )
     for item in added:
@@ -214,7 +209,7 @@ def rule_drift(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
             item.line,
             "error",
             "task-added",
-            f"task not in the template: '{_short(item.text)}'; record extra work as a note "
+            f"task not in the template: '{shorten(item.text, 70)}'; record extra work as a note "
             "(indented text without a box) under an item",
         )
     for old, new in reworded:
@@ -223,7 +218,7 @@ def rule_drift(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
             new.line,
             "error",
             "task-reworded",
-            f"task reworded: '{_short(new.text)}' was '{_short(old.text)}' ({tpl_rel}:{old.line})",
+            f"task reworded: '{shorten(new.text, 70)}' was '{shorten(old.text, 70)}' ({tpl_rel}:{old.line})",
         )
 
 
@@ -308,9 +303,9 @@ def rule_gating(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
                         tick.line,
                         severity,
                         "gating",
-                        f"'{_short(phase.title, 50)}' has ticks while '{_short(earlier.title, 50)}' "
+                        f"'{shorten(phase.title, 50)}' has ticks while '{shorten(earlier.title, 50)}' "
                         f"has {len(still)} open required item{'s' * (len(still) != 1)} "
-                        f"(first: line {still[0].line} '{_short(still[0].text, 50)}'); the runbook "
+                        f"(first: line {still[0].line} '{shorten(still[0].text, 50)}'); the runbook "
                         "says all checkboxes must be completed before proceeding to the next phase",
                     )
                     break
@@ -347,7 +342,7 @@ def rule_status(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
                 "status-success-open",
                 f"status is success but {len(open_items)} required item"
                 f"{'s are' if len(open_items) != 1 else ' is'} open "
-                f"(first: line {open_items[0].line} '{_short(open_items[0].text, 50)}')",
+                f"(first: line {open_items[0].line} '{shorten(open_items[0].text, 50)}')",
             )
         if prog.triggered:
             t = prog.triggered[0]
@@ -356,7 +351,8 @@ def rule_status(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
                 line,
                 "error",
                 "status-success-triggered",
-                f"status is success but a rollback criterion is ticked: line {t.line} '{_short(t.text, 50)}'",
+                "status is success but a rollback criterion is ticked: "
+                f"line {t.line} '{shorten(t.text, 50)}'",
             )
     elif status == "rolled-back":
         conditional = [i for s in rec.model.sections() if s.kind == "conditional" for i in s.own_items()]
@@ -375,7 +371,7 @@ def rule_status(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
             t.line,
             "warning",
             "triggered",
-            f"rollback criterion ticked: '{_short(t.text, 50)}'; follow the rollback "
+            f"rollback criterion ticked: '{shorten(t.text, 50)}'; follow the rollback "
             "procedure and set status: rolled-back",
         )
     body, body_line, selected = _body_status(rec.model)
@@ -413,7 +409,7 @@ def rule_signoff(rec: RunRecord, ctx: Context) -> Iterator[Finding]:
                 "error",
                 "signoff-empty",
                 f"sign-off ticked with {' and '.join(quoted(e) for e in empty)} empty: "
-                f"'{_short(item.text, 60)}'; fill {'them' if len(empty) > 1 else 'it'} in "
+                f"'{shorten(item.text, 60)}'; fill {'them' if len(empty) > 1 else 'it'} in "
                 "or untick it",
             )
 

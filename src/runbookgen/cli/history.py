@@ -141,6 +141,7 @@ def _print_text(run: dict[str, Any]) -> None:
     Every value from git or the run file is escaped (cli/common.term): author names,
     commit data and item texts are anyone's to choose."""
     from runbookgen.cli.common import echo, style, term
+    from runbookgen.text import shorten
 
     echo(style(term(run["path"]), bold=True))
     if not run["available"]:
@@ -150,7 +151,7 @@ def _print_text(run: dict[str, Any]) -> None:
         echo("  (shallow clone: older events are missing)")
     if not run["events"]:
         echo("  no ticks recorded yet")
-    authors = [_cut(term(ev["author"]), 24) for ev in run["events"]]
+    authors = [shorten(term(ev["author"]), 24) for ev in run["events"]]
     author_width = max((len(a) for a in authors), default=0)
     kind_width = max((len(ev["kind"]) for ev in run["events"]), default=0)
     for ev, author in zip(run["events"], authors, strict=True):
@@ -160,10 +161,6 @@ def _print_text(run: dict[str, Any]) -> None:
         echo(f"  {when}  {author.ljust(author_width)}  {kind}  {_describe(ev)}  ({ev['commit'][:7]}{pr})")
     if run["uncommitted"]:
         echo("  (the file has uncommitted changes, not shown)")
-
-
-def _cut(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 _COLOURS = {
@@ -179,8 +176,9 @@ _COLOURS = {
 
 def _describe(ev: dict[str, Any]) -> str:
     from runbookgen.cli.common import term
+    from runbookgen.text import shorten
 
-    text = _cut(" ".join(str(ev["text"]).split()) or ev["item"], 60)
+    text = shorten(str(ev["text"]).strip() or ev["item"], 60)
     value = term(" ".join(str(ev.get("value") or "").split()))
     if ev["kind"] == "status":
         return f"status → {value}"

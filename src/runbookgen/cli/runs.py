@@ -312,12 +312,17 @@ def _status_text(rec: Any, prog: Any, sections: bool = True) -> None:
 
 
 def _one_line(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return term(text if len(text) <= limit else text[: limit - 1] + "…")
+    """Text from a run file on one terminal line."""
+    from runbookgen.text import shorten
+
+    return term(shorten(text, limit))
 
 
 def _fit(title: str, width: int) -> str:
-    return (title if len(title) <= width else title[: width - 1] + "…").ljust(width)
+    """An indented title in a column ``width`` wide."""
+    from runbookgen.text import shorten
+
+    return shorten(title, width, fold=False).ljust(width)
 
 
 def _no_boxes(section: Any) -> str:
