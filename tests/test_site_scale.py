@@ -296,3 +296,23 @@ def test_built_site_splits_history_links_resolve_and_search_finds_runs(tmp_path:
         assert len(json.dumps(entries[0], separators=(",", ":"))) < 300, entries[0]
     history_text = " ".join(d["text"] for d in docs if d["location"].startswith("history"))
     assert not any(n.split("-")[-1] in history_text for n in names[:-1])
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_loaded_runs_share_one_toc_and_carry_no_stage_bars(tmp_path: Path, procs: int) -> None:
+    root = make_repo(tmp_path / "repo")
+    body = seed_body()
+    count = 4 * workers.CHUNK + 3  # enough for worker processes
+    for i in range(count):
+        write_run(
+            root,
+            f"2026-12-{i % 28 + 1:02d}-v{i}.md",
+            front_matter(f"v{i}", f"2026-12-{i % 28 + 1:02d}"),
+            body,
+        )
+    site = Site.load(Project(root=root), SiteOptions(), workers=procs)
+    assert len(site.runs) == count and not any(r.broken for r in site.runs)
+    first = site.runs[0].toc
+    assert first and all(r.toc is first for r in site.runs)  # one list for runs of one template
+    assert all(r.stages == [] for r in site.runs)  # the bars are in the rendered page only
+    assert all('role="progressbar"' in r.details for r in site.runs)

@@ -213,4 +213,7 @@ class RunReader:
             entry, record.model, self.runbooks.get(entry.runbook), page_history, finalize(findings, False)
         )
         entry.toc = toc_tokens(record.model)
+        # Only the run page shows the stage bars: not carried further (~20 KB a run, sent
+        # from a worker process and kept for the whole build).
+        entry.stages = []
         return entry

@@ -24,7 +24,7 @@ from runbookgen.history.branches import InFlight, branch_history, read_in_flight
 from runbookgen.history.pulls import PullRequest, load_pulls, pulls_source
 from runbookgen.project import Project
 from runbookgen.web import badges
-from runbookgen.web.entries import RunbookEntry, RunEntry
+from runbookgen.web.entries import RunbookEntry, RunEntry, SharedTocs
 from runbookgen.web.links import Links, page_url
 from runbookgen.web.options import SiteOptions
 from runbookgen.web.runhistory import history_key
@@ -198,8 +198,9 @@ class Site:
         if load_history is not None:
             self.git_history = load_history()
         out = []
+        tocs = SharedTocs()
         for n, path in enumerate(files, 1):
-            out.append(reader.render(*reader.read(path), self.git_history))
+            out.append(tocs.share(reader.render(*reader.read(path), self.git_history)))
             if on_progress is not None:
                 on_progress(n, len(files))
         return out

@@ -28,7 +28,7 @@ from pathlib import Path
 from runbookgen.errors import RunbookgenError
 from runbookgen.history import History
 from runbookgen.records.record import RunRecord
-from runbookgen.web.entries import RunEntry
+from runbookgen.web.entries import RunEntry, SharedTocs
 
 #: run files per message between a worker and the parent
 CHUNK = 8
@@ -123,6 +123,7 @@ def load(
             loader = threading.Thread(target=send_history, name="runbookgen-history", daemon=True)
             loader.start()
         results: list[RunEntry | None] = [None] * len(files)
+        tocs = SharedTocs()
         parsed = 0
         busy = dict(zip(ups, procs, strict=True))
         while busy:
@@ -143,7 +144,7 @@ def load(
                 if kind == "error":
                     raise RuntimeError(f"a worker process reading run files failed:\n{count}")
                 for i, entry in entries:
-                    results[i] = entry
+                    results[i] = tocs.share(entry)
                 if count and on_progress is not None:
                     parsed += count
                     on_progress(parsed, len(files))

@@ -88,6 +88,7 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         self._cache: dict[Any, Any] = {}
         self._pending: Any = None  # history being read since on_config
         self._history_parts: list[Any] = []  # the history pages (views/history.py)
+        self._tocs: dict[int, tuple[list[dict[str, Any]], Any]] = {}  # see _toc
 
     # Keeping on_startup defined keeps one plugin instance across `mkdocs serve` rebuilds.
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -170,7 +171,7 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
             raise PluginError(for_terminal("; ".join(problems[:5]) + more))
         for message in site.warnings:  # runs on branches, pull requests: shown less, not wrong
             notice.warning("runbookgen: %s", for_terminal(message))
-        self.pages, self.runs, self._rendered, self._deferred = {}, {}, 0, {}
+        self.pages, self.runs, self._rendered, self._deferred, self._tocs = {}, {}, 0, {}, {}
         # The placeholder for deferred run-page content; random per build, and a comment,
         # which escaped run-file text can never contain.
         self._marker = f"<!-- runbookgen:{secrets.token_hex(8)} -->"
@@ -303,8 +304,16 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
             if HOME_MARKER not in html:
                 return None
             return html.replace(HOME_MARKER, home_view.page(site, links, title=None))
-        page.toc = get_toc(toc)  # type: ignore[arg-type]
+        page.toc = self._toc(toc)
         return '<div class="rbg">' + out + "</div>"
+
+    def _toc(self, toc: list[dict[str, Any]]) -> Any:
+        """MkDocs' TOC object, made once per distinct list: run pages of one template share
+        theirs (web/entries.py SharedTocs), and each page keeps its TOC for the whole build."""
+        found = self._tocs.get(id(toc))
+        if found is None or found[0] is not toc:
+            found = self._tocs[id(toc)] = (toc, get_toc(toc))  # type: ignore[arg-type]
+        return found[1]
 
     def _history_part(self, src_uri: str) -> Any:
         return next((p for p in self._history_parts if p.src_uri == src_uri), None)
