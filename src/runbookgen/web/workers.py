@@ -107,18 +107,27 @@ def load(
             source = load_history
 
             def send_history() -> None:
-                payloads: list[bytes] = [b""] * len(shares)
+                hist: History | None = None
                 try:
                     hist = source()
                     loaded.append(hist)
-                    payloads = [marshal.dumps(pack(hist, [rel(files[i]) for i in share])) for share in shares]
                 except BaseException as exc:  # re-raised by the parent's thread below
                     failure.append(exc)
-                for down, payload in zip(downs, payloads, strict=True):
+                for down, share in zip(downs, shares, strict=True):
+                    # one payload at a time (each is the history of a worker's share: ~60 MB
+                    # for 5,000 runs ticked in 20 commits each)
+                    payload = b""
+                    if hist is not None and not failure:
+                        try:
+                            payload = marshal.dumps(pack(hist, [rel(files[i]) for i in share]))
+                        except BaseException as exc:
+                            failure.append(exc)
+                            payload = b""
                     # blocks until the worker reads it (between two of its chunks); a worker
                     # that died is reported by the parent's loop
                     with contextlib.suppress(OSError):
                         down.send_bytes(payload)
+                    del payload
 
             loader = threading.Thread(target=send_history, name="runbookgen-history", daemon=True)
             loader.start()
@@ -222,5 +231,11 @@ def _send(up: Connection, render: Render, history: History | None, items: list[J
     ``parsed`` newly read files are counted once, for progress."""
     for start in range(0, max(len(items), 1), CHUNK):
         part = items[start : start + CHUNK]
-        rendered = [(i, render(entry, record, history)) for i, entry, record in part]
+        rendered = []
+        for i, entry, record in part:
+            rendered.append((i, render(entry, record, history)))
+            if history is not None and record is not None:
+                # rendered: its events are not needed again (a worker's share of 10,000
+                # runs ticked 20 times holds a million of them)
+                history.runs.pop(record.relpath, None)
         up.send(("parsed", parsed if start == 0 else 0, rendered))
