@@ -315,4 +315,4 @@ def test_loaded_runs_share_one_toc_and_carry_no_stage_bars(tmp_path: Path, procs
     first = site.runs[0].toc
     assert first and all(r.toc is first for r in site.runs)  # one list for runs of one template
     assert all(r.stages == [] for r in site.runs)  # the bars are in the rendered page only
-    assert all('role="progressbar"' in r.details for r in site.runs)
+    assert all('class="rbg-stagebars"' in r.details and "<progress" in r.details for r in site.runs)
