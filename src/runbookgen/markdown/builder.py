@@ -25,17 +25,15 @@ import re
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from runbookgen.errors import RunbookgenError
 from runbookgen.markdown.fields import (
     ESTIMATE_LABELS,
     METADATA_LABELS,
-    field_value,
-    has_blank,
     label_lines,
     label_pattern,
-    parse_choice,
+    label_value,
     parse_estimate,
 )
 from runbookgen.markdown.frontmatter import parse_front_matter
@@ -43,7 +41,7 @@ from runbookgen.markdown.grammar import gfm_checked, is_optional, read_task_text
 from runbookgen.markdown.kinds import apply_kinds, heading_hints
 from runbookgen.markdown.source import read_text
 from runbookgen.markdown.tokens import content_column, indent_columns, protect_task_text, tokenize
-from runbookgen.model import Field, Item, Prose, Runbook, Section
+from runbookgen.model import Choice, Item, Prose, Runbook, Section
 from runbookgen.text import first_line, slugify, strip_markup
 
 _LIST_OPEN = ("bullet_list_open", "ordered_list_open")
@@ -58,6 +56,31 @@ def load(path: str | os.PathLike[str], *, field_labels: frozenset[str] | None = 
 
 def loads(text: str, *, path: str | None = None, field_labels: frozenset[str] | None = None) -> Runbook:
     """Parse Markdown text. ``field_labels`` (from a template) lets filled-in fields be read."""
+    d = draft(text, path=path, field_labels=field_labels)
+    return finish(d.model, d.description, d.lines, path)
+
+
+class Draft(NamedTuple):
+    """A parse before :func:`finish`, with the tokens it was built from.
+
+    ``markdown/reuse.py`` keeps one per document structure and finishes a patched copy
+    for every run of that structure, so the finishing rules are these, once.
+    """
+
+    model: Runbook  # kinds not yet assigned; metadata from ``**Label**:`` lines only
+    description: list[Prose]  # the prose before the first section
+    tokens: list[Any]
+    sentinel: str  # what ``protect_task_text`` put into token content ("" if nothing)
+    lines: list[str]  # the text's lines (BOM removed), see :func:`split_lines`
+
+
+def split_lines(text: str) -> list[str]:
+    """A text's lines as the model numbers them: any of LF, CRLF and bare CR ends one."""
+    return _LINE_END.split(text) if "\r" in text else text.split("\n")
+
+
+def draft(text: str, *, path: str | None = None, field_labels: frozenset[str] | None = None) -> Draft:
+    """Everything :func:`loads` does but :func:`finish` (a leading BOM is dropped)."""
     bom = text.startswith("\ufeff")
     if bom:
         text = text[1:]
@@ -66,7 +89,9 @@ def loads(text: str, *, path: str | None = None, field_labels: frozenset[str] | 
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _Builder(text, path, field_labels or frozenset(), bom=bom).build()
+        b = _Builder(text, path, field_labels or frozenset(), bom=bom)
+        b.build()
+        return Draft(b.rb, b.pre_prose, b.tokens, b.sentinel, b.lines)
     except RecursionError:
         raise RunbookgenError(
             f"nested too deeply to parse (Python's recursion limit is {sys.getrecursionlimit()}; "
@@ -78,12 +103,26 @@ def loads(text: str, *, path: str | None = None, field_labels: frozenset[str] | 
             gc.enable()
 
 
+def finish(rb: Runbook, description: list[Prose], lines: list[str], path: str | None) -> Runbook:
+    """Title, description, version and metadata from the front matter, then every
+    section's kind (``markdown/kinds.py``); ``rb`` is changed in place and returned."""
+    fm = rb.front_matter
+    if not rb.title:
+        rb.title = str(fm.get("title") or (Path(path).stem if path else ""))
+    rb.description = "\n\n".join(p.text for p in description)
+    version = fm.get("version", rb.metadata.get("Version"))
+    rb.version = None if version is None else str(version)
+    rb.metadata = {**rb.metadata, **{k: v for k, v in fm.items() if k != "kinds"}}
+    apply_kinds(rb, lines, path)
+    return rb
+
+
 class _Builder:
     def __init__(self, text: str, path: str | None, labels: frozenset[str], bom: bool = False) -> None:
         self.path = path
         source, self.sentinel = protect_task_text(text)
         self.tokens = tokenize(source)
-        self.lines = _LINE_END.split(text)
+        self.lines = split_lines(text)
         self.bom = bom
         self.labels = labels
         self.label_re = label_pattern(labels)
@@ -199,7 +238,6 @@ class _Builder:
             sec.end_line = end
         if self.implicit is not None and not self.implicit.end_line:
             self.implicit.end_line = end
-        self._finish()
         return self.rb
 
     def _current(self) -> Section | None:
@@ -298,11 +336,11 @@ class _Builder:
             consumed = False
             if sec is None:
                 continue
-            choice = parse_choice(label, value, ln)
-            if choice is not None:
-                sec.choices.append(choice)
-            elif has_blank(value) or label in self.labels:
-                sec.fields.append(Field(name=label, value=field_value(value), line=ln))
+            got = label_value(label, value, ln, self.labels)
+            if isinstance(got, Choice):
+                sec.choices.append(got)
+            elif got is not None:
+                sec.fields.append(got)
         return consumed
 
     def _scan_plain_list(self, i: int, sec: Section | None) -> None:
@@ -409,15 +447,3 @@ class _Builder:
             f.line = item.line
         (parent.children if parent is not None else sec.items).append(item)
         return item
-
-    # ------------------------------------------------------------------ finishing
-    def _finish(self) -> None:
-        rb = self.rb
-        fm = rb.front_matter
-        if not rb.title:
-            rb.title = str(fm.get("title") or (Path(self.path).stem if self.path else ""))
-        rb.description = "\n\n".join(p.text for p in self.pre_prose)
-        version = fm.get("version", rb.metadata.get("Version"))
-        rb.version = None if version is None else str(version)
-        rb.metadata = {**rb.metadata, **{k: v for k, v in fm.items() if k != "kinds"}}
-        apply_kinds(rb, self.lines, self.path)

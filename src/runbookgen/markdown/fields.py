@@ -151,6 +151,17 @@ def parse_choice(label: str, value: str, line: int) -> Choice | None:
     )
 
 
+def label_value(label: str, value: str, line: int, labels: frozenset[str]) -> Choice | Field | None:
+    """What a section's ``**Label**: value`` line holds besides metadata and estimates: a
+    choice, a field (a blank, or a label a template's blanks define), or neither."""
+    choice = parse_choice(label, value, line)
+    if choice is not None:
+        return choice
+    if has_blank(value) or label in labels:
+        return Field(name=label, value=field_value(value), line=line)
+    return None
+
+
 def parse_estimate(value: str) -> Estimate | None:
     """``10-15 minutes`` → 10..15; ``1-2 hours`` → 60..120; ``30 min`` → 30..30."""
     m = _ESTIMATE.search(value)

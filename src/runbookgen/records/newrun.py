@@ -221,6 +221,26 @@ def render_run(
     return f"---\n{fm}---\n" + render_body(body.lstrip("\r\n"), values)
 
 
+def warm_parse_cache(project: Project) -> int:
+    """Parse a fresh run of every runbook into the process's parse cache
+    (``markdown/reuse.py``), so worker processes forked after this start with each
+    template's structure. Returns how many were kept; a template that cannot be read or
+    parsed is left to report itself where it is used."""
+    from runbookgen.markdown.reuse import warm
+
+    kept = 0
+    for name in project.runbook_names:
+        try:
+            _fm, body = split_front_matter(template_text(project, name))
+            # (the front matter's length does not matter: runs' lines are matched after it)
+            kept += warm(
+                f"---\nrunbook: {name}\n---\n" + render_body(body.lstrip("\r\n"), {}), project.field_labels
+            )
+        except RunbookgenError:
+            continue
+    return kept
+
+
 def run_path(project: Project, runbook: str, release: str, day: Date) -> Path:
     return project.runs_path / runbook / f"{day.isoformat()}-{release}.md"
 

@@ -111,8 +111,11 @@ def conflict_line(text: str) -> int | None:
 
 def parse_run(text: str, relpath: str, project: Project) -> Runbook:
     """The model of a run record's text (from a file or a git revision); the one place run
-    records are parsed, so every command and the site see conflict markers the same way."""
-    from runbookgen.markdown import loads
+    records are parsed, so every command and the site see conflict markers the same way.
+
+    Runs of one template share their structure: the process's parse cache
+    (``markdown/reuse.py``) derives most of them from one parse, with the same result."""
+    from runbookgen.markdown.reuse import loads
 
     if _FRONT_MATTER_OPEN.match(text) and not _FRONT_MATTER_CLOSE.search(text, text.index("\n") + 1):
         raise RunbookgenError("front matter is not closed: add a line '---' after its last key", relpath, 1)

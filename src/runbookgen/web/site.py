@@ -23,6 +23,7 @@ from runbookgen.history import stats as stats_mod
 from runbookgen.history.branches import InFlight, branch_history, read_in_flight
 from runbookgen.history.pulls import PullRequest, load_pulls, pulls_source
 from runbookgen.project import Project
+from runbookgen.records.newrun import warm_parse_cache
 from runbookgen.web import badges
 from runbookgen.web.entries import RunbookEntry, RunEntry, SharedTocs
 from runbookgen.web.links import Links, page_url
@@ -183,6 +184,7 @@ class Site:
         elif self.git_history is not None:
             reader.warm(self.git_history)
         if workers > 1 and len(files) >= 4 * pool.CHUNK and pool.available():
+            warm_parse_cache(self.project)  # (the workers inherit the kept structures)
             entries, hist = pool.load(
                 files,
                 workers,
