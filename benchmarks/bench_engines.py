@@ -16,10 +16,17 @@ is cold, as in CI. Rounds are interleaved (every variant once per round) so mach
 hits them alike; medians are reported. Targets: Zensical runbookgen/plain at 1,000 runs
 ≤ 0.6×; MkDocs and ProperDocs ≤ 1.3× (the site build's target in bench_site.py).
 
+With ``--before CHECKOUT`` (another git worktree, e.g. ``git worktree add --detach
+../before main``) every round also builds the runbookgen site with that checkout's
+``src/`` first on ``PYTHONPATH`` (same virtual environment, same engines: only runbookgen
+differs), and the table gains its ratio to the plain build and the median of the
+per-round ratios after/before.
+
 Usage::
 
     python benchmarks/bench_engines.py [--engines mkdocs,properdocs,zensical]
-        [--sizes 100,1000] [--rounds 2] [--out benchmarks/out/engines] [--json FILE]
+        [--sizes 100,1000] [--rounds 2] [--before ../before] [--out benchmarks/out/engines]
+        [--json FILE]
 """
 
 from __future__ import annotations
@@ -53,20 +60,22 @@ PACKAGES = (
 
 
 def command(engine: str, kind: str) -> list[str]:
-    if kind == "runbookgen":
+    if kind.startswith("runbookgen"):
         return [sys.executable, "-m", "runbookgen", "build", "-q", "--engine", engine]
     if engine == "zensical":
         return [sys.executable, "-m", "zensical", "build"]
     return [sys.executable, "-m", engine, "build", "-q"]
 
 
-def build(engine: str, kind: str, path: Path) -> dict[str, float]:
-    """One whole-process build, cold: wall seconds and peak RSS (the process and its children)."""
+def build(engine: str, kind: str, path: Path, src: Path | None = None) -> dict[str, float]:
+    """One whole-process build, cold: wall seconds and peak RSS (the process and its children).
+    ``src``: import runbookgen from there (another checkout's ``src/``)."""
     shutil.rmtree(path / ".cache", ignore_errors=True)
     shutil.rmtree(path / "site", ignore_errors=True)
+    env = ENV if src is None else {**ENV, "PYTHONPATH": str(src)}
     start = time.perf_counter()
     proc = subprocess.Popen(
-        command(engine, kind), cwd=path, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command(engine, kind), cwd=path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     assert proc.stderr is not None
     err = proc.stderr.read()
@@ -96,6 +105,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "engines")
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--before", type=Path, help="another checkout to build the runbookgen site with too")
     args = ap.parse_args()
     engines = args.engines.split(",")
     sizes = [int(x) for x in args.sizes.split(",")]
@@ -109,10 +119,13 @@ def main() -> int:
         make_plain_site(plain, n)
         for engine in engines:
             variants += [(engine, "runbookgen", n, site), (engine, "plain", n, plain)]
+            if args.before is not None:
+                variants.append((engine, "runbookgen-before", n, site))
     results: dict[tuple[str, str, int], list[dict[str, float]]] = {v[:3]: [] for v in variants}
     for r in range(args.rounds):
         for engine, kind, n, path in variants:
-            res = build(engine, kind, path)
+            src = args.before.resolve() / "src" if kind == "runbookgen-before" else None
+            res = build(engine, kind, path, src)
             results[(engine, kind, n)].append(res)
             load = os.getloadavg()[0]
             print(
@@ -126,6 +139,7 @@ def main() -> int:
     )
     print("|---|---:|---|---|---:|---|")
     table: dict[str, dict[str, float]] = {}
+    befores: list[str] = []
     ok = True
     for engine in engines:
         for n in sizes:
@@ -143,6 +157,28 @@ def main() -> int:
                 f"{row['plain_max']:.2f}) | {row['ratio']:.2f}× | {row['runbookgen_rss']:.0f} / "
                 f"{row['plain_rss']:.0f} |"
             )
+            if args.before is not None:
+                before = [x["wall"] for x in results[(engine, "runbookgen-before", n)]]
+                after = [x["wall"] for x in results[(engine, "runbookgen", n)]]
+                plain_walls = [x["wall"] for x in results[(engine, "plain", n)]]
+                row["before"] = statistics.median(before)
+                row["before_ratio"] = row["before"] / row["plain"]
+                rounds = zip(after, before, plain_walls, strict=True)
+                per_round = [(a / p, b / p, a / b) for a, b, p in rounds]
+                row["after_over_before"] = statistics.median(r[2] for r in per_round)
+                befores.append(
+                    f"| {engine} | {n:,} | {row['before']:.2f} ({min(before):.2f}–{max(before):.2f}) | "
+                    f"{row['before_ratio']:.2f}× | {row['after_over_before']:.2f}× | "
+                    + ", ".join(f"{a:.2f}/{b:.2f}" for a, b, _ in per_round)
+                    + " |"
+                )
+    if befores:
+        print(
+            f"\n| engine | runs | before ({args.before}) s, median (min–max) | before/plain | "
+            "after/before, median per round | per round: after/plain, before/plain |"
+        )
+        print("|---|---:|---|---:|---:|---|")
+        print("\n".join(befores))
     print()
     big = max(sizes)
     for engine in engines:
