@@ -16,9 +16,17 @@ titles made unique, about 94,000 tasks):
 Times are CPU time of the process (``time.process_time``; ``--wall`` for wall clock).
 Prints medians, min–max and the median of the per-round ratios ``model/mdit`` (target
 ≤ 1.5) and ``model/block``; then tracemalloc peaks of ``loads`` at 1, 2.5 and 5 MB to
-show memory grows linearly. Usage::
+show memory grows linearly.
+
+Then run records (``--runs``, default 200), as a site reads them: the seed under front
+matter with boxes ticked (``bench_site.py``'s generator), and with what runs change besides
+(skips with reasons, filled fields, the status choice, values: ``tests/reuse_support.py``),
+each set parsed per round by ``loads`` and by a fresh parse cache (``markdown/reuse.py``,
+what ``records.record.parse_run`` uses: one full parse, one kept, the rest derived).
+Prints the time per run and the median of the per-round ratios cache/loads. Usage::
 
     .venv/bin/python benchmarks/bench_parse.py [--rounds 15] [--big-rounds 5] [--size-mb 5]
+        [--runs 200] [--run-rounds 5]
 """
 
 from __future__ import annotations
@@ -130,6 +138,8 @@ def main() -> None:
     ap.add_argument("--size-mb", type=float, default=5.0, help="size of the big file (default 5)")
     ap.add_argument("--no-memory", action="store_true", help="skip the tracemalloc series")
     ap.add_argument("--wall", action="store_true", help="time wall-clock instead of CPU time")
+    ap.add_argument("--runs", type=int, default=200, help="run records per set (default 200)")
+    ap.add_argument("--run-rounds", type=int, default=5, help="rounds on the run records (default 5)")
     args = ap.parse_args()
     if args.wall:
         global CLOCK
@@ -160,6 +170,9 @@ def main() -> None:
             f"tokens/block {ratio(s, 'tokens', 'block'):.2f}×"
         )
 
+    print()
+    if args.runs:
+        runs(args.runs, args.run_rounds)
     if args.no_memory:
         return
     print("\n| input MB | loads peak MiB | per input MB | mdit parse peak MiB | per input MB |")
@@ -173,6 +186,48 @@ def main() -> None:
         ours = peak_mib(lambda text=text: runbookgen.loads(text))
         theirs = peak_mib(lambda text=text: full.parse(text))
         print(f"| {size:.2f} | {ours:,.0f} | {ours / size:.0f} | {theirs:,.0f} | {theirs / size:.0f} |")
+
+
+def run_sets(n: int) -> dict[str, list[str]]:
+    """The two sets of run record texts (see the module notes)."""
+    import random
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    sys.path.insert(0, str(ROOT / "tests"))
+    from bench_site import run_files
+    from reuse_support import seed_run
+
+    rng = random.Random(0)
+    return {
+        "ticked": list(run_files(n).values()),
+        "run edits": [seed_run(rng, safe_only=True) for _ in range(n)],
+    }
+
+
+def runs(n: int, rounds: int) -> None:
+    from runbookgen.markdown.reuse import ParseCache
+
+    labels = runbookgen.loads(SEED.read_text(encoding="utf-8")).field_labels()
+    print(f"run records: {n} per set, {rounds} rounds (variant order alternates)\n")
+    print("| runs | variant | per run, median | min–max | cache ÷ loads (per-round median) |")
+    print("|---|---|---:|---|---:|")
+    for name, texts in run_sets(n).items():
+        samples: dict[str, list[float]] = {"loads": [], "cache": []}
+        for r in range(rounds):
+            for k in ["loads", "cache"] if r % 2 == 0 else ["cache", "loads"]:
+                cache = ParseCache()
+                parse = runbookgen.loads if k == "loads" else cache.loads
+                gc.collect()
+                t0 = CLOCK()
+                for text in texts:
+                    parse(text, field_labels=labels)
+                samples[k].append((CLOCK() - t0) / len(texts))
+        for k, v in samples.items():
+            print(
+                f"| {name} | {k} | {statistics.median(v) * 1e3:.2f} ms | {min(v) * 1e3:.2f}–"
+                f"{max(v) * 1e3:.2f} | {ratio(samples, k, 'loads'):.3f}× |"
+            )
+    print()
 
 
 if __name__ == "__main__":

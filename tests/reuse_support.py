@@ -85,7 +85,7 @@ def seed_run(d: Draw, safe_only: bool = False) -> str:
     # never reused, so not among the safe edits)
     reasons = [r for r in REASONS if "|" not in r] if safe_only else list(REASONS)
     values = [v for v in VALUES if "|" not in v and "optional" not in v] if safe_only else list(VALUES)
-    if not safe_only:
+    if not safe_only and d.randint(0, 1):
         kinds += ["note", "task-text", "line", "delete", "swap"]
     for _ in range(d.randint(0, 40 if safe_only else 12)):
         kind = d.choice(kinds)
@@ -130,9 +130,9 @@ def seed_run(d: Draw, safe_only: bool = False) -> str:
         elif kind == "swap":
             n = d.randint(0, len(lines) - 2)
             lines[n], lines[n + 1] = lines[n + 1], lines[n]
-    text = (FRONT if safe_only else d.choice(FRONTS)) + "\n".join(lines)
+    text = (FRONT if safe_only or d.randint(0, 1) else d.choice(FRONTS)) + "\n".join(lines)
     if not safe_only:
-        text = d.choice([text, text, text, text.replace("\n", "\r\n"), "\ufeff" + text])
+        text = d.choice([text, text, text, text, text.replace("\n", "\r\n"), "\ufeff" + text])
     return text
 
 

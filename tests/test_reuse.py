@@ -114,8 +114,9 @@ def test_the_property_tests_reused_parses() -> None:
     them trivially); runs after them in this module."""
     if not OUTCOMES:
         pytest.skip("run with the property tests")
-    assert OUTCOMES["seed derived"] >= 20, OUTCOMES
-    assert OUTCOMES["gfm derived"] >= 50, OUTCOMES
+    print(dict(OUTCOMES))
+    assert OUTCOMES["seed derived"] >= 40, OUTCOMES
+    assert OUTCOMES["gfm derived"] >= 60, OUTCOMES
 
 
 # ---------------------------------------------------------------------- every reason to decline

@@ -17,9 +17,9 @@ block structure; anything else is a :class:`Miss` and the text gets a full parse
 
 * **a task's first line** (an item of the model, its first paragraph starting on that
   line, outside block quotes): the same indentation, marker and blank before the box and
-  after it; the box may change, and the text if it is not blank, does not start with a
-  blank or ``[`` (a link reference definition would start there) and neither text holds
-  ``|`` (a table header). After the box every other text is paragraph text: markdown-it
+  after it; the box may change, and the text too if neither the old nor the new one is
+  blank, starts with a blank or ``[`` (a link reference definition would start there) or
+  holds ``|`` (a table header). After the box every other text is paragraph text: markdown-it
   tries no other block there but the ones ``tokens.protect_task_text`` keeps out. The
   item's text, key, skip and fields are read again with
   :func:`runbookgen.markdown.grammar.read_task_text`; its key (hence its id) and whether
@@ -36,19 +36,24 @@ what may start a block is unchanged, so every line before and after is read the 
 The prose covering a changed line is read again. Texts with private-use or noncharacters
 (where ``protect_task_text`` finds its sentinel) are never reused.
 
-The cache is per process: web/workers.py forks after the site warms it with each
-template's run body (:func:`warm`), so every worker starts with it. It is keyed by the
-text's *shape* — every line, task lines reduced to their lead and blanks and label lines
-to their label — plus the field labels, so a changed template (different lines or labels)
-never meets an old entry; a structure is kept the second time it is seen (unique texts
-cost one key), at most :data:`MAX_ENTRIES` of them.
+The cache is per process: ``web/workers.py`` forks after the site warms it with each
+template's fresh run (``records/newrun.py`` ``warm_parse_cache``), so every worker starts
+with it. Entries are found by a coarse key — BOM, front matter or not, the field labels
+(from the templates' blanks), the number of lines after the front matter — and each one
+checks the whole text against its own before it derives anything, so a changed template
+(other lines or labels) never meets a stale entry. A text no entry fits is parsed in full;
+its structure (:func:`_shape`: task lines without box and text, label lines without value)
+is kept the second time it is seen, so unique texts cost one hash; at most
+:data:`MAX_ENTRIES` are kept.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import textwrap
 import threading
+import weakref
 from collections import Counter
 from typing import Any, NamedTuple
 
@@ -518,6 +523,7 @@ class ParseCache:
         self.seen: set[int] = set()
         self.stats: Counter[str] = Counter()  # "reused", "parsed", "kept", Miss reasons, ...
         self._lock = threading.Lock()
+        _CACHES.add(self)
 
     def loads(
         self, text: str, *, path: str | None = None, field_labels: frozenset[str] | None = None
@@ -598,6 +604,18 @@ def derive(entry: _Entry, text: str, path: str | None = None) -> Runbook | Miss:
         return Miss("unsuited")
     return entry.derive(probe, path)
 
+
+_CACHES: weakref.WeakSet[ParseCache] = weakref.WeakSet()
+
+
+def _after_fork() -> None:
+    """A worker forked while another thread held a cache's lock would wait for it forever."""
+    for c in list(_CACHES):
+        c._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 #: the process's cache (web/workers.py's forked workers inherit it)
 CACHE = ParseCache()
