@@ -104,7 +104,7 @@ def test_techdocs_recipe(tmp_path: Path) -> None:
     if not TECHDOCS_CLI.exists():
         if os.environ.get("RUNBOOKGEN_REQUIRE_TECHDOCS_CLI"):
             pytest.fail("@techdocs/cli is not installed in .cache/npm (.ci/run installs it)")
-        return
+        pytest.skip("the MkDocs half passed; @techdocs/cli is not in .cache/npm (.ci/run installs it)")
     out = repo / "site-cli"
     proc = run(
         env,

@@ -22,7 +22,7 @@ import pytest
 from conftest import GIT_ENV, run_cli
 from runbookgen import __version__, starter
 
-HEAVY = ("mkdocs", "material", "markdown_it", "ruamel", "jinja2", "anybadge", "mdit_py_plugins")
+HEAVY = ("mkdocs", "material", "markdown_it", "ruamel", "yaml", "jinja2", "anybadge", "mdit_py_plugins")
 
 
 # ---------------------------------------------------------------- 0 and 2

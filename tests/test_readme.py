@@ -42,3 +42,30 @@ def test_quick_start_makes_a_run_on_its_own_branch(tmp_path: Path) -> None:
     assert "On branch run/example-deployment/" in proc.stdout
     mkdocs_yml = (tmp_path / "my-runbooks" / "mkdocs.yml").read_text(encoding="utf-8")
     assert "site_name: My Runbooks\n" in mkdocs_yml  # not "My Runbooks Runbooks"
+
+
+def test_repository_layout_names_only_what_exists() -> None:
+    """The layout section is how a newcomer meets the package: every directory and module
+    it names must exist (it listed a long-gone layout once), and every subpackage of
+    ``src/runbookgen`` must be named."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Repository layout", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"((?:^    .*\n)+)", section, re.M)
+    assert len(blocks) == 2, "expected the top-level tree and the package's layers"
+    top, package = blocks
+    src = ROOT / "src" / "runbookgen"
+    for line in top.splitlines():
+        name = line.split()[0].replace("<runbook>/", "")
+        assert (ROOT / name).exists(), name
+    named: set[str] = set()
+    for line in package.splitlines():
+        # names at the start of a line or after a comma/colon/space: "web/", "rules.py"
+        for name in re.findall(r"(?<![\w./-])([a-z_]+(?:\.py|/))(?![\w])", line):
+            named.add(name)
+    packages = {p.name + "/" for p in src.iterdir() if (p / "__init__.py").is_file()}
+    assert packages <= named, sorted(packages - named)
+    modules = {name for name in named if name.endswith(".py")}
+    everywhere = {p.name for p in src.rglob("*.py")}
+    assert modules and modules <= everywhere, sorted(modules - everywhere)
+    for name in named - modules:
+        assert (src / name).is_dir() or any(src.rglob(name.rstrip("/"))), name

@@ -4,6 +4,7 @@ text for terminals and CI logs (issue 13.7). The CLI cases are in the bad-input 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from runbookgen.text import for_terminal, json_safe, terminal_lines
 
@@ -27,3 +28,26 @@ def test_json_stays_valid_and_safe() -> None:
     out = json_safe(json.dumps(data, ensure_ascii=False))
     assert json.loads(out) == data
     assert out.isascii()
+
+
+def test_the_engines_own_log_lines_are_escaped_too(tmp_path: Path) -> None:
+    """A plain ``mkdocs build`` names files and links from pull requests in its own
+    warnings ("Doc file '…' contains a link …"): the plugin escapes those lines as well,
+    and ``runbookgen build`` does the same."""
+    import os
+    import subprocess
+    import sys
+
+    root = tmp_path
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    runbookgen = [sys.executable, "-m", "runbookgen"]
+    subprocess.run([*runbookgen, "init", str(root)], check=True, capture_output=True, env=env)
+    (root / "content" / "evil\x1b[31m.md").write_text("# Evil\n\n[y](gone.md)\n", encoding="utf-8")
+    (root / "content" / "a\n::error::pwned.md").write_text("# P\n\n[z](gone2.md)\n", encoding="utf-8")
+    mkdocs = [sys.executable, "-m", "mkdocs", "build", "-d", str(root / "site")]
+    for cmd in (mkdocs, [*runbookgen, "build"]):
+        proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert "evil\\x1b[31m.md" in proc.stderr and "gone2.md" in proc.stderr  # the warnings came
+        assert "\x1b" not in proc.stderr
+        assert not any(line.lstrip().startswith("::") for line in proc.stderr.splitlines()), proc.stderr

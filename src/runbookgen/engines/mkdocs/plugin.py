@@ -27,7 +27,7 @@ import secrets
 from collections.abc import Callable
 from importlib.resources import files as package_files
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -36,6 +36,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
+from runbookgen.engines.logsafe import guard
 from runbookgen.engines.mkdocs.config import RunbookgenConfig
 from runbookgen.engines.siteconfig import HOME_MARKER, site_options
 from runbookgen.errors import RunbookgenError
@@ -93,6 +94,9 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
     # Keeping on_startup defined keeps one plugin instance across `mkdocs serve` rebuilds.
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
+        # MkDocs' own messages name files and links from pull requests: escaped like ours
+        for name in ("mkdocs", "properdocs"):
+            guard(logging.getLogger(name))
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
@@ -312,7 +316,7 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         theirs (web/entries.py SharedTocs), and each page keeps its TOC for the whole build."""
         found = self._tocs.get(id(toc))
         if found is None or found[0] is not toc:
-            found = self._tocs[id(toc)] = (toc, get_toc(toc))  # type: ignore[arg-type]
+            found = self._tocs[id(toc)] = (toc, get_toc(cast("list[Any]", toc)))
         return found[1]
 
     def _history_part(self, src_uri: str) -> Any:

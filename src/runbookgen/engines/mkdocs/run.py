@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from runbookgen.engines.logsafe import SafeRecords
 from runbookgen.engines.progress import ProgressHook
 from runbookgen.errors import RunbookgenError
 
@@ -24,16 +25,6 @@ def _prepare(engine: str) -> None:
     os.environ.setdefault("DISABLE_MKDOCS_2_WARNING", "true")
     if engine == "properdocs":
         import properdocs.replacement  # noqa: F401  (import for its effect: the alias)
-
-
-class _SafeFormatter(logging.Formatter):
-    """Log lines carry file names and run-file text: control characters escaped, and no
-    line starts a CI workflow command (text.for_terminal, text.terminal_lines)."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        from runbookgen.text import for_terminal, terminal_lines
-
-        return terminal_lines("\n".join(for_terminal(ln) for ln in super().format(record).split("\n")))
 
 
 class _Errors(logging.Handler):
@@ -66,6 +57,10 @@ class _Errors(logging.Handler):
 _ERRORS = _Errors()
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Ours, so a second build in the same process does not add another."""
+
+
 def _logging(engine: str, quiet: bool, verbose: bool) -> None:
     """Show the engine's warnings (and info unless quiet) on stderr, as its CLI does.
 
@@ -73,11 +68,11 @@ def _logging(engine: str, quiet: bool, verbose: bool) -> None:
     ``properdocs``, whose handler is the one ``--strict`` counts (as in its own CLI).
     """
     logger = logging.getLogger(engine)
-    if not any(getattr(h, "_runbookgen", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(_SafeFormatter("%(levelname)-7s -  %(message)s"))
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        handler.addFilter(SafeRecords())
         handler.addFilter(lambda record: record.levelno < logging.ERROR)
-        handler._runbookgen = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
         logger.addHandler(_ERRORS)
     _ERRORS.messages.clear()

@@ -91,7 +91,24 @@ class PlainBuildError(RuntimeError):
     """A runbookgen site rendered by Zensical without ``runbookgen build``."""
 
 
+class _PageToc:
+    """The placed page's headings, from :class:`_Place` to :class:`_Toc` (one per
+    ``Markdown`` instance, i.e. per page)."""
+
+    def __init__(self) -> None:
+        self.toc: Sequence[Mapping[str, Any]] | None = None
+
+
+#: the attribute Python-Markdown's ``toc`` extension sets on its ``Markdown`` instance,
+#: which Zensical reads for the page's table of contents
+TOC_ATTRIBUTE = "toc_tokens"
+
+
 class _Place(Preprocessor):
+    def __init__(self, md: Markdown, found: _PageToc) -> None:
+        super().__init__(md)
+        self.found = found
+
     def run(self, lines: list[str]) -> list[str]:
         pages = REGISTRY.pages
         if pages is None:
@@ -105,7 +122,7 @@ class _Place(Preprocessor):
             placement = pages.get(m[1])
             if placement is None:  # a stub left from an earlier build: never show the marker
                 raise PlainBuildError(f"runbookgen: no page for marker {m[1]}; rebuild with runbookgen")
-            self.md.runbookgen_toc = placement.toc  # type: ignore[attr-defined]
+            self.found.toc = placement.toc
             out.extend(("", self.md.htmlStash.store(placement.html), ""))
             if REGISTRY.on_page is not None:
                 REGISTRY.on_page()
@@ -115,10 +132,14 @@ class _Place(Preprocessor):
 class _Toc(Postprocessor):
     """After the ``toc`` extension: the page's contents are the core's headings."""
 
+    def __init__(self, md: Markdown, found: _PageToc) -> None:
+        super().__init__(md)
+        self.found = found
+
     def run(self, text: str) -> str:
-        toc = getattr(self.md, "runbookgen_toc", None)
+        toc = self.found.toc  # kept: Zensical may convert again and read the TOC then
         if toc is not None:
-            self.md.toc_tokens = toc_tokens(toc)  # type: ignore[attr-defined]
+            setattr(self.md, TOC_ATTRIBUTE, toc_tokens(toc))
         return text
 
 
@@ -128,8 +149,9 @@ class RunbookgenExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:
         if ZENSICAL_CONTEXT not in md.preprocessors:
             return  # MkDocs or ProperDocs: the runbookgen plugin renders the pages
-        md.preprocessors.register(_Place(md), "runbookgen", 25)
-        md.postprocessors.register(_Toc(md), "runbookgen_toc", 0)
+        found = _PageToc()
+        md.preprocessors.register(_Place(md, found), "runbookgen", 25)
+        md.postprocessors.register(_Toc(md, found), "runbookgen_toc", 0)
 
 
 def makeExtension(**kwargs: Any) -> RunbookgenExtension:
