@@ -11,19 +11,27 @@ axe-core (npm, installed into ``.cache/npm`` by ``.ci/run``) for WCAG 2 A/AA vio
 
 from __future__ import annotations
 
-import functools
 import os
 import re
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from browser_support import (  # noqa: F401  (browser: the module-scoped Chromium fixture)
+    ARTIFACTS,
+    OFFLINE_YML,
+    SCHEMES,
+    SHOTS,
+    WIDTHS,
+    Watch,
+    axe,
+    broken_words,
+    browser,
+    serve,
+)
 from test_site_support import (
-    MKDOCS_YML,
     ROOT,
     front_matter,
     make_repo,
@@ -36,60 +44,9 @@ from test_xss import GIT_PAYLOADS, PAYLOADS, git_payload_repo, payload_run
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path(os.environ.get("RUNBOOKGEN_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 RUN = "runs/production-deployment/2026-12-01-v2.4.0/"
 GIT_RUN = "runs/production-deployment/2026-12-01-v9/"  # ticked in commits by payload authors
-ARTIFACTS = ROOT / "artifacts"
-# Offline: no repo_url (Material would fetch repository facts from api.github.com and log a
-# console error without network); edit links come from the plugin's edit_base instead.
-OFFLINE_YML = (
-    MKDOCS_YML.replace("repo_url: https://github.com/example/ops\n", "")
-    .replace(
-        "  - runbookgen\n", "  - runbookgen:\n      edit_base: https://github.com/example/ops/edit/main/\n"
-    )
-    .replace(
-        "  features:\n",
-        # Material's light/dark palette, following prefers-color-scheme (as mkdocs.yml does)
-        "  palette:\n"
-        '    - media: "(prefers-color-scheme: light)"\n'
-        "      scheme: default\n"
-        "      toggle: {icon: material/brightness-7, name: Switch to dark mode}\n"
-        '    - media: "(prefers-color-scheme: dark)"\n'
-        "      scheme: slate\n"
-        "      toggle: {icon: material/brightness-4, name: Switch to light mode}\n"
-        "  features:\n",
-    )
-)
-AXE = ROOT / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 PAGES = {"home": "", "runbook": "production-deployment/", "run": GIT_RUN, "history": "history/"}
-WIDTHS = (360, 390, 768, 1280)
-SCHEMES = {"light": "default", "dark": "slate"}
-
-
-def _unavailable() -> str | None:
-    if not CHROMIUM.exists():
-        return f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Playwright for Python is not installed (pip install -e '.[test]')"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    reason = _unavailable()
-    if reason:
-        if os.environ.get("RUNBOOKGEN_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"browser tests are required here (RUNBOOKGEN_REQUIRE_BROWSER=1): {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
@@ -116,35 +73,12 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     proc = mkdocs_build(root)
     assert proc.returncode == 0, proc.stderr
 
-    class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root / "site")))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-
-
-class Watch:
-    """Console errors, uncaught exceptions and dialogs of one page."""
-
-    def __init__(self, page: Any) -> None:
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-        page.on("dialog", self._dialog)
-
-    def _dialog(self, dialog: Any) -> None:
-        self.dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
+    with serve(root / "site") as url:
+        yield url
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
+def page(browser: Any) -> Iterator[Any]:  # noqa: F811
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     pg.watch = Watch(pg)
@@ -269,39 +203,23 @@ def test_timeline_and_ticks_are_visible(page: Any, base_url: str) -> None:
     assert page.watch.errors == [] and page.watch.dialogs == []
 
 
-def _axe(page: Any) -> list[str]:
-    """WCAG 2.0/2.1 A and AA violations axe-core finds on the page: "rule (impact): where"."""
-    if not AXE.is_file():
-        reason = f"axe-core not found at {AXE} (npm install --prefix .cache/npm axe-core)"
-        if os.environ.get("RUNBOOKGEN_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"accessibility checks are required here: {reason}")
-        pytest.skip(reason)
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate(
-        """async () => {
-            const r = await axe.run(document, {runOnly: {type: "tag",
-                values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}});
-            return r.violations.map(v => `${v.id} (${v.impact}): ${v.nodes.length} x ` +
-                v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", "));
-        }"""
-    )
-    return list(found)
-
-
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_page_fits_the_screen_in_both_schemes(
-    browser: Any, base_url: str, width: int, scheme: str
+    browser: Any,  # noqa: F811
+    base_url: str,
+    width: int,
+    scheme: str,
 ) -> None:
     """No page is wider than the screen (tables and charts scroll inside their own box),
-    progress bars are visible, the colour scheme follows the system's, nothing logs an
-    error; a screenshot of each is kept."""
+    progress bars are visible, no word of a table or chip breaks mid-word, badges keep
+    their drawn size, the colour scheme follows the system's, nothing logs an error; a
+    screenshot of each is kept."""
     context = browser.new_context(viewport={"width": width, "height": 800}, color_scheme=scheme)
     try:
         pg = context.new_page()
         watch = Watch(pg)
-        shots = ARTIFACTS / "screenshots"
-        shots.mkdir(parents=True, exist_ok=True)
+        SHOTS.mkdir(parents=True, exist_ok=True)
         for name, url in PAGES.items():
             pg.goto(base_url + url)
             pg.wait_for_load_state("load")
@@ -321,7 +239,16 @@ def test_every_page_fits_the_screen_in_both_schemes(
             box = bar.first.bounding_box()
             assert box is not None and box["width"] >= 40 and box["height"] >= 4, (name, box)
             assert box["x"] >= 0 and box["x"] + box["width"] <= width, (name, box)
-            pg.screenshot(path=str(shots / f"{name}-{width}-{scheme}.png"))
+            pg.screenshot(path=str(SHOTS / f"{name}-{width}-{scheme}.png"))
+            assert broken_words(pg) == [], f"{name} at {width}px: {broken_words(pg)}"
+            # the 'last run' badge: drawn at its own size, never squeezed
+            sizes = pg.locator("img.rbg-badge").evaluate_all(
+                "imgs => imgs.map(i => [i.complete, i.width, i.height, i.naturalWidth, i.naturalHeight])"
+            )
+            assert name == "history" or sizes, name
+            for loaded, shown_w, shown_h, natural_w, natural_h in sizes:
+                assert loaded and natural_w > 0 and shown_h >= 20, (name, sizes)
+                assert abs(shown_w / shown_h - natural_w / natural_h) < 0.05, (name, sizes)
         assert watch.errors == []
     finally:
         context.close()
@@ -329,7 +256,7 @@ def test_every_page_fits_the_screen_in_both_schemes(
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("width", [390, 1280])
-def test_no_accessibility_violations(browser: Any, base_url: str, width: int, scheme: str) -> None:
+def test_no_accessibility_violations(browser: Any, base_url: str, width: int, scheme: str) -> None:  # noqa: F811
     context = browser.new_context(viewport={"width": width, "height": 800}, color_scheme=scheme)
     try:
         pg = context.new_page()
@@ -337,7 +264,7 @@ def test_no_accessibility_violations(browser: Any, base_url: str, width: int, sc
         for name, url in PAGES.items():
             pg.goto(base_url + url)
             pg.wait_for_load_state("load")
-            found[name] = _axe(pg)
+            found[name] = axe(pg)
         assert found == {name: [] for name in PAGES}
     finally:
         context.close()

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from browser_support import browser  # noqa: F401 (the shared Chromium fixture)
 from engines_support import build, git
-from test_browser import browser  # noqa: F401 (the shared Chromium fixture)
 from test_site_support import front_matter, make_repo, seed_body, tick, write_run
 
 pytestmark = pytest.mark.browser

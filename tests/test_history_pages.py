@@ -20,8 +20,9 @@ from typing import Any
 
 import pytest
 
+from browser_support import ARGS, CHROMIUM, Watch
+from browser_support import unavailable as _unavailable
 from conftest import run_cli
-from test_browser import ARGS, CHROMIUM, Watch, _unavailable
 from test_signoffs import ALICE, JANE, MALLORY, RUN, SIGNERS, Keys, Repo, keys, tick  # noqa: F401
 from test_site_support import MKDOCS_YML, mkdocs_build, parse_html
 

@@ -4,16 +4,13 @@ item's line link leads to that line of the branch's file on GitHub."""
 
 from __future__ import annotations
 
-import functools
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
+from browser_support import SCHEMES, Watch, axe, broken_words, browser, serve  # noqa: F401  (the module-scoped Chromium fixture)
 from live_support import ALICE, BOB, RUNBOOK, Team
-from test_browser import SCHEMES, Watch, _axe, browser  # noqa: F401  (the module-scoped Chromium fixture)
 from test_site_support import mkdocs_build
 
 pytestmark = pytest.mark.browser
@@ -32,16 +29,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     proc = mkdocs_build(ci)
     assert proc.returncode == 0, proc.stderr
 
-    class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(ci / "site")))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serve(ci / "site") as url:
+        yield url
 
 
 def _page(browser: Any, width: int, scheme: str = "light") -> Any:  # noqa: F811
@@ -53,33 +42,12 @@ def _page(browser: Any, width: int, scheme: str = "light") -> Any:  # noqa: F811
     return page
 
 
-#: words of the table's cells that the browser broke across lines (a break after a hyphen or
-#: a slash is fine: "production-" / "deployment"; "productio" / "n" is not)
-BROKEN_WORDS = """(selector) => {
-  const bad = [];
-  for (const cell of document.querySelectorAll(selector)) {
-    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const re = /[^\\s\\-\\/]+/g;
-      for (let m = re.exec(node.textContent); m; m = re.exec(node.textContent)) {
-        const range = document.createRange();
-        range.setStart(node, m.index);
-        range.setEnd(node, m.index + m[0].length);
-        const rects = [...range.getClientRects()].filter(r => r.width > 0);
-        if (new Set(rects.map(r => Math.round(r.bottom))).size > 1) bad.push(m[0]);
-      }
-    }
-  }
-  return bad;
-}"""
-
-
 @pytest.mark.parametrize("width", [1280, 960, 390, 360])
 def test_in_progress_table_breaks_no_word_and_fits(browser: Any, base_url: str, width: int) -> None:  # noqa: F811
     page = _page(browser, width)
     page.goto(base_url)
     assert page.locator("table.rbg-in-progress td").count() >= 4
-    assert page.evaluate(BROKEN_WORDS, "table.rbg-in-progress :is(th, td)") == []
+    assert broken_words(page, "table.rbg-in-progress :is(th, td)") == []
     # the table fits its column: nothing to scroll sideways, at any width
     wrap = page.locator(".md-typeset__scrollwrap:has(table.rbg-in-progress)")
     assert wrap.evaluate("w => w.scrollWidth - w.clientWidth") <= 1
@@ -150,6 +118,6 @@ def test_live_parts_have_no_accessibility_violations(
     for name, url in {"home": "", "in-flight run": RUN_PAGE}.items():
         page.goto(base_url + url)
         page.wait_for_load_state("load")
-        found[name] = _axe(page)
+        found[name] = axe(page)
     assert found == {"home": [], "in-flight run": []}
     page.context.close()
