@@ -6,7 +6,9 @@ Debian package). Without it they skip with the reason — unless
 Every page is also checked at 360, 390, 768 and 1280 px in the light and the dark scheme
 (no sideways scrolling, bars visible, no console errors) with a screenshot of each kept
 under ``artifacts/screenshots/`` (the tests workflow uploads ``artifacts/``), and with
-axe-core (npm, installed into ``.cache/npm`` by ``.ci/run``) for WCAG 2 A/AA violations.
+axe-core (npm, installed into ``.cache/npm`` by ``.ci/run``) for WCAG 2 A/AA violations —
+these also visit a run page with a sign-off in every state and its findings panel (built
+from real signed commits by tests/test_history_pages.py). Shared pieces: browser_support.py.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from browser_support import (  # noqa: F401  (browser: the module-scoped Chromiu
     browser,
     serve,
 )
+from test_history_pages import STATES_URL, states  # noqa: F401  (a run with every sign-off state)
+from test_signoffs import keys  # noqa: F401  (the signing keys states needs)
 from test_site_support import (
     ROOT,
     front_matter,
@@ -47,6 +51,9 @@ pytestmark = pytest.mark.browser
 RUN = "runs/production-deployment/2026-12-01-v2.4.0/"
 GIT_RUN = "runs/production-deployment/2026-12-01-v9/"  # ticked in commits by payload authors
 PAGES = {"home": "", "runbook": "production-deployment/", "run": GIT_RUN, "history": "history/"}
+# a run page with sign-offs in every state (verified, author matches, mismatch, stale) and the
+# findings panel: warnings under the default policy, errors under ``require: verified``
+SIGNOFF_PAGES = {"signoffs": "site/" + STATES_URL, "signoffs-verified": "site-verified/" + STATES_URL}
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +82,16 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     with serve(root / "site") as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def urls(base_url: str, states: Path) -> Iterator[dict[str, str]]:  # noqa: F811
+    """Every page the screen and accessibility tests visit, by name."""
+    with serve(states) as signoffs:
+        yield {
+            **{name: base_url + url for name, url in PAGES.items()},
+            **{name: signoffs + url for name, url in SIGNOFF_PAGES.items()},
+        }
 
 
 @pytest.fixture
@@ -207,7 +224,7 @@ def test_timeline_and_ticks_are_visible(page: Any, base_url: str) -> None:
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_page_fits_the_screen_in_both_schemes(
     browser: Any,  # noqa: F811
-    base_url: str,
+    urls: dict[str, str],
     width: int,
     scheme: str,
 ) -> None:
@@ -220,18 +237,19 @@ def test_every_page_fits_the_screen_in_both_schemes(
         pg = context.new_page()
         watch = Watch(pg)
         SHOTS.mkdir(parents=True, exist_ok=True)
-        for name, url in PAGES.items():
-            pg.goto(base_url + url)
+        for name, url in urls.items():
+            pg.goto(url)
             pg.wait_for_load_state("load")
             assert pg.evaluate("document.body.dataset.mdColorScheme") == SCHEMES[scheme], name
             wide = pg.evaluate("document.documentElement.scrollWidth")
             assert wide <= width, f"{name} at {width}px is {wide}px wide"
-            # the run page's overall bar; elsewhere the bar in the row of run v9
-            # the run page's overall bar; elsewhere the bar of run v9, or of the first recent run
+            # a run page's overall bar; elsewhere the bar of run v9, or of the first recent run
             # (on the runbook page, the payload runs with absurd dates and names come first)
             bar = pg.locator(
                 {
                     "run": ".rbg-bar-main progress",
+                    "signoffs": ".rbg-bar-main progress",
+                    "signoffs-verified": ".rbg-bar-main progress",
                     "runbook": "table.rbg-runs tbody tr progress",
                 }.get(name, "tr:has(a:text-is('v9')) progress")
             )
@@ -245,7 +263,7 @@ def test_every_page_fits_the_screen_in_both_schemes(
             sizes = pg.locator("img.rbg-badge").evaluate_all(
                 "imgs => imgs.map(i => [i.complete, i.width, i.height, i.naturalWidth, i.naturalHeight])"
             )
-            assert name == "history" or sizes, name
+            assert name == "history" or sizes, name  # home, runbook and run pages have one
             for loaded, shown_w, shown_h, natural_w, natural_h in sizes:
                 assert loaded and natural_w > 0 and shown_h >= 20, (name, sizes)
                 assert abs(shown_w / shown_h - natural_w / natural_h) < 0.05, (name, sizes)
@@ -255,17 +273,32 @@ def test_every_page_fits_the_screen_in_both_schemes(
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
-@pytest.mark.parametrize("width", [390, 1280])
-def test_no_accessibility_violations(browser: Any, base_url: str, width: int, scheme: str) -> None:  # noqa: F811
-    context = browser.new_context(viewport={"width": width, "height": 800}, color_scheme=scheme)
+def test_no_accessibility_violations(browser: Any, urls: dict[str, str], scheme: str) -> None:  # noqa: F811
+    """axe-core finds no WCAG 2 A/AA violation on any page at any width, in either scheme —
+    including a run page showing every sign-off state tag and the findings panel."""
+    context = browser.new_context(viewport={"width": WIDTHS[0], "height": 800}, color_scheme=scheme)
     try:
         pg = context.new_page()
         found = {}
-        for name, url in PAGES.items():
-            pg.goto(base_url + url)
-            pg.wait_for_load_state("load")
-            found[name] = axe(pg)
-        assert found == {name: [] for name in PAGES}
+        for width in WIDTHS:
+            pg.set_viewport_size({"width": width, "height": 800})
+            for name, url in urls.items():
+                pg.goto(url)
+                pg.wait_for_load_state("load")
+                if name in SIGNOFF_PAGES:  # what this page is here for is on it
+                    shown = pg.locator("table.rbg-signoffs .rbg-tag").evaluate_all(
+                        "tags => tags.map(t => t.className.split(' ').pop())"
+                    )
+                    assert {
+                        "rbg-tag-verified",
+                        "rbg-tag-unverified",
+                        "rbg-tag-mismatch",
+                        "rbg-tag-stale",
+                    } <= set(shown), shown
+                    severity = "error" if name == "signoffs-verified" else "warning"
+                    assert pg.locator(f"aside.rbg-findings .rbg-tag-{severity}").count() >= 2, name
+                found[f"{name} at {width}px"] = axe(pg)
+        assert found == {key: [] for key in found}
     finally:
         context.close()
 

@@ -10,20 +10,29 @@ called verified. Durations are said only where measured.
 
 from __future__ import annotations
 
-import functools
 import json
-import threading
+import subprocess
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from browser_support import ARGS, CHROMIUM, Watch
-from browser_support import unavailable as _unavailable
+from browser_support import ARGS, CHROMIUM, OFFLINE_YML, Watch, require_browser, serve
 from conftest import run_cli
-from test_signoffs import ALICE, JANE, MALLORY, RUN, SIGNERS, Keys, Repo, keys, tick  # noqa: F401
+from test_signoffs import (  # noqa: F401  (keys: the module-scoped signing keys fixture)
+    ALICE,
+    BOB,
+    DAN,
+    JANE,
+    MALLORY,
+    RUN,
+    SIGNERS,
+    Keys,
+    Repo,
+    keys,
+    tick,
+)
 from test_site_support import MKDOCS_YML, mkdocs_build, parse_html
 
 URL = "runs/production-deployment/2026-12-01-v2.4.0"
@@ -80,6 +89,7 @@ def test_signoff_states_on_the_run_page(built: Path) -> None:
     assert em.attrs["data-state"] == "verified" and "data-stale" in em.attrs
     em_state = words(em.elements("td")[2])
     assert em_state.startswith("verified stale") and "had not seen" in em_state
+    assert "signed by jane@example.com (key SHA256:" in em_state  # stale, still says by whom
     assert "ticked by Jane Doe" in words(em.elements("td")[1])
     assert devops.attrs["data-state"] == "mismatch"
     devops_state = words(devops.elements("td")[2])
@@ -128,27 +138,13 @@ def test_no_zero_minute_durations(built: Path) -> None:
 
 @pytest.fixture(scope="module")
 def served(built: Path) -> Iterator[str]:
-    class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(built / "site")))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serve(built / "site") as url:
+        yield url
 
 
 @pytest.mark.browser
 def test_browser_sees_the_findings_panel(served: str) -> None:
-    import os
-
-    reason = _unavailable()
-    if reason:
-        if os.environ.get("RUNBOOKGEN_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"browser tests are required here (RUNBOOKGEN_REQUIRE_BROWSER=1): {reason}")
-        pytest.skip(reason)
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -180,3 +176,121 @@ def test_malformed_signers_fail_the_build_with_one_clear_error(tmp_path: Path) -
     assert proc.returncode != 0
     assert "mkdocs.yml: 'signers:' entry 'Engineering Manager': 'Jane Doe' is neither" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+# ---------------------------------------------------------------------- every state on one page
+STATES_URL = URL + "/"
+TRUST = """\
+      signoffs:
+        allowed_signers: .github/allowed_signers
+        gpg_keys: .github/signing-keys.asc
+"""
+ROWS = {
+    "deployment-lead": "deployment-sign-off/post-deployment-verification/deployment-lead-date",
+    "devops": "deployment-sign-off/pre-deployment-approval/devops-lead-date",
+    "qa": "deployment-sign-off/pre-deployment-approval/qa-lead-date",
+    "em": "deployment-sign-off/pre-deployment-approval/engineering-manager-date",
+}
+
+
+def states_repo(root: Path, keys: Keys) -> Path:  # noqa: F811
+    """A run with a sign-off in each state, built twice: ``site/`` under the default policy
+    (a trust store, no ``require``) and ``site-verified/`` under ``require: verified``.
+
+    Deployment Lead: Dan, author matches, stale (the review reopened after it); DevOps Lead:
+    a forged author (Bob's name and email typed by whoever committed, unsigned); QA Lead: a
+    mismatch (Mallory ticks it); Engineering Manager: verified (Jane's SSH key), not stale."""
+    yml = OFFLINE_YML.replace("  - runbookgen:\n", "  - runbookgen:\n" + SIGNERS + TRUST)
+    r = Repo(root, keys, SIGNERS + TRUST)
+    (r.root / "mkdocs.yml").write_text(yml, encoding="utf-8")
+    (r.root / ".gitignore").write_text("site/\nsite-verified/\n.cache/\n", encoding="utf-8")
+    r.commit("Site configuration", ALICE, "08:30")
+    r.edit(tick("All code reviewed and approved"))
+    r.commit("Reviewed", ALICE, "08:40")
+    r.sign("Deployment Lead", "Dan Lead", DAN, "08:50")
+    r.edit(("- [x] All code reviewed and approved", "- [ ] All code reviewed and approved"))
+    r.commit("Review reopened", MALLORY, "09:00")
+    r.sign("DevOps Lead", "Bob Signer", BOB, "09:10")  # forged: anyone can type Bob's email
+    r.sign("QA Lead", "Quinn", MALLORY, "09:20")
+    r.sign("Engineering Manager", "Jane Doe", JANE, "09:30", sign="jane")
+    proc = mkdocs_build(r.root)
+    assert proc.returncode == 0, proc.stderr
+    strict = yml.replace(TRUST, TRUST + "        require: verified\n")
+    (r.root / "mkdocs.yml").write_text(strict, encoding="utf-8")
+    proc = mkdocs_build(r.root, "-d", "site-verified")
+    assert proc.returncode == 0, proc.stderr
+    return r.root
+
+
+@pytest.fixture(scope="module")
+def states(tmp_path_factory: pytest.TempPathFactory, keys: Keys) -> Path:  # noqa: F811
+    return states_repo(tmp_path_factory.mktemp("states") / "repo", keys)
+
+
+def signoff_rows(html: str) -> dict[str, Any]:
+    tree = parse_html(html)
+    table = next(n for n in tree.all if "rbg-signoffs" in n.attrs.get("class", ""))
+    by_item = {
+        tr.attrs["data-item"]: tr for tr in table.find_all(lambda n: n.tag == "tr" and "data-item" in n.attrs)
+    }
+    return {name: by_item[item] for name, item in ROWS.items()}
+
+
+def tags(row: Any) -> list[str]:
+    return [words(n) for n in row.find_all(lambda n: True) if "rbg-tag" in n.attrs.get("class", "").split()]
+
+
+def test_forged_author_shows_author_matches_unverified_by_default(states: Path, keys: Keys) -> None:  # noqa: F811
+    html = (states / "site" / STATES_URL / "index.html").read_text(encoding="utf-8")
+    rows = signoff_rows(html)
+    devops = rows["devops"]
+    assert devops.attrs["data-state"] == "author-matches" and "data-stale" not in devops.attrs
+    assert tags(devops) == ["author matches (unverified)"]
+    state = words(devops.elements("td")[2])
+    assert "is by Bob Signer <bob@example.com>, an allowed signer (unverified)" in state
+    assert "ticked by Bob Signer" in words(devops.elements("td")[1])
+    # every state on one page, each with its own tag
+    assert tags(rows["deployment-lead"]) == ["author matches (unverified)", "stale"]
+    assert tags(rows["qa"]) == ["mismatch"]
+    assert tags(rows["em"]) == ["verified"]
+    # a verified, current sign-off names its signer and the key (git's SHA256 fingerprint)
+    fingerprint = subprocess.run(
+        ["ssh-keygen", "-l", "-f", str(keys.ssh("jane")) + ".pub"], capture_output=True, text=True, check=True
+    ).stdout.split()[1]
+    assert fingerprint.startswith("SHA256:")
+    em = words(rows["em"].elements("td")[2])
+    assert f"signed by jane@example.com (key {fingerprint})" in em
+    assert "ticked by Jane Doe" in words(rows["em"].elements("td")[1])
+    # the default policy: warnings only; the forged one has no finding at all
+    panel = parse_html(html)
+    codes = sorted(
+        (n.attrs["data-severity"], n.attrs["data-code"])
+        for n in panel.all
+        if n.attrs.get("class") == "rbg-finding"
+    )
+    assert codes == [("warning", "signoff-identity"), ("warning", "signoff-stale")]
+
+
+def test_forged_author_is_an_error_and_never_verified_under_require_verified(states: Path) -> None:
+    html = (states / "site-verified" / STATES_URL / "index.html").read_text(encoding="utf-8")
+    rows = signoff_rows(html)
+    devops = rows["devops"]
+    assert devops.attrs["data-state"] == "author-matches"
+    assert tags(devops) == ["author matches (unverified)"]
+    finding = next(
+        n for n in devops.find_all(lambda n: True) if n.attrs.get("class") == "rbg-signoff-finding"
+    )
+    assert finding.attrs["data-code"] == "signoff-unverified"
+    assert words(finding).startswith("the DevOps Lead sign-off (Bob Signer) is not verified: commit ")
+    # nothing in the row calls it verified
+    text = words(devops).replace("unverified", "").replace("not verified", "")
+    assert "verified" not in text
+    assert tags(rows["em"]) == ["verified"]
+    # the findings panel lists it as an error, with the run file's line
+    tree = parse_html(html)
+    errors = [
+        n for n in tree.all if n.attrs.get("class") == "rbg-finding" and n.attrs["data-severity"] == "error"
+    ]
+    unverified = [n for n in errors if n.attrs["data-code"] == "signoff-unverified"]
+    assert any("the DevOps Lead sign-off (Bob Signer) is not verified" in words(n) for n in unverified)
+    assert len(unverified) == 3  # Dan's, Bob's (forged) and Quinn's; Jane's is verified
