@@ -112,7 +112,6 @@ class RunBranch:
     name: str  # without the remote: run/production-deployment/2026-12-01-v2.4.0
     ref: str  # refs/heads/… or refs/remotes/<remote>/…
     sha: str
-    time: datetime  # committer date of the tip
 
     @property
     def remote(self) -> str | None:
@@ -123,13 +122,12 @@ class RunBranch:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """The newest commit on a branch that changed a run file: who and when."""
+    """A commit that changed a run file: who, and the date they claim (shown, never compared)."""
 
     sha: str
     author: str
     email: str
     time: datetime  # author date
-    commit_time: datetime
 
 
 @dataclass(slots=True)
@@ -137,9 +135,13 @@ class InFlightRun:
     """A run file as its run branch has it.
 
     ``text`` is the file at the branch tip, or None with ``error`` saying why it could not be
-    read. ``on_main`` is true when the commit being built has the file too (in an older
+    read. ``on_main`` is true when the commit being built has the file too (in another
     state). ``commits`` are the branch's commits that HEAD lacks: the history shown for the
-    run is HEAD's plus these. ``others`` names other branches that changed it less recently.
+    run is HEAD's plus these. ``others`` names the other branches that changed the file;
+    ``rivals`` those of them whose version and this one's do not contain each other (not
+    shown). ``diverged``: HEAD changed the file in a way this branch has not seen (and the
+    branch in a way HEAD has not); ``main_change`` is then HEAD's last change to it in
+    commit-graph order (None when git could not say).
     """
 
     relpath: str
@@ -150,6 +152,9 @@ class InFlightRun:
     on_main: bool = False
     commits: frozenset[str] = frozenset()
     others: tuple[str, ...] = ()
+    rivals: tuple[str, ...] = ()
+    diverged: bool = False
+    main_change: Change | None = None
 
 
 @dataclass(slots=True)
@@ -162,7 +167,7 @@ class InFlight:
     head: str | None = None
     branches: list[RunBranch] = field(default_factory=list)
     runs: dict[str, InFlightRun] = field(default_factory=dict)
-    stale: dict[str, RunBranch] = field(default_factory=dict)  # HEAD changed these files later
+    stale: dict[str, RunBranch] = field(default_factory=dict)  # HEAD already has these branches' versions
     warnings: list[str] = field(default_factory=list)
     prefix: str = ""  # the project root's path inside the work tree ("" at the top)
 
@@ -214,12 +219,11 @@ def read_in_flight(project: Project, patterns: Sequence[str] | None = None) -> I
         return off("not a git repository")
     prefix, shallow, head = lines[0], lines[1] == "true", lines[2].strip()
     out = InFlight(True, None, patterns, head, prefix=prefix)
-    branches = _branches(root, patterns)
-    if isinstance(branches, str):
-        out.available, out.reason = False, branches
+    refs = _refs(root, patterns)
+    if isinstance(refs, str):
+        out.available, out.reason = False, refs
         return out
-    out.branches = branches
-    if not branches:
+    if not refs:
         return out
     if shallow:
         out.warnings.append(
@@ -227,36 +231,37 @@ def read_in_flight(project: Project, patterns: Sequence[str] | None = None) -> I
             "history (GitHub Actions: 'fetch-depth: 0'; locally: git fetch --unshallow)"
         )
     runs_dir = project.runs_dir.strip("/") or "."
-    commits = _branch_commits(root, [b.sha for b in branches], runs_dir)
+    commits = _branch_commits(root, [b.sha for b in refs], runs_dir)
     if isinstance(commits, str):
         out.available, out.reason = False, commits
         return out
-    winners = _winners(branches, commits)
-    if not winners:
-        return out
-    _read_files(root, prefix, head, winners, out)
+    reaches = {b.ref: _reach(b.sha, commits) for b in refs}
+    out.branches = _one_per_name(refs, reaches, out.warnings)
+    candidates = _candidates(out.branches, reaches)
+    if candidates:
+        _read_files(root, prefix, head, runs_dir, candidates, out)
     return out
 
 
-def _branches(root: Any, patterns: tuple[str, ...]) -> list[RunBranch] | str:
-    """Unmerged local and remote-tracking branches matching ``patterns``; one per name (the
-    newer tip when a branch is both local and remote-tracking)."""
+def _refs(root: Any, patterns: tuple[str, ...]) -> list[RunBranch] | str:
+    """Unmerged local and remote-tracking branches matching ``patterns`` (a name may come
+    several times: locally and from remotes; :func:`_one_per_name` picks one)."""
     proc = _git(
         root,
         "for-each-ref",
         "--no-merged=HEAD",
-        "--format=%(refname)%00%(objectname)%00%(committerdate:unix)%00%(objecttype)",
+        "--format=%(refname)%00%(objectname)%00%(objecttype)",
         "refs/heads/",
         "refs/remotes/",
     )
     if proc.returncode != 0:
         return f"cannot list branches: {_detail(proc)}"
-    best: dict[str, RunBranch] = {}
+    out: list[RunBranch] = []
     for line in proc.stdout.decode("utf-8", "surrogateescape").split("\n"):
         parts = line.split("\0")
-        if len(parts) != 4 or parts[3] != "commit":
+        if len(parts) != 3 or parts[2] != "commit":
             continue
-        ref, sha, when, _ = parts
+        ref, sha, _ = parts
         if ref.startswith("refs/heads/"):
             name = ref[len("refs/heads/") :]
         else:
@@ -266,33 +271,64 @@ def _branches(root: Any, patterns: tuple[str, ...]) -> list[RunBranch] | str:
             name = rest.split("/", 1)[1]
         if name == "HEAD" or not any(match(p, name) for p in patterns):
             continue
-        try:
-            time = datetime.fromtimestamp(int(when or 0), UTC)
-        except (ValueError, OverflowError, OSError):
-            time = datetime.fromtimestamp(0, UTC)
-        branch = RunBranch(name, ref, sha, time)
-        old = best.get(name)
-        # newer tip wins; on a tie, the local branch (it may hold ticks not pushed yet)
-        if old is None or (time, ref.startswith("refs/heads/")) > (
-            old.time,
-            old.ref.startswith("refs/heads/"),
-        ):
-            best[name] = branch
-    return sorted(best.values(), key=lambda b: b.name)
+        out.append(RunBranch(name, ref, sha))
+    return out
 
 
 @dataclass(slots=True)
 class _Commit:
     parents: list[str]
     change: Change
-    paths: dict[str, str]  # relpath -> status letter (A, M, D, T …)
+    paths: dict[str, str]  # relpath -> status letter (A, M, D, T …) against the first parent
+    versions: list[tuple[str, str]]  # (relpath, blob id) of the file here and in every parent
+
+
+_NO_BLOB = "0" * 40
+#: ``git log`` header of each commit (``-z``; raw diff entries follow)
+_FORMAT = "--format=%x01%H%x00%P%x00%aI%x00%ae%x00%an"
+
+
+def _parse_log(data: bytes) -> dict[str, _Commit]:
+    """Commits of a ``git log -z --raw -m`` with :data:`_FORMAT`, in its order. ``-m`` repeats
+    a merge once per parent: the first diff is the commit's own change (``paths``), every
+    diff adds the versions it names."""
+    tokens = data.decode("utf-8", "surrogateescape").split("\0")
+    out: dict[str, _Commit] = {}
+    i, n = 0, len(tokens)
+    while i < n:
+        tok = tokens[i].lstrip("\n")
+        if not tok.startswith("\x01") or i + 4 >= n:
+            i += 1
+            continue
+        sha = tok[1:]
+        parents, ad, email, name = tokens[i + 1 : i + 5]
+        i += 5
+        c = out.get(sha)
+        first = c is None
+        if c is None:
+            try:
+                author_time = datetime.fromisoformat(ad)
+            except ValueError:
+                author_time = datetime.fromtimestamp(0, UTC)
+            c = out[sha] = _Commit(parents.split(), Change(sha, name, email, author_time), {}, [])
+        while i + 1 < n and tokens[i].lstrip("\n").startswith(":"):
+            meta = tokens[i].lstrip("\n").split()
+            path = tokens[i + 1]
+            i += 2
+            if len(meta) >= 5 and _is_run_path(path):
+                if first:
+                    c.paths[path] = meta[4][:1]
+                c.versions += [(path, blob) for blob in meta[2:4] if blob != _NO_BLOB]
+    return out
 
 
 def _branch_commits(root: Any, tips: list[str], runs_dir: str) -> dict[str, _Commit] | str:
-    """Commits reachable from ``tips`` but not HEAD, with the run files each changed.
+    """Commits reachable from ``tips`` but not HEAD, children before parents, with the run
+    files each changed and every version of them it and its parents had.
 
     ``--full-history --sparse`` lists every such commit (also those touching no run file) with
-    its real parents, so which commits each tip reaches can be followed within this list.
+    its real parents, so which commits each tip reaches can be followed within this list;
+    ``--topo-order`` makes the list's order the commit graph's, never the commits' dates.
     """
     proc = _git(
         root,
@@ -300,13 +336,15 @@ def _branch_commits(root: Any, tips: list[str], runs_dir: str) -> dict[str, _Com
         "core.quotePath=false",
         "log",
         "-z",
+        "--topo-order",
         "--full-history",
         "--sparse",
         "--raw",
+        "-m",
         "--no-renames",
         "--no-abbrev",
         "--relative",
-        "--format=%x01%H%x00%P%x00%ct%x00%aI%x00%ae%x00%an",
+        _FORMAT,
         *tips,
         "--not",
         "HEAD",
@@ -315,31 +353,7 @@ def _branch_commits(root: Any, tips: list[str], runs_dir: str) -> dict[str, _Com
     )
     if proc.returncode != 0:
         return f"cannot read run branches: {_detail(proc)}"
-    tokens = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
-    out: dict[str, _Commit] = {}
-    i, n = 0, len(tokens)
-    while i < n:
-        tok = tokens[i].lstrip("\n")
-        if not tok.startswith("\x01") or i + 5 >= n:
-            i += 1
-            continue
-        sha = tok[1:]
-        parents, ct, ad, email, name = tokens[i + 1 : i + 6]
-        i += 6
-        try:
-            commit_time = datetime.fromtimestamp(int(ct), UTC)
-            author_time = datetime.fromisoformat(ad)
-        except (ValueError, OverflowError, OSError):
-            commit_time = author_time = datetime.fromtimestamp(0, UTC)
-        c = _Commit(parents.split(), Change(sha, name, email, author_time, commit_time), {})
-        while i + 1 < n and tokens[i].lstrip("\n").startswith(":"):
-            meta = tokens[i].lstrip("\n").split()
-            path = tokens[i + 1]
-            i += 2
-            if len(meta) >= 5 and _is_run_path(path):
-                c.paths[path] = meta[4][:1]
-        out[sha] = c
-    return out
+    return _parse_log(proc.stdout)
 
 
 def _is_run_path(path: str) -> bool:
@@ -348,14 +362,17 @@ def _is_run_path(path: str) -> bool:
 
 
 @dataclass(slots=True)
-class _Winner:
-    branch: RunBranch
-    change: Change
-    reach: frozenset[str]
-    others: list[str]
+class _Reach:
+    """What a branch tip reaches among the branch commits: the commits, each run file's last
+    change (the first in graph order, :func:`_branch_commits`), and every version of each
+    run file the branch has seen — at its commits and at the commits of HEAD it grew from."""
+
+    commits: frozenset[str]
+    last: dict[str, tuple[_Commit, str]]  # relpath -> (commit, status letter)
+    versions: dict[str, set[str]]
 
 
-def _reach(tip: str, commits: dict[str, _Commit]) -> frozenset[str]:
+def _reach(tip: str, commits: dict[str, _Commit]) -> _Reach:
     seen: set[str] = set()
     stack = [tip]
     while stack:
@@ -364,35 +381,77 @@ def _reach(tip: str, commits: dict[str, _Commit]) -> frozenset[str]:
             continue
         seen.add(sha)
         stack.extend(commits[sha].parents)
-    return frozenset(seen)
+    last: dict[str, tuple[_Commit, str]] = {}
+    versions: dict[str, set[str]] = {}
+    for sha, c in commits.items():  # graph order: a commit before its parents
+        if sha not in seen:
+            continue
+        for path, status in c.paths.items():
+            last.setdefault(path, (c, status))
+        for path, blob in c.versions:
+            versions.setdefault(path, set()).add(blob)
+    return _Reach(frozenset(seen), last, versions)
 
 
-def _winners(branches: list[RunBranch], commits: dict[str, _Commit]) -> dict[str, _Winner]:
-    """Per run file, the branch that changed it last (deleting it counts as no change)."""
-    order = {sha: k for k, sha in enumerate(commits)}  # git log lists newer commits first
-    found: dict[str, _Winner] = {}
+def _preference(branch: RunBranch) -> tuple[bool, bool, str, str]:
+    """Among refs of one branch name that do not contain each other: the local branch (the
+    ticks of whoever runs the command, pushed or not), then origin's, then by remote name."""
+    remote = branch.remote
+    return (remote is not None, remote != "origin", remote or "", branch.ref)
+
+
+def _one_per_name(refs: list[RunBranch], reaches: dict[str, _Reach], warnings: list[str]) -> list[RunBranch]:
+    """One ref per branch name: the one whose tip contains every other's (a local branch
+    ahead of its remote, or behind it); when they have diverged, :func:`_preference`, and a
+    warning to pull."""
+    groups: dict[str, list[RunBranch]] = {}
+    for ref in refs:
+        groups.setdefault(ref.name, []).append(ref)
+    out: list[RunBranch] = []
+    for name in sorted(groups):
+        group = sorted(groups[name], key=_preference)
+        whole = [a for a in group if all(b.sha in reaches[a.ref].commits for b in group)]
+        out.append((whole or group)[0])
+        if not whole:
+            where = ", ".join(_ref_name(b) for b in group)
+            warnings.append(
+                f"branch {name} has diverged ({where} each have commits the others lack): "
+                f"showing {_ref_name(group[0])}; pull (or merge) to combine them"
+            )
+    return out
+
+
+def _ref_name(branch: RunBranch) -> str:
+    return f"{branch.remote}/{branch.name}" if branch.remote else branch.name
+
+
+@dataclass(slots=True)
+class _Candidate:
+    """A branch that changed a run file, and that file at its tip (filled by the cat-file)."""
+
+    branch: RunBranch
+    reach: _Reach
+    change: Change
+    blob: str = ""
+    kind: str = ""
+    data: bytes | None = None
+    behind: bool = False  # HEAD's version is one the branch has not seen
+    diverged: bool = False  # … and HEAD has not had the branch's version either
+    main_change: Change | None = None
+
+    def has_seen(self, path: str, blob: str) -> bool:
+        return bool(blob) and (blob == self.blob or blob in self.reach.versions.get(path, ()))
+
+
+def _candidates(branches: list[RunBranch], reaches: dict[str, _Reach]) -> dict[str, list[_Candidate]]:
+    """Per run file, every branch whose own commits change it (deleting it is no change)."""
+    out: dict[str, list[_Candidate]] = {}
     for branch in branches:
-        reach = _reach(branch.sha, commits)
-        newest: dict[str, tuple[tuple[datetime, int], _Commit, str]] = {}
-        for sha in reach:
-            c = commits[sha]
-            key = (c.change.commit_time, -order[sha])
-            for path, status in c.paths.items():
-                have = newest.get(path)
-                if have is None or key > have[0]:
-                    newest[path] = (key, c, status)
-        for path, (_, c, status) in newest.items():
-            if status == "D":
-                continue
-            have_w = found.get(path)
-            if have_w is None:
-                found[path] = _Winner(branch, c.change, reach, [])
-            elif (c.change.commit_time, branch.time) > (have_w.change.commit_time, have_w.branch.time):
-                have_w.others.append(have_w.branch.name)
-                found[path] = _Winner(branch, c.change, reach, have_w.others)
-            else:
-                have_w.others.append(branch.name)
-    return found
+        reach = reaches[branch.ref]
+        for path, (c, status) in reach.last.items():
+            if status != "D":
+                out.setdefault(path, []).append(_Candidate(branch, reach, c.change))
+    return out
 
 
 def _cat_files(root: Any, specs: Iterable[str]) -> list[tuple[str, bytes | None, str]]:
@@ -424,92 +483,146 @@ def _cat_files(root: Any, specs: Iterable[str]) -> list[tuple[str, bytes | None,
     return out
 
 
-def _read_files(root: Any, prefix: str, head: str, winners: dict[str, _Winner], out: InFlight) -> None:
-    """Read every winner's file at its tip and at HEAD; decide which are in flight."""
-    from runbookgen.markdown import decode
-
-    paths = sorted(winners)
+def _read_files(
+    root: Any, prefix: str, head: str, runs_dir: str, candidates: dict[str, list[_Candidate]], out: InFlight
+) -> None:
+    """Read each candidate's file at its tip and at HEAD, then decide per file which version
+    shows (:func:`_decide`, the rules of the module docstring)."""
+    paths = sorted(candidates)
     specs = []
     for path in paths:
-        specs.append(f"{winners[path].branch.sha}:{prefix}{path}")
+        specs += [f"{c.branch.sha}:{prefix}{path}" for c in candidates[path]]
         specs.append(f"{head}:{prefix}{path}")
     try:
-        got = _cat_files(root, specs)
+        got = iter(_cat_files(root, specs))
     except (RunbookgenError, ValueError, IndexError) as exc:
         out.available, out.reason = False, f"cannot read run branches: {exc}"
         return
-    shared: dict[str, str] = {}
-    for k, path in enumerate(paths):
-        w = winners[path]
-        (tip_sha, data, kind), (head_sha, _, head_kind) = got[2 * k], got[2 * k + 1]
-        run = InFlightRun(path, w.branch, w.change, commits=w.reach, others=tuple(sorted(set(w.others))))
-        if kind == "missing" or kind == "tree":
-            continue  # removed by a merge, or no longer a file
-        on_main = head_kind == "blob"
-        if on_main and tip_sha == head_sha:
-            continue  # the branch's changes are on HEAD already (e.g. squash-merged)
-        run.on_main = on_main
-        if kind == "blob" and data is not None:
-            if len(data) > MAX_BYTES:
-                run.error = (
-                    f"{path}: {len(data)} bytes on branch {w.branch.name}; "
-                    f"run files are read up to {MAX_BYTES}"
-                )
-            else:
-                try:
-                    run.text = decode(data, path)
-                except RunbookgenError as exc:
-                    run.error = str(exc)
-        elif kind in ("symlink", "dangling", "loop", "notdir"):
+    heads: dict[str, str] = {}
+    for path in paths:
+        for c in candidates[path]:
+            c.blob, c.data, c.kind = next(got)
+        head_blob, _, head_kind = next(got)
+        live = [c for c in candidates[path] if c.kind not in ("missing", "tree")]  # removed by a merge
+        if head_kind == "blob":
+            heads[path] = head_blob
+            # a version HEAD has already (merged, squash-merged, the same ticks), or one such a
+            # version contains, is not in flight
+            on_head = [c for c in live if c.blob == head_blob]
+            live = [
+                c for c in live if c not in on_head and not any(d.has_seen(path, c.blob) for d in on_head)
+            ]
+            for c in live:
+                c.behind = not c.has_seen(path, head_blob)
+        if live:
+            candidates[path] = live
+        else:
+            del candidates[path]
+    behind = sorted(p for p, cs in candidates.items() if any(c.behind for c in cs))
+    main = _head_versions(root, behind) if behind else {}
+    for path in sorted(candidates):
+        versions, change = main.get(path, (set(), None))
+        run = _decide(path, runs_dir, candidates[path], versions, change, path in heads, out)
+        if run is not None:
+            out.runs[path] = run
+
+
+def _decide(
+    path: str,
+    runs_dir: str,
+    cands: list[_Candidate],
+    main_versions: set[str],
+    main_change: Change | None,
+    on_main: bool,
+    out: InFlight,
+) -> InFlightRun | None:
+    """Which version of ``path`` shows, by what each side has seen (module docstring)."""
+    from runbookgen.markdown import decode
+    from runbookgen.records.newrun import run_branch
+
+    live: list[_Candidate] = []
+    for c in cands:
+        if not c.behind:
+            live.append(c)  # has seen HEAD's version (or HEAD has none): newer
+        elif c.blob not in main_versions or not c.blob:
+            c.diverged, c.main_change = True, main_change
+            live.append(c)  # neither has seen the other's: diverged, shown and flagged
+    own = run_branch(path.removeprefix(runs_dir.rstrip("/") + "/"))
+
+    def rank(c: _Candidate) -> tuple[bool, str, tuple[bool, bool, str, str]]:
+        return (c.branch.name != own, c.branch.name, _preference(c.branch))
+
+    if not live:
+        out.stale[path] = min(cands, key=rank).branch  # HEAD has had the branch's version since
+        return None
+    # a tip that has seen another's version contains that change: the other loses
+    top = [
+        c for c in live if not any(d is not c and d.blob != c.blob and d.has_seen(path, c.blob) for d in live)
+    ]
+    top = top or live
+    w = min(top, key=rank)
+    run = InFlightRun(
+        path,
+        w.branch,
+        w.change,
+        on_main=on_main,
+        commits=w.reach.commits,
+        others=tuple(sorted({c.branch.name for c in cands} - {w.branch.name})),
+        rivals=tuple(sorted({c.branch.name for c in top if c.blob != w.blob} - {w.branch.name})),
+        diverged=w.diverged,
+        main_change=w.main_change,
+    )
+    if w.kind == "blob" and w.data is not None:
+        if len(w.data) > MAX_BYTES:
             run.error = (
-                f"{path}: refused on branch {w.branch.name}: a symlink that leaves the "
-                "repository or leads nowhere"
+                f"{path}: {len(w.data)} bytes on branch {w.branch.name}; run files are read up to {MAX_BYTES}"
             )
         else:
-            run.error = f"{path}: not a file on branch {w.branch.name} ({kind})"
-        if on_main:
-            shared[path] = head_sha
-        out.runs[path] = run
-    if shared:
-        for path, when in _head_changes(root, list(shared)).items():
-            run = out.runs[path]
-            if when > run.last.commit_time:
-                out.stale[path] = run.branch
-                del out.runs[path]
+            try:
+                run.text = decode(w.data, path)
+            except RunbookgenError as exc:
+                run.error = str(exc)
+    elif w.kind in ("symlink", "dangling", "loop", "notdir"):
+        run.error = (
+            f"{path}: refused on branch {w.branch.name}: a symlink that leaves the repository "
+            "or leads nowhere"
+        )
+    else:
+        run.error = f"{path}: not a file on branch {w.branch.name} ({w.kind})"
+    return run
 
 
-def _head_changes(root: Any, paths: list[str]) -> dict[str, datetime]:
-    """HEAD's last change (committer date) to each of ``paths``: one ``git log``, read only
-    when a branch changes a run file that HEAD has too."""
+def _head_versions(root: Any, paths: list[str]) -> dict[str, tuple[set[str], Change | None]]:
+    """Every version of each of ``paths`` in HEAD's history, and HEAD's last change to it in
+    commit-graph order: one ``git log``, read only when a branch has not seen HEAD's version
+    of a run file (HEAD is newer, or the two diverged)."""
     proc = _git(
         root,
         "-c",
         "core.quotePath=false",
         "log",
         "-z",
+        "--topo-order",
+        "--raw",
+        "-m",
         "--no-renames",
-        "--name-only",
+        "--no-abbrev",
         "--relative",
-        "--format=%x01%ct",
+        _FORMAT,
         "HEAD",
         "--",
         *paths,
     )
-    out: dict[str, datetime] = {}
+    out: dict[str, tuple[set[str], Change | None]] = {}
     if proc.returncode != 0:
         return out
-    when = None
-    for tok in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
-        tok = tok.lstrip("\n")
-        if tok.startswith("\x01"):
-            try:
-                when = datetime.fromtimestamp(int(tok[1:].split("\n", 1)[0]), UTC)
-            except (ValueError, OverflowError, OSError):
-                when = None
-            rest = tok.split("\n", 1)
-            tok = rest[1] if len(rest) > 1 else ""
-        if tok and when is not None and (tok not in out or when > out[tok]):
-            out[tok] = when
+    for c in _parse_log(proc.stdout).values():  # graph order: the first change is the last
+        for path, blob in c.versions:
+            out.setdefault(path, (set(), None))[0].add(blob)
+        for path in c.paths:
+            versions, change = out.setdefault(path, (set(), None))
+            if change is None:
+                out[path] = (versions, c.change)
     return out
 
 

@@ -241,6 +241,13 @@ def warm_parse_cache(project: Project) -> int:
     return kept
 
 
+def run_branch(in_runs: str) -> str:
+    """The branch new-run makes for a run file (given by its path inside the runs directory,
+    ``<runbook>/<date>-<release>.md``): ``run/<runbook>/<date>-<release>``. history/branches.py
+    prefers it when several unrelated branches change that file."""
+    return "run/" + in_runs.removesuffix(".md")
+
+
 def run_path(project: Project, runbook: str, release: str, day: Date) -> Path:
     return project.runs_path / runbook / f"{day.isoformat()}-{release}.md"
 
@@ -312,7 +319,7 @@ def new_run(
             f"({project.rel(dup)}); pick another release name",
             rel,
         )
-    branch = f"run/{runbook}/{day.isoformat()}-{release}"
+    branch = run_branch(path.relative_to(project.runs_path).as_posix())
     result = NewRun(path=path, relpath=rel)
     remote = None
     if git_state is not None:
