@@ -103,22 +103,50 @@ def _branch_json(run: Any) -> dict[str, Any] | None:
         "commit": run.branch.sha,
         "merged": False,
         "on_main": run.on_main,
-        "last_change": {
-            "commit": run.last.sha,
-            "author": run.last.author,
-            "email": run.last.email,
-            "time": run.last.time.isoformat(),
-        },
+        "last_change": _change_json(run.last),
+        "diverged": run.diverged,
+        "main_change": _change_json(run.main_change) if run.main_change else None,
+        "other_branches": list(run.others),
+        "rival_branches": list(run.rivals),
+    }
+
+
+def _change_json(change: Any) -> dict[str, Any]:
+    return {
+        "commit": change.sha,
+        "author": change.author,
+        "email": change.email,
+        "time": change.time.isoformat(),
     }
 
 
 def _branch_line(run: Any) -> str:
+    """Where an in-flight run comes from, and what history/branches.py could not order."""
     where = f"{run.branch.remote}/" if run.branch.remote else ""
     when = run.last.time.strftime("%Y-%m-%d %H:%M %z")
-    return style("  in flight", fg="cyan", bold=True) + (
-        f" on branch {term(where + run.branch.name)} (not merged, not reviewed); "
-        f"last change by {term(run.last.author)} at {when}"
-    )
+    lines = [
+        style("  in flight", fg="cyan", bold=True)
+        + (
+            f" on branch {term(where + run.branch.name)} (not merged, not reviewed); "
+            f"last change by {term(run.last.author)} at {when}"
+        )
+    ]
+    if run.diverged:
+        by = (
+            f" (commit {run.main_change.sha[:7]} by {term(run.main_change.author)})"
+            if run.main_change
+            else ""
+        )
+        lines.append(
+            style("  diverged:", fg="yellow", bold=True) + f" main changed this run{by} and the branch "
+            "has not got that change; shown as the branch has it. Merge main into the branch to combine them."
+        )
+    if run.rivals:
+        lines.append(
+            style("  also changed", fg="yellow", bold=True)
+            + f" on {term(', '.join(run.rivals))}, differently (not shown)"
+        )
+    return "\n".join(lines)
 
 
 def _owned(proj: Any, live: list[Any], fmt: str, mine: bool, owners: Sequence[str]) -> None:

@@ -11,27 +11,49 @@ few git processes whatever the number of branches (a process per branch or per f
 2. ``git for-each-ref --no-merged=HEAD refs/heads refs/remotes``: unmerged branches, local
    and remote-tracking (a CI checkout with ``fetch-depth: 0`` has ``refs/remotes/origin/…``),
    kept when their name without the remote matches a pattern (default ``run/**``);
-3. ``git log --full-history --sparse --raw -z TIPS --not HEAD -- runs/``: every commit on
-   those branches that HEAD lacks, its parents, and the run files it changed;
+3. ``git log --topo-order --full-history --sparse --raw -m -z TIPS --not HEAD -- runs/``:
+   every commit on those branches that HEAD lacks, children before parents, its parents, the
+   run files it changed and the versions (blob ids) of them it and its parents had;
 4. ``git cat-file --batch --follow-symlinks``: each changed run file at its branch's tip and
    at HEAD (symlinks that leave the repository are refused, as on disk);
-5. only when such a file is also on HEAD: ``git log HEAD -- those files``, for HEAD's last
-   change to each (the newer side wins).
+5. only when a branch has not seen HEAD's version of such a file: ``git log --topo-order
+   --raw -m HEAD -- those files``, for every version HEAD's history had.
 
 Who ticked what on a branch is replayed by :func:`branch_history` with the history reader of
 :mod:`runbookgen.history` over the same revision range (one more ``git log``).
 
-The rules:
+Which version is newer follows what each side has *seen* in the commit graph, never commit
+or author dates: those are whatever the committer typed, so a tick dated 2099 must not hide
+main's later change, nor a backdated one lose (issue 10: order by the commit graph). A side
+has seen a version of a file when the file had it at a commit that side's tip reaches. The
+versions are compared by content (blob id), which makes a squash merge — main taking the
+branch's file in a commit the branch never reaches — count as seen, exactly as a merge
+commit would.
 
-* a run file changed by an unmerged branch is *in flight*, and the site shows the branch's
-  version when the branch's last change to it is newer than HEAD's (so a run that is on main
-  and on a branch shows the branch's newer state; a stale branch whose changes were
-  squash-merged long ago does not hide main's);
-* merged branches (tip reachable from HEAD) and deleted ones are not listed: their runs show
-  from the commit being built, once;
-* the same branch locally and remote-tracking: the newer tip; a run file changed on several
-  branches: the branch that changed it last;
-* a file that cannot be read (not UTF-8, a symlink leaving the repository) stays in flight
+* A run file changed by an unmerged branch is *in flight* unless HEAD has that version.
+* **Branch newer**: the branch has seen HEAD's version (it grew from it, merged main in, or
+  main squash-merged one of its versions): the branch's version shows.
+* **Main newer** (stale branch): HEAD has not got the branch's version but its history has
+  had it (the branch was squash-merged and main moved on): main's version shows; the
+  branch is listed in ``stale``.
+* **Diverged**: neither has seen the other's version (someone changed the run on main while
+  the release went on on its branch). There is no honest order between the two, so the
+  page says so: it shows the *branch's* version — the release is being ticked there, and
+  that is what whoever follows it needs — flagged ``diverged`` with main's last change
+  (commit, who), on the run page and in ``status --all-branches``. Merging main into the
+  branch (``runbookgen resolve`` when git stops on neighbouring ticks) ends it. Not a build
+  warning: a ``--strict`` build of an unrelated pull request must not fail for it.
+* **Several branches change one file**: a tip that has seen another's version contains that
+  change, and the other is not shown. Versions that do not contain each other (unrelated
+  branches) are decided without dates: the run's own branch — the one ``new-run`` made,
+  ``run/<runbook>/<date>-<release>`` (records/newrun.py ``run_branch``) — then the first by
+  name; the others are named as ``rivals`` on the page and in the terminal.
+* **The same branch locally and on remotes**: the ref whose tip contains the others (a local
+  branch ahead of, or behind, its remote). Diverged ones: the local branch (the ticks of
+  whoever runs the command, pushed or not), then ``origin``'s, with a warning to pull.
+* Merged branches (tip reachable from HEAD) and deleted ones are not listed: their runs show
+  from the commit being built, once.
+* A file that cannot be read (not UTF-8, a symlink leaving the repository) stays in flight
   with its error, and the site shows it as a broken run like any other.
 
 Nothing here raises for git trouble: the result says why in-flight runs are unavailable.

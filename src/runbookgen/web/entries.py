@@ -92,7 +92,10 @@ class RunEntry:
     branch: str = ""  # run/<runbook>/<date>-<release>; "" when read from the work tree
     branch_commit: str = ""  # the branch tip shown
     branch_path: str = ""  # the run file's path in the repository (links to its lines)
-    on_main: bool = False  # the commit being built has an older version of this run
+    on_main: bool = False  # the commit being built has this run too (another version)
+    diverged: str = ""  # main changed it in a way the branch has not seen: that commit, or "?"
+    diverged_by: str = ""
+    rivals: list[str] = field(default_factory=list)  # branches changing it differently, not shown
     pr: int | None = None  # its open pull request, when the site was given the list
     pr_title: str = ""
     pr_url: str | None = None

@@ -112,6 +112,10 @@ class RunReader:
         entry.branch_path = (self.inflight.prefix if self.inflight is not None else "") + entry.relpath
         entry.last_by, entry.last_at = live.last.author, live.last.time.isoformat()
         entry.last_what = "changed"
+        if live.diverged:
+            entry.diverged = live.main_change.sha[:7] if live.main_change else "?"
+            entry.diverged_by = live.main_change.author if live.main_change else ""
+        entry.rivals = list(live.rivals)
         pr = self.pulls.get(live.branch.name)
         if pr is not None:
             entry.pr, entry.pr_title, entry.pr_url = pr.number, pr.title, pr.url

@@ -139,7 +139,11 @@ class Site:
             rel = self.project.rel(p)
             run = live.get(rel)
             # a branch's run changes with the branch (and its pull request), not the file
-            where = stat(p) if run is None else (run.branch.sha, run.on_main, self.pulls.get(run.branch.name))
+            where = (
+                stat(p)
+                if run is None
+                else (run.branch.sha, run.on_main, run.diverged, self.pulls.get(run.branch.name))
+            )
             keys.append((str(p), where, context, history_key(hist, rel)))
         return keys
 
