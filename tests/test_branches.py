@@ -80,45 +80,171 @@ def test_merged_branch_disappears_and_deleted_branch_too(tmp_path: Path) -> None
     assert got.runs == {} and got.branches == []
 
 
-def test_two_releases_and_local_branch_newer_than_remote(tmp_path: Path) -> None:
+def test_two_releases_both_in_flight(tmp_path: Path) -> None:
     team = Team(tmp_path)
     a = team.new_run(ALICE, "v2.4.0")
     b = team.new_run(BOB, "v2.5.0", date="2026-12-02")
     team.tick(BOB, BRANCH, a, "All code reviewed")
     got = read_in_flight(Project.from_root(team.ci()))
     assert sorted(got.runs) == sorted([a, b])
-    # Alice ticks locally without pushing: her clone shows her local branch's state
-    alice = team.clone(ALICE)
-    git(alice, "switch", "-q", "main")
-    git(alice, "fetch", "-q")
-    git(alice, "branch", "-q", "-f", BRANCH, f"origin/{BRANCH}")
+    assert got.runs[b].branch.name == f"run/{RUNBOOK}/2026-12-02-v2.5.0"
+
+
+def _local_branch(team: Team, who: tuple[str, str]) -> Path:
+    """``who``'s clone on main with a local run branch at origin's tip (not checked out)."""
+    repo = team.clone(who)
+    git(repo, "switch", "-q", "main")
+    git(repo, "fetch", "-q")
+    git(repo, "branch", "-q", "-f", BRANCH, f"origin/{BRANCH}")
+    return repo
+
+
+def _commit_tick(repo: Path, run: str, needle: str, who: tuple[str, str], date: str) -> None:
+    """Tick the open box with ``needle`` on the checked-out branch, committed at ``date``."""
+    path = repo / run
+    lines = path.read_text().split("\n")
+    n = next(k for k, line in enumerate(lines) if needle in line and "[ ]" in line)
+    lines[n] = lines[n].replace("[ ]", "[x]", 1)
+    path.write_text("\n".join(lines))
+    git(repo, "commit", "-q", "-am", f"Tick {needle}", who=who, date=date)
+
+
+def test_local_and_remote_branch_by_graph_not_dates(tmp_path: Path) -> None:
+    """The ref that contains the other's commits shows, whatever their dates say."""
+    team = Team(tmp_path)
+    run = team.new_run(ALICE, "v2.4.0")
+    # ahead: Alice ticks locally without pushing, her commit backdated to 2000
+    alice = _local_branch(team, ALICE)
     git(alice, "switch", "-q", BRANCH)
-    path = alice / a
-    path.write_text(path.read_text().replace("- [ ] Linting passes", "- [x] Linting passes", 1))
-    git(alice, "commit", "-q", "-am", "local tick", who=ALICE, date="2099-01-01T00:00:00+00:00")
+    _commit_tick(alice, run, "Linting passes", ALICE, "2000-01-01T00:00:00+00:00")
+    git(alice, "switch", "-q", "main")
+    live = read_in_flight(Project.from_root(alice)).runs[run]
+    assert live.branch.ref == f"refs/heads/{BRANCH}", "local is ahead of origin: it contains it"
+    assert live.text is not None and "- [x] Linting passes" in live.text
+    # behind: her branch is at her tick dated 2099; Bob ticks after it (dated 2020) and pushes
+    git(alice, "push", "-q", "origin", BRANCH)
+    git(alice, "switch", "-q", BRANCH)
+    _commit_tick(alice, run, "All code reviewed", ALICE, "2099-01-01T00:00:00+00:00")
+    git(alice, "push", "-q", "origin", BRANCH)
+    git(alice, "switch", "-q", "main")
+    team.tick(BOB, BRANCH, run, "All tests passing", date="2020-01-01T00:00:00+00:00")
+    git(alice, "fetch", "-q")
+    got = read_in_flight(Project.from_root(alice))
+    live = got.runs[run]
+    assert live.branch.ref == f"refs/remotes/origin/{BRANCH}", "origin contains the 2099 local tip"
+    assert live.text is not None and "- [x] All tests passing" in live.text
+    assert live.last.author == "Bob Brown" and got.warnings == []
+    # diverged: Alice's new local tick and Bob's pushed one: her local branch, and a warning
+    git(alice, "switch", "-q", "-C", BRANCH, f"origin/{BRANCH}~1")
+    _commit_tick(alice, run, "TypeScript compilation", ALICE, "2026-12-01T12:00:00+00:00")
     git(alice, "switch", "-q", "main")
     got = read_in_flight(Project.from_root(alice))
-    live = got.runs[a]
-    assert live.branch.ref == f"refs/heads/{BRANCH}"
-    assert live.text is not None and "- [x] Linting passes" in live.text
+    assert got.runs[run].branch.ref == f"refs/heads/{BRANCH}"
+    assert len(got.branches) == 1
+    assert any("diverged" in w and "pull" in w for w in got.warnings), got.warnings
+
+
+def _squash_onto_main(team: Team, run: str, who: tuple[str, str], date: str) -> Path:
+    """Take the branch's run file onto main in one commit (GitHub's "Squash and merge")."""
+    repo = team.clone(who)
+    git(repo, "switch", "-q", "main")
+    git(repo, "fetch", "-q")
+    git(repo, "merge", "-q", "--ff-only", "origin/main")
+    git(repo, "checkout", f"origin/{BRANCH}", "--", run)
+    git(repo, "commit", "-q", "-m", "Run v2.4.0 (#9)", who=who, date=date)
+    git(repo, "push", "-q", "origin", "main")
+    return repo
 
 
 def test_stale_branch_does_not_hide_newer_main(tmp_path: Path) -> None:
+    """A branch tick dated 2099, squash-merged; main ticks more (dated 2000): main is newer."""
     team = Team(tmp_path)
     run = team.new_run(ALICE, "v2.4.0")
-    team.tick(BOB, BRANCH, run, "All code reviewed", date="2026-12-01T10:00:00+00:00")
-    # squash-merge by hand on main, later than the branch's last change, then tick on main
-    alice = team.clone(ALICE)
-    git(alice, "switch", "-q", "main")
-    git(alice, "fetch", "-q")
-    git(alice, "checkout", f"origin/{BRANCH}", "--", run)
-    git(alice, "commit", "-q", "-m", "Run v2.4.0 (#9)", who=ALICE, date="2026-12-01T11:00:00+00:00")
-    p = alice / run
-    p.write_text(p.read_text().replace("- [ ] All tests passing", "- [x] All tests passing", 1))
-    git(alice, "commit", "-q", "-am", "tick on main", who=ALICE, date="2026-12-01T12:00:00+00:00")
+    team.tick(BOB, BRANCH, run, "All code reviewed", date="2099-01-01T00:00:00+00:00")
+    alice = _squash_onto_main(team, run, ALICE, "2000-01-01T00:00:00+00:00")
+    _commit_tick(alice, run, "All tests passing", ALICE, "2000-01-02T00:00:00+00:00")
     git(alice, "push", "-q", "origin", "main")
     got = read_in_flight(Project.from_root(team.ci()))
-    assert got.runs == {} and run in got.stale
+    assert got.runs == {} and got.stale[run].name == BRANCH
+
+
+def test_backdated_branch_tick_is_still_newer(tmp_path: Path) -> None:
+    """main merged the run (2026); a later tick on the branch dated 1999 is still newer."""
+    team = Team(tmp_path)
+    run = team.new_run(ALICE, "v2.4.0")
+    team.tick(ALICE, BRANCH, run, "All code reviewed", date="2026-12-01T10:00:00+00:00")
+    team.merge(ALICE, BRANCH)
+    team.tick(BOB, BRANCH, run, "All tests passing", date="1999-01-01T00:00:00+00:00")
+    got = read_in_flight(Project.from_root(team.ci()))
+    live = got.runs[run]
+    assert live.on_main and not live.diverged and live.text is not None
+    assert "- [x] All tests passing" in live.text and live.last.author == "Bob Brown"
+    # squash-merged instead (main never reaches the branch's commits): the same answer
+    (tmp_path / "squash").mkdir()
+    team2 = Team(tmp_path / "squash")
+    run = team2.new_run(ALICE, "v2.4.0")
+    team2.tick(ALICE, BRANCH, run, "All code reviewed", date="2026-12-01T10:00:00+00:00")
+    _squash_onto_main(team2, run, ALICE, "2026-12-01T11:00:00+00:00")
+    team2.tick(BOB, BRANCH, run, "All tests passing", date="1999-01-01T00:00:00+00:00")
+    live = read_in_flight(Project.from_root(team2.ci())).runs[run]
+    assert not live.diverged and live.text is not None and "- [x] All tests passing" in live.text
+
+
+def test_diverged_main_and_branch_show_the_branch_flagged(tmp_path: Path) -> None:
+    """main and the branch each ticked what the other has not: no order; the branch's
+    version shows, flagged with main's change."""
+    team = Team(tmp_path)
+    run = team.new_run(ALICE, "v2.4.0")
+    team.tick(ALICE, BRANCH, run, "All code reviewed")
+    team.merge(ALICE, BRANCH)
+    bob = team.clone(BOB)
+    git(bob, "switch", "-q", "main")
+    git(bob, "pull", "-q", "--ff-only")
+    _commit_tick(bob, run, "Linting passes", BOB, "2099-01-01T00:00:00+00:00")
+    git(bob, "push", "-q", "origin", "main")
+    team.tick(ALICE, BRANCH, run, "All tests passing", date="2000-01-01T00:00:00+00:00")
+    got = read_in_flight(Project.from_root(team.ci()))
+    live = got.runs[run]
+    assert live.diverged and live.on_main and live.main_change is not None
+    assert live.main_change.author == "Bob Brown"
+    assert live.text is not None and "- [x] All tests passing" in live.text
+    assert "- [ ] Linting passes" in live.text, "the branch's version, not a mix"
+    # merging main into the branch ends it: the branch has seen main's change
+    alice = team.clone(ALICE)
+    git(alice, "switch", "-q", BRANCH)
+    git(alice, "fetch", "-q")
+    git(alice, "merge", "-q", "--no-edit", "origin/main", who=ALICE)
+    git(alice, "push", "-q", "origin", BRANCH)
+    live = read_in_flight(Project.from_root(team.ci())).runs[run]
+    assert not live.diverged and live.text is not None
+    assert "- [x] Linting passes" in live.text and "- [x] All tests passing" in live.text
+
+
+def test_several_branches_one_run_by_graph_then_own_branch(tmp_path: Path) -> None:
+    team = Team(tmp_path)
+    run = team.new_run(ALICE, "v2.4.0")
+    team.tick(ALICE, BRANCH, run, "All code reviewed", date="2099-01-01T00:00:00+00:00")
+    # Bob's branch grows from the run branch: it contains Alice's tick, dated 2099
+    bob = team.clone(BOB)
+    git(bob, "fetch", "-q")
+    git(bob, "switch", "-q", "-c", "run/fix/bob", f"origin/{BRANCH}")
+    _commit_tick(bob, run, "All tests passing", BOB, "2000-01-01T00:00:00+00:00")
+    git(bob, "push", "-q", "origin", "run/fix/bob")
+    got = read_in_flight(Project.from_root(team.ci()))
+    live = got.runs[run]
+    assert live.branch.name == "run/fix/bob" and live.others == (BRANCH,) and live.rivals == ()
+    # an unrelated branch (from the run's first commit, not Alice's tick), dated 2099 too:
+    # the two do not contain each other; the run's own branch would win, but Bob's contains it
+    git(bob, "switch", "-q", "-c", "run/zz/carol", f"origin/{BRANCH}~1")
+    _commit_tick(bob, run, "Linting passes", BOB, "2099-06-01T00:00:00+00:00")
+    git(bob, "push", "-q", "origin", "run/zz/carol")
+    live = read_in_flight(Project.from_root(team.ci())).runs[run]
+    assert live.branch.name == "run/fix/bob" and live.rivals == ("run/zz/carol",)
+    # without Bob's branch: the run's own branch (named by new-run) wins over the unrelated one
+    git(bob, "push", "-q", "origin", "--delete", "run/fix/bob")
+    live = read_in_flight(Project.from_root(team.ci())).runs[run]
+    assert live.branch.name == BRANCH and live.rivals == ("run/zz/carol",)
+    assert live.text is not None and "- [x] All code reviewed" in live.text
 
 
 def test_pattern_and_setting_choose_branches(tmp_path: Path) -> None:

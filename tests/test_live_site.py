@@ -230,3 +230,36 @@ def test_run_branches_off_shows_main_only(tmp_path: Path) -> None:
     assert "None right now" in text_of(
         (site / "index.html").read_text(encoding="utf-8")
     ) or "No runs yet" in text_of((site / "index.html").read_text(encoding="utf-8"))
+
+
+def test_diverged_run_is_flagged_on_the_page_and_in_status(tmp_path: Path) -> None:
+    """main and the run branch each ticked what the other lacks (dates claim main's is newer):
+    the site and ``status --all-branches`` make the same call (history/branches.py) — the
+    branch's version, flagged with main's change."""
+    from conftest import run_cli
+    from runbookgen.project import Project
+    from runbookgen.web.options import SiteOptions
+    from runbookgen.web.site import Site
+
+    team = Team(tmp_path)
+    run = team.new_run(ALICE, "v2.4.0")
+    team.tick(ALICE, BRANCH, run, "All code reviewed")
+    team.merge(ALICE, BRANCH)
+    team.tick(BOB, "main", run, "Linting passes", date="2099-01-01T00:00:00+00:00")
+    team.tick(ALICE, BRANCH, run, "All tests passing", date="2000-01-01T00:00:00+00:00")
+    ci = team.ci()
+    main_tick = git(ci, "rev-parse", "--short=7", "origin/main").strip()
+    site = Site.load(Project.from_root(ci), SiteOptions(), workers=1)
+    (entry,) = [r for r in site.runs if r.relpath == run]
+    assert entry.branch == BRANCH and entry.diverged == main_tick and entry.diverged_by == "Bob Brown"
+    assert entry.done == 2, "the branch's ticks: code reviewed and tests passing, not main's linting"
+    text = text_of(entry.body)
+    assert "diverged The main branch changed this run" in text and main_tick in text
+    assert "newer than the version on the main branch" not in text
+    res = run_cli("status", "--all-branches", cwd=ci, env={"NO_COLOR": "1"})
+    assert res.returncode == 0, res.stderr
+    assert f"diverged: main changed this run (commit {main_tick} by Bob Brown)" in res.stdout
+    data = json.loads(run_cli("status", "-a", "--format", "json", cwd=ci).stdout)
+    (got,) = data
+    assert got["done"] == 2 and got["branch"]["diverged"] is True
+    assert got["branch"]["main_change"]["author"] == "Bob Brown"
