@@ -257,7 +257,8 @@ def read_in_flight(project: Project, patterns: Sequence[str] | None = None) -> I
     if isinstance(commits, str):
         out.available, out.reason = False, commits
         return out
-    reaches = {b.ref: _reach(b.sha, commits) for b in refs}
+    order = {sha: k for k, sha in enumerate(commits)}
+    reaches = {b.ref: _reach(b.sha, commits, order) for b in refs}
     out.branches = _one_per_name(refs, reaches, out.warnings)
     candidates = _candidates(out.branches, reaches)
     if candidates:
@@ -394,7 +395,7 @@ class _Reach:
     versions: dict[str, set[str]]
 
 
-def _reach(tip: str, commits: dict[str, _Commit]) -> _Reach:
+def _reach(tip: str, commits: dict[str, _Commit], order: dict[str, int]) -> _Reach:
     seen: set[str] = set()
     stack = [tip]
     while stack:
@@ -405,9 +406,8 @@ def _reach(tip: str, commits: dict[str, _Commit]) -> _Reach:
         stack.extend(commits[sha].parents)
     last: dict[str, tuple[_Commit, str]] = {}
     versions: dict[str, set[str]] = {}
-    for sha, c in commits.items():  # graph order: a commit before its parents
-        if sha not in seen:
-            continue
+    for sha in sorted(seen, key=order.__getitem__):  # graph order: a commit before its parents
+        c = commits[sha]
         for path, status in c.paths.items():
             last.setdefault(path, (c, status))
         for path, blob in c.versions:
