@@ -85,7 +85,18 @@ def build(engine: str, kind: str, path: Path, src: Path | None = None) -> dict[s
         raise SystemExit(f"{engine} {kind} build of {path} failed:\n{err.decode(errors='replace')[-2000:]}")
     if not (path / "site" / "index.html").is_file():
         raise SystemExit(f"{engine} {kind} build of {path} wrote no site")
-    return {"wall": wall, "rss_mib": usage.ru_maxrss / 1024}
+    # every run has its page (a fast build that skipped runs would be no result)
+    sources = (
+        list((path / "runs").rglob("*.md"))
+        if kind != "plain"
+        else list((path / "docs" / "runs").glob("*.md"))
+    )
+    pages = list((path / "site" / "runs").rglob("index.html"))
+    if len(pages) < len([p for p in sources if p.name != "README.md"]):
+        raise SystemExit(
+            f"{engine} {kind} build of {path}: {len(pages)} run pages for {len(sources)} run files"
+        )
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mib": usage.ru_maxrss / 1024}
 
 
 def versions() -> dict[str, str]:
