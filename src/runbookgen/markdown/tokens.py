@@ -36,7 +36,9 @@ _INDENTS = "runbookgen_indents"
 _TABLE_AT = "runbookgen_table_at"  # the line where a table ended a paragraph
 _PARA_AT = "runbookgen_paragraph_at"  # the line after a definition: paragraph text in cmark
 _PARA_START = "runbookgen_paragraph_start"  # first line of the paragraph being read
-_FAILED_ROW = "runbookgen_failed_delimiter"  # the last delimiter row that made no table
+# the last delimiter row that made no table: (paragraph start, container column, row)
+_FAILED_ROW = "runbookgen_failed_delimiter"
+_RAISED = "runbookgen_raised"  # line -> its own column, for lines counted as in the container
 
 _md_instance: Any = None
 
@@ -168,6 +170,8 @@ def _table_guard(fn: Any, starts: list[Any], chain: str) -> Any:
             return False
         if chain == "paragraph" and _no_more_tables(state, start):
             return False
+        if not _in_container(state, below):
+            return False  # (a lazy line, even one counted as a header's, is no delimiter row)
         # As a paragraph terminator the header line is the paragraph's last line in cmark,
         # so only what may interrupt a paragraph starts first; the table then opens at that
         # line in the main chain as decided. At any other block start nothing is
@@ -178,11 +182,13 @@ def _table_guard(fn: Any, starts: list[Any], chain: str) -> Any:
             return False  # (inside a block quote: left as lazy paragraph text)
         decided = chain == "" and state.env.get(_TABLE_AT) == start  # by the terminator
         col = state.sCount[start]
+        # (the line after a link reference definition continues a paragraph, see
+        # _after_definition: only what may interrupt one starts before the table, and
+        # indented code-deep it is still that paragraph's line, so it may be the header)
+        after_definition = state.env.get(_PARA_AT) == (start, state.blkIndent)
+        deep = after_definition and state.is_code_block(start)
         if not decided and not (lazy and col >= 4 and _lazy_in_cmark(state.env.get(_INDENTS, ()), col)):
             # (a line 4+ columns past the container it reaches starts nothing in cmark)
-            # (the line after a link reference definition continues a paragraph, see
-            # _after_definition: only what may interrupt one starts before the table)
-            after_definition = state.env.get(_PARA_AT) == (start, state.blkIndent)
             parent = state.parentType
             state.parentType = "paragraph" if chain == "paragraph" or after_definition else "table"
             try:
@@ -193,14 +199,25 @@ def _table_guard(fn: Any, starts: list[Any], chain: str) -> Any:
             # 7, which the silent HTML rule reports as unable to end a paragraph)
             if blocked or (chain != "paragraph" and _html_tag_line(state, start)):
                 return False  # that block starts first; the row is text (or lazy) in cmark-gfm
-        if lazy:  # measure the header as if it were indented into the container
+        # cmark-gfm reads a lazy header from the column of the container the line reaches:
+        # blanks there before a leading pipe make an empty first cell (``  | a | b |``
+        # under ``3) x`` has three cells)
+        cells = _lazy_header_cells(state, start)
+        if lazy or deep:  # measure the header as if it were indented into the container
             indent = state.sCount[start]
             state.sCount[start] = state.blkIndent
-        found = bool(fn(state, start, end, silent)) or _header_table(state, start, end, silent)
-        if lazy and not found:
-            state.sCount[start] = indent
+        if cells is None:
+            found = bool(fn(state, start, end, silent)) or _header_table(state, start, end, silent)
+        else:
+            found = _header_table(state, start, end, silent, cells)
+        if lazy or deep:
+            if found and (lazy or not silent):
+                state.env.setdefault(_RAISED, {}).setdefault(start, indent)
+            else:
+                state.sCount[start] = indent
         if not found and not decided and _in_container(state, below):
-            state.env[_FAILED_ROW] = below  # a delimiter row that made no table
+            # a delimiter row that made no table, in the paragraph this line starts or goes on
+            _failed(state, state.env.get(_PARA_START, start) if chain == "paragraph" else start, below)
         if found and chain == "paragraph":
             # A lazy header line (``- 1. x`` / ``a | b`` at column 0 / ``   ---|---``) is the
             # paragraph's last line in cmark-gfm, so the table stays in the paragraph's
@@ -213,23 +230,68 @@ def _table_guard(fn: Any, starts: list[Any], chain: str) -> Any:
 
 def _in_container(state: Any, line: int) -> bool:
     """Does ``line`` reach its container without being indented code (where cmark-gfm
-    tries a table's delimiter row)?"""
-    return state.sCount[line] >= state.blkIndent and not state.is_code_block(line)
+    tries a table's delimiter row)? Measured at the line's own column: a lazy line counted
+    as in the container (a table header's, see :func:`_raise`) is still lazy in cmark."""
+    col = _own_column(state, line)
+    return state.blkIndent <= col < state.blkIndent + 4
+
+
+def _own_column(state: Any, line: int) -> int:
+    """The column of ``line`` before any guard counted it as indented into its container."""
+    raised = state.env.get(_RAISED)
+    col: int = state.sCount[line] if raised is None else raised.get(line, state.sCount[line])
+    return col
+
+
+def _raise(state: Any, line: int) -> None:
+    """Count ``line`` as indented into the current container (a paragraph's line in cmark
+    that markdown-it would read as lazy or as code), remembering its own column."""
+    state.env.setdefault(_RAISED, {}).setdefault(line, state.sCount[line])
+    state.sCount[line] = state.blkIndent
+
+
+def _lazy_header_cells(state: Any, line: int) -> int | None:
+    """Cells of a lazy header row as cmark-gfm counts them, when that differs from the
+    text's own count: cmark adds a lazy line to the paragraph from the content column of
+    the deepest container it reaches, so blanks before a leading pipe are a first cell."""
+    col = _own_column(state, line)
+    if col >= state.blkIndent or -1 in state.env.get(_INDENTS, ()):
+        return None
+    text = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]].strip()
+    if not text.startswith("|"):
+        return None
+    base = 0
+    for indent in state.env.get(_INDENTS, ()):
+        if indent > col:
+            break
+        base = indent
+    return _cells(text) + 1 if col > base else None
 
 
 def _no_more_tables(state: Any, header: int) -> bool:
     """Did a delimiter row already fail to make a table in this paragraph? cmark-gfm then
     keeps the whole paragraph as text (``a | b`` / ``| - |`` / ``|---|`` is no table)."""
     failed = state.env.get(_FAILED_ROW)
-    return failed is not None and state.env.get(_PARA_START, -1) < failed <= header
+    if failed is None:
+        return False
+    start, column, row = failed
+    return start == state.env.get(_PARA_START) and column == state.blkIndent and start < row <= header
 
 
-def _header_table(state: Any, start: int, end: int, silent: bool) -> bool:
+def _failed(state: Any, start: int, row: int) -> None:
+    """Note that ``row`` made no table in the paragraph starting at ``start``. Keyed by the
+    paragraph: a look-ahead past a paragraph's real end (a list may end it first) must not
+    stop tables in the paragraphs that follow."""
+    state.env[_FAILED_ROW] = (start, state.blkIndent, row)
+
+
+def _header_table(state: Any, start: int, end: int, silent: bool, cells: int | None = None) -> bool:
     """The tables markdown-it misses and cmark-gfm reads: a header row without a pipe
-    (``x`` over ``|---|`` or ``:--``). Same columns in the header and the delimiter row;
-    the table runs to a blank line or a block start. Only block boundaries matter to the
-    model, so the table is pushed without cells."""
-    if start + 2 > end or state.sCount[start + 1] < state.blkIndent or state.is_code_block(start + 1):
+    (``x`` over ``|---|`` or ``:--``), or one whose ``cells`` cmark counts differently.
+    Same columns in the header and the delimiter row; the table runs to a blank line or a
+    block start. Only block boundaries matter to the model, so the table is pushed without
+    cells."""
+    if start + 2 > end or not _in_container(state, start + 1):
         return False
     if state.is_code_block(start):
         return False  # (as a paragraph's line markdown-it never offers it: see the docs)
@@ -237,7 +299,7 @@ def _header_table(state: Any, start: int, end: int, silent: bool) -> bool:
     if not _DELIMITER_ROW.match(delimiter) or ("|" not in delimiter and ":" not in delimiter):
         return False  # a row of hyphens alone underlines a setext heading
     header = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]].strip()
-    if not header or _cells(header) != _cells(delimiter):
+    if not header or (_cells(header) if cells is None else cells) != _cells(delimiter):
         return False
     if silent:
         return True
@@ -289,7 +351,7 @@ def _definition_end(fn: Any, starts: list[Any]) -> Any:
                 finally:
                     state.parentType = parent
                 if not starting and not _html_tag_line(state, line):
-                    state.sCount[line] = state.blkIndent
+                    _raise(state, line)
             state.env[_PARA_AT] = (line, state.blkIndent)
         return found
 
@@ -343,7 +405,7 @@ def _paragraph_before_table(fn: Any) -> Any:
                     finally:
                         state.lineMax = limit
                     if found and state.line == line:  # (not ended above by something else)
-                        state.sCount[line] = state.blkIndent
+                        _raise(state, line)
                         state.env[_TABLE_AT] = line
                     return found
                 line += 1
@@ -364,7 +426,7 @@ def _delimiter_below(state: Any, line: int) -> bool:
         return False  # hyphens alone: a setext underline or a rule
     header = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]].strip()
     if _cells(header) != _cells(row):
-        state.env[_FAILED_ROW] = below
+        _failed(state, state.env.get(_PARA_START, line), below)  # (set by the paragraph rule)
         return False
     return True
 
