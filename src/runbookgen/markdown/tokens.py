@@ -35,6 +35,7 @@ _DELIMITER_ROW = re.compile(r"^\|?+[ \t]*+:?+-++:?+[ \t]*+(?:\|[ \t]*+:?+-++:?+[
 _INDENTS = "runbookgen_indents"
 _TABLE_AT = "runbookgen_table_at"  # the line where a table ended a paragraph
 _PARA_AT = "runbookgen_paragraph_at"  # the line after a definition: paragraph text in cmark
+_TEXT_AT = "runbookgen_text_at"  # such a line where nothing can start (lazy, 4+ columns in)
 _PARA_START = "runbookgen_paragraph_start"  # first line of the paragraph being read
 # the last delimiter row that made no table: (paragraph start, container column, row)
 _FAILED_ROW = "runbookgen_failed_delimiter"
@@ -149,7 +150,9 @@ def _guarded(fn: Any, chain: str, by_name: dict[str, Any], starts: list[Any]) ->
             return _paragraph_before_table(fn)
         if fn is by_name.get("reference"):
             return _definition_end(fn, starts)
-        if fn in (by_name.get("list"), by_name.get("code"), by_name.get("html_block"), by_name.get("hr")):
+        if fn in tuple(
+            by_name.get(n) for n in ("list", "code", "html_block", "hr", "fence", "blockquote", "heading")
+        ):
             return _after_definition(fn, by_name)
         return fn
     if fn is by_name.get("html_block"):
@@ -181,6 +184,7 @@ def _table_guard(fn: Any, starts: list[Any], chain: str) -> Any:
         if lazy and -1 in state.env.get(_INDENTS, ()):
             return False  # (inside a block quote: left as lazy paragraph text)
         decided = chain == "" and state.env.get(_TABLE_AT) == start  # by the terminator
+        decided = decided or (chain == "" and state.env.get(_TEXT_AT) == (start, state.blkIndent))
         col = state.sCount[start]
         # (the line after a link reference definition continues a paragraph, see
         # _after_definition: only what may interrupt one starts before the table, and
@@ -196,8 +200,10 @@ def _table_guard(fn: Any, starts: list[Any], chain: str) -> Any:
             finally:
                 state.parentType = parent
             # at a block start a line holding only an HTML tag opens an HTML block (type
-            # 7, which the silent HTML rule reports as unable to end a paragraph)
-            if blocked or (chain != "paragraph" and _html_tag_line(state, start)):
+            # 7, which the silent HTML rule reports as unable to end a paragraph); so does
+            # a lazy line, which cmark matches against the container it reaches, where no
+            # paragraph is open
+            if blocked or ((chain != "paragraph" or lazy) and _html_tag_line(state, start)):
                 return False  # that block starts first; the row is text (or lazy) in cmark-gfm
         # cmark-gfm reads a lazy header from the column of the container the line reaches:
         # blanks there before a leading pipe make an empty first cell (``  | a | b |``
@@ -343,15 +349,22 @@ def _definition_end(fn: Any, starts: list[Any]) -> Any:
         found = bool(fn(state, start, end, silent))
         line = state.line
         if found and not silent and line < end and not state.isEmpty(line):
-            if state.sCount[line] < state.blkIndent and -1 not in state.env.get(_INDENTS, ()):
-                parent = state.parentType
-                state.parentType = "table"  # (a lazy line meets no paragraph limits)
-                try:
-                    starting = any(rule(state, line, end, True) for rule in starts)
-                finally:
-                    state.parentType = parent
-                if not starting and not _html_tag_line(state, line):
+            indents = state.env.get(_INDENTS, ())
+            if state.sCount[line] < state.blkIndent and -1 not in indents:
+                if _lazy_in_cmark(indents, state.sCount[line]):
+                    # 4+ columns past the container it reaches: nothing starts there,
+                    # the line is the paragraph's text (see _after_definition)
                     _raise(state, line)
+                    state.env[_TEXT_AT] = (line, state.blkIndent)
+                else:
+                    parent = state.parentType
+                    state.parentType = "table"  # (a lazy line meets no paragraph limits)
+                    try:
+                        starting = any(rule(state, line, end, True) for rule in starts)
+                    finally:
+                        state.parentType = parent
+                    if not starting and not _html_tag_line(state, line):
+                        _raise(state, line)
             state.env[_PARA_AT] = (line, state.blkIndent)
         return found
 
@@ -361,20 +374,25 @@ def _definition_end(fn: Any, starts: list[Any]) -> Any:
 def _after_definition(fn: Any, by_name: dict[str, Any]) -> Any:
     """In cmark the line after a definition continues the paragraph the definition was read
     from: a list there must be one that may interrupt a paragraph, neither indented code
-    nor a lone HTML tag (block type 7) can start, and ``---`` is no thematic break."""
+    nor a lone HTML tag (block type 7) can start, ``---`` is no thematic break, and on a
+    lazy line 4+ columns past its container nothing starts at all."""
     is_list = fn is by_name.get("list")
 
     def guarded(state: Any, start: int, end: int, silent: bool) -> bool:
         if state.env.get(_PARA_AT) == (start, state.blkIndent):
+            if state.env.get(_TEXT_AT) == (start, state.blkIndent):
+                return False  # (a lazy line where nothing starts, see _definition_end)
             if fn is by_name.get("hr"):
                 text = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]]
                 if not text.strip(" \t-"):  # "---" underlines the definition's paragraph:
                     return False  # with the definition taken out, it is paragraph text
-            elif not is_list:
-                if fn is by_name.get("code") or not fn(state, start, end, True):
+            elif is_list:
+                if not _as_paragraph(fn)(state, start, end, True):
                     return False
-            elif not _as_paragraph(fn)(state, start, end, True):
+            elif fn is by_name.get("code"):
                 return False
+            elif fn is by_name.get("html_block") and not fn(state, start, end, True):
+                return False  # (fences, quotes and headings may interrupt a paragraph)
         return bool(fn(state, start, end, silent))
 
     return guarded
