@@ -92,14 +92,18 @@ def _follow_cmark_laziness(instance: Any) -> None:
     plain_tokenize = block.tokenize
 
     def tracked_tokenize(state: Any, start: int, end: int) -> None:
-        if state.parentType == "list" and start < end and _empty_task(state, start):
+        if "isEmpty" not in vars(state):
+            state.isEmpty = _cmark_is_empty(state)
+        if state.parentType == "list" and start < end and _empty_item(state, start):
             # cmark-gfm consumed the box before the item got content, so nothing is left
             # on the line (markdown-it kept the blanks after the box as content): the item
             # is empty, a line not indented into it does not continue it, and a blank line
             # right after it ends it ("a list item can begin with at most one blank line")
+            # unless its blanks reach the item's content column (cmark matches the item
+            # by indentation first); the same holds for an item with nothing after its marker
             state.tShift[start] = state.eMarks[start] - state.bMarks[start]
             line = start + 1
-            while line < end and state.isEmpty(line):
+            while line < end and state.bMarks[line] + state.tShift[line] >= state.eMarks[line]:
                 if state.sCount[line] < state.blkIndent:  # (blanks reaching the content
                     end = line  # column continue the item, as in cmark)
                     break
@@ -410,26 +414,36 @@ def _paragraph_before_table(fn: Any) -> Any:
 
     def guarded(state: Any, start: int, end: int, silent: bool) -> bool:
         state.env[_PARA_START] = start
-        if not silent and -1 not in state.env.get(_INDENTS, ()):
-            line = start + 1
-            while line + 1 < end and not state.isEmpty(line):
-                if _no_more_tables(state, line):
-                    break
-                if state.sCount[line] - state.blkIndent > 3 and _delimiter_below(state, line):
-                    limit = state.lineMax  # (the paragraph rule reads its end from lineMax)
-                    state.lineMax = line
-                    try:
-                        found = bool(fn(state, start, line, silent))
-                    finally:
-                        state.lineMax = limit
-                    if found and state.line == line:  # (not ended above by something else)
-                        _raise(state, line)
-                        state.env[_TABLE_AT] = line
-                    return found
-                line += 1
-        return bool(fn(state, start, end, silent))
+        line = None if silent else _code_deep_header(state, start, end)
+        if line is None:
+            return bool(fn(state, start, end, silent))
+        limit = state.lineMax  # (the paragraph rule reads its end from lineMax)
+        state.lineMax = line
+        try:
+            found = bool(fn(state, start, line, silent))
+        finally:
+            state.lineMax = limit
+        if found and state.line == line:  # (not ended above by something else)
+            _raise(state, line)
+            state.env[_TABLE_AT] = line
+        return found
 
     return guarded
+
+
+def _code_deep_header(state: Any, start: int, end: int) -> int | None:
+    """The line of the paragraph starting at ``start`` that cmark-gfm reads as a table's
+    header though it is indented four or more columns (see :func:`_paragraph_before_table`)."""
+    if -1 in state.env.get(_INDENTS, ()):
+        return None
+    line = start + 1
+    while line + 1 < end and not state.isEmpty(line):
+        if _no_more_tables(state, line):
+            return None
+        if state.sCount[line] - state.blkIndent > 3 and _delimiter_below(state, line):
+            return line
+        line += 1
+    return None
 
 
 def _delimiter_below(state: Any, line: int) -> bool:
@@ -452,12 +466,14 @@ def _delimiter_below(state: Any, line: int) -> bool:
 def _keeps_parent_type(fn: Any) -> Any:
     """markdown-it's setext heading rule sets ``parentType`` to "paragraph" and does not
     set it back when no underline follows; every later list, table and HTML check would
-    then act as if it interrupted a paragraph. Put it back."""
+    then act as if it interrupted a paragraph. Put it back. Its underline must also come
+    before a table that ends the paragraph (see :func:`_paragraph_before_table`)."""
 
     def guarded(state: Any, start: int, end: int, silent: bool) -> bool:
         parent = state.parentType
         state.env[_PARA_START] = start
-        found = bool(fn(state, start, end, silent))
+        header = None if silent else _code_deep_header(state, start, end)
+        found = bool(fn(state, start, end if header is None else header, silent))
         if not found:
             state.parentType = parent
         return found
@@ -498,15 +514,31 @@ def _html_tag_line(state: Any, line: int) -> bool:
     return text.startswith("<") and HTML_SEQUENCES[-1][0].search(text) is not None
 
 
-def _empty_task(state: Any, line: int) -> bool:
-    """Is ``line`` the first line of a task item with only blanks after its box?"""
+def _empty_item(state: Any, line: int) -> bool:
+    """Is ``line`` the first line of the list item just opened, with only blanks after its
+    marker or its task box?"""
     tokens = state.tokens
     if not tokens:
         return False
     item = tokens[-1]
-    if item.type != "list_item_open" or "checked" not in item.meta or item.map[0] != line:
+    if item.type != "list_item_open" or item.map[0] != line:
         return False
-    return not state.src[state.bMarks[line] : state.eMarks[line]].strip(" \t")
+    return not state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]].strip(" \t")
+
+
+def _cmark_is_empty(state: Any) -> Any:
+    """``state.isEmpty`` as cmark sees the line after an empty item's first line: a blank
+    line whose blanks reach the item's content column continues the item (cmark matches
+    an item by indentation before it asks whether the line is blank), where markdown-it's
+    list rule ends the item without reading on (``-`` / ``··`` / ``·····+ [ ] x``)."""
+    plain = state.isEmpty
+
+    def is_empty(line: int) -> bool:
+        if not plain(line):
+            return False
+        return not (line > 0 and state.sCount[line] >= state.blkIndent and _empty_item(state, line - 1))
+
+    return is_empty
 
 
 def _lazy_guard(fn: Any) -> Any:
