@@ -35,6 +35,7 @@ _DELIMITER_ROW = re.compile(r"^\|?+[ \t]*+:?+-++:?+[ \t]*+(?:\|[ \t]*+:?+-++:?+[
 _INDENTS = "runbookgen_indents"
 _TABLE_AT = "runbookgen_table_at"  # the line where a table ended a paragraph
 _PARA_AT = "runbookgen_paragraph_at"  # the line after a definition: paragraph text in cmark
+_STOPS = "runbookgen_stops"  # container column -> {line: where a look-ahead from it stops}
 _TEXT_AT = "runbookgen_text_at"  # such a line where nothing can start (lazy, 4+ columns in)
 _PARA_START = "runbookgen_paragraph_start"  # first line of the paragraph being read
 # the last delimiter row that made no table: (paragraph start, container column, row)
@@ -433,34 +434,68 @@ def _paragraph_before_table(fn: Any) -> Any:
 
 def _code_deep_header(state: Any, start: int, end: int) -> int | None:
     """The line of the paragraph starting at ``start`` that cmark-gfm reads as a table's
-    header though it is indented four or more columns (see :func:`_paragraph_before_table`)."""
+    header though it is indented four or more columns (see :func:`_paragraph_before_table`).
+
+    The look-ahead runs to the next blank line, past where the paragraph may end, and
+    markdown-it tries a paragraph (and a setext heading) at every line that starts none
+    of the other blocks: a long run of such lines without a blank one would be read again
+    from each of them. So the first line from each line on that is blank or indented
+    code-deep over a delimiter row is remembered per container column, and every line is
+    read once (lines the parse has passed are never read again: a guard only raises a
+    line's column at or before the parse position, see :func:`_raise`).
+    """
     if -1 in state.env.get(_INDENTS, ()):
         return None
-    line = start + 1
-    while line + 1 < end and not state.isEmpty(line):
-        if _no_more_tables(state, line):
-            return None
-        if state.sCount[line] - state.blkIndent > 3 and _delimiter_below(state, line):
-            return line
+    line = _next_stop(state, start + 1)
+    if line + 1 >= end or _blank(state, line):
+        return None
+    failed = state.env.get(_FAILED_ROW)
+    if failed is not None and failed[:2] == (start, state.blkIndent) and start < failed[2] <= line:
+        return None  # (a delimiter row above already made no table: see _no_more_tables)
+    if _row_below(state, line) < 0:
+        _failed(state, start, line + 1)
+        return None
+    return line
+
+
+def _next_stop(state: Any, line: int) -> int:
+    """The first line from ``line`` on that is blank, the last, or indented code-deep over
+    a delimiter row (in the current container); remembered along the way."""
+    seen = state.env.setdefault(_STOPS, {}).setdefault(state.blkIndent, {})
+    last = len(state.eMarks) - 2
+    path = []
+    while line not in seen:
+        if line >= last or _blank(state, line):
+            break
+        if state.sCount[line] - state.blkIndent > 3 and _row_below(state, line):
+            break
+        path.append(line)
         line += 1
-    return None
+    stop: int = seen.get(line, line)
+    for passed in path:
+        seen[passed] = stop
+    seen[line] = stop
+    return stop
 
 
-def _delimiter_below(state: Any, line: int) -> bool:
-    """Is the line below ``line`` a delimiter row, in the container, with as many cells?"""
+def _blank(state: Any, line: int) -> bool:
+    return bool(state.bMarks[line] + state.tShift[line] >= state.eMarks[line])
+
+
+def _row_below(state: Any, line: int) -> int:
+    """Is the line below ``line`` a delimiter row in the container? 1 if it has as many
+    cells as ``line``, -1 if not (no table, and none later in the paragraph), 0 if it is
+    no delimiter row."""
     below = line + 1
     if not _in_container(state, below):
-        return False
+        return 0
     row = state.src[state.bMarks[below] + state.tShift[below] : state.eMarks[below]].strip()
     if not row or row[0] not in "|-:" or not _DELIMITER_ROW.match(row):
-        return False
+        return 0
     if "|" not in row and ":" not in row:
-        return False  # hyphens alone: a setext underline or a rule
+        return 0  # hyphens alone: a setext underline or a rule
     header = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]].strip()
-    if _cells(header) != _cells(row):
-        _failed(state, state.env.get(_PARA_START, line), below)  # (set by the paragraph rule)
-        return False
-    return True
+    return 1 if _cells(header) == _cells(row) else -1
 
 
 def _keeps_parent_type(fn: Any) -> Any:
