@@ -78,12 +78,19 @@ def test_fixture_set_covers_the_shapes_it_claims() -> None:
         "tables-after-items.md",
         "reference-definitions.md",
         "blockquote-laziness.md",
+        "lazy-table-rows.md",
+        "empty-items.md",
     } <= names
     markers = (FIXTURES / "ordered-and-markers.md").read_text(encoding="utf-8")
     assert "\n- [ ] \n" in markers  # an empty task keeps its trailing space
     assert "\t- [ ] Tab child" in (FIXTURES / "nesting.md").read_text(encoding="utf-8")
     empty = (FIXTURES / "empty-tasks.md").read_text(encoding="utf-8")
     assert "\n- [ ]\n" in empty and "\n- [ ]  \nlazy" in empty and "\n    \n\n" in empty
+    lazy = (FIXTURES / "lazy-table-rows.md").read_text(encoding="utf-8")
+    assert "\n  | --- | --- |\n    | --- | --- |\n" in lazy and "\n\t  |---|---|\n" in lazy
+    assert "\n         | - |\n[ref]: " in lazy and "\n   \t1) [ ] a | b\n" in lazy
+    items = (FIXTURES / "empty-items.md").read_text(encoding="utf-8")
+    assert "\n-     \n  \n     + [ ]" in items and "\n-\n \n     + [ ]" in items and "\n-\n  \n\n" in items
     html = (FIXTURES / "html-under-items.md").read_text(encoding="utf-8")
     assert "\n<img src=" in html and "\n  <br>\n" in html and "\n</span>\n" in html
 
