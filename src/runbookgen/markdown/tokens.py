@@ -381,22 +381,22 @@ def _after_definition(fn: Any, by_name: dict[str, Any]) -> Any:
     from: a list there must be one that may interrupt a paragraph, neither indented code
     nor a lone HTML tag (block type 7) can start, ``---`` is no thematic break, and on a
     lazy line 4+ columns past its container nothing starts at all."""
-    is_list = fn is by_name.get("list")
+    kind = next((name for name, rule in by_name.items() if rule is fn), "")
 
     def guarded(state: Any, start: int, end: int, silent: bool) -> bool:
         if state.env.get(_PARA_AT) == (start, state.blkIndent):
             if state.env.get(_TEXT_AT) == (start, state.blkIndent):
                 return False  # (a lazy line where nothing starts, see _definition_end)
-            if fn is by_name.get("hr"):
+            if kind == "hr":
                 text = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]]
                 if not text.strip(" \t-"):  # "---" underlines the definition's paragraph:
                     return False  # with the definition taken out, it is paragraph text
-            elif is_list:
+            elif kind == "list":
                 if not _as_paragraph(fn)(state, start, end, True):
                     return False
-            elif fn is by_name.get("code"):
+            elif kind == "code":
                 return False
-            elif fn is by_name.get("html_block") and not fn(state, start, end, True):
+            elif kind == "html_block" and not fn(state, start, end, True):
                 return False  # (fences, quotes and headings may interrupt a paragraph)
         return bool(fn(state, start, end, silent))
 
