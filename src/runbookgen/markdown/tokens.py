@@ -36,7 +36,6 @@ _INDENTS = "runbookgen_indents"
 _TABLE_AT = "runbookgen_table_at"  # the line where a table ended a paragraph
 _PARA_AT = "runbookgen_paragraph_at"  # the line after a definition: paragraph text in cmark
 _STOPS = "runbookgen_stops"  # container column -> {line: where a look-ahead from it stops}
-_TEXT_AT = "runbookgen_text_at"  # such a line where nothing can start (lazy, 4+ columns in)
 _PARA_START = "runbookgen_paragraph_start"  # first line of the paragraph being read
 # the last delimiter row that made no table: (paragraph start, container column, row)
 _FAILED_ROW = "runbookgen_failed_delimiter"
@@ -155,9 +154,7 @@ def _guarded(fn: Any, chain: str, by_name: dict[str, Any], starts: list[Any]) ->
             return _paragraph_before_table(fn)
         if fn is by_name.get("reference"):
             return _definition_end(fn, starts)
-        if fn in tuple(
-            by_name.get(n) for n in ("list", "code", "html_block", "hr", "fence", "blockquote", "heading")
-        ):
+        if fn in (by_name.get("list"), by_name.get("code"), by_name.get("html_block"), by_name.get("hr")):
             return _after_definition(fn, by_name)
         return fn
     if fn is by_name.get("html_block"):
@@ -189,7 +186,6 @@ def _table_guard(fn: Any, starts: list[Any], chain: str) -> Any:
         if lazy and -1 in state.env.get(_INDENTS, ()):
             return False  # (inside a block quote: left as lazy paragraph text)
         decided = chain == "" and state.env.get(_TABLE_AT) == start  # by the terminator
-        decided = decided or (chain == "" and state.env.get(_TEXT_AT) == (start, state.blkIndent))
         col = state.sCount[start]
         # (the line after a link reference definition continues a paragraph, see
         # _after_definition: only what may interrupt one starts before the table, and
@@ -254,11 +250,12 @@ def _own_column(state: Any, line: int) -> int:
     return col
 
 
-def _raise(state: Any, line: int) -> None:
+def _raise(state: Any, line: int, col: int | None = None) -> None:
     """Count ``line`` as indented into the current container (a paragraph's line in cmark
-    that markdown-it would read as lazy or as code), remembering its own column."""
+    that markdown-it would read as lazy or as code), remembering its own column. Only the
+    line at the parse position or one the paragraph being read will take is raised."""
     state.env.setdefault(_RAISED, {}).setdefault(line, state.sCount[line])
-    state.sCount[line] = state.blkIndent
+    state.sCount[line] = state.blkIndent if col is None else col
 
 
 def _lazy_header_cells(state: Any, line: int) -> int | None:
@@ -357,10 +354,10 @@ def _definition_end(fn: Any, starts: list[Any]) -> Any:
             indents = state.env.get(_INDENTS, ())
             if state.sCount[line] < state.blkIndent and -1 not in indents:
                 if _lazy_in_cmark(indents, state.sCount[line]):
-                    # 4+ columns past the container it reaches: nothing starts there,
-                    # the line is the paragraph's text (see _after_definition)
-                    _raise(state, line)
-                    state.env[_TEXT_AT] = (line, state.blkIndent)
+                    # 4+ columns past the container it reaches: nothing starts there, the
+                    # line is the paragraph's text, as a line indented code-deep into the
+                    # container is after a definition (see _after_definition)
+                    _raise(state, line, state.blkIndent + 4)
                 else:
                     parent = state.parentType
                     state.parentType = "table"  # (a lazy line meets no paragraph limits)
@@ -379,14 +376,11 @@ def _definition_end(fn: Any, starts: list[Any]) -> Any:
 def _after_definition(fn: Any, by_name: dict[str, Any]) -> Any:
     """In cmark the line after a definition continues the paragraph the definition was read
     from: a list there must be one that may interrupt a paragraph, neither indented code
-    nor a lone HTML tag (block type 7) can start, ``---`` is no thematic break, and on a
-    lazy line 4+ columns past its container nothing starts at all."""
+    nor a lone HTML tag (block type 7) can start, and ``---`` is no thematic break."""
     kind = next((name for name, rule in by_name.items() if rule is fn), "")
 
     def guarded(state: Any, start: int, end: int, silent: bool) -> bool:
         if state.env.get(_PARA_AT) == (start, state.blkIndent):
-            if state.env.get(_TEXT_AT) == (start, state.blkIndent):
-                return False  # (a lazy line where nothing starts, see _definition_end)
             if kind == "hr":
                 text = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]]
                 if not text.strip(" \t-"):  # "---" underlines the definition's paragraph:
@@ -394,10 +388,8 @@ def _after_definition(fn: Any, by_name: dict[str, Any]) -> Any:
             elif kind == "list":
                 if not _as_paragraph(fn)(state, start, end, True):
                     return False
-            elif kind == "code":
+            elif kind == "code" or not fn(state, start, end, True):
                 return False
-            elif kind == "html_block" and not fn(state, start, end, True):
-                return False  # (fences, quotes and headings may interrupt a paragraph)
         return bool(fn(state, start, end, silent))
 
     return guarded
@@ -446,7 +438,15 @@ def _code_deep_header(state: Any, start: int, end: int) -> int | None:
     """
     if -1 in state.env.get(_INDENTS, ()):
         return None
-    line = _next_stop(state, start + 1)
+    line = start + 1
+    for _ in range(8):  # (most paragraphs end within a few lines: no need to remember)
+        if line + 1 >= end or state.bMarks[line] + state.tShift[line] >= state.eMarks[line]:
+            return None
+        if state.sCount[line] - state.blkIndent > 3 and _row_below(state, line):
+            break
+        line += 1
+    else:
+        line = _next_stop(state, line)
     if line + 1 >= end or _blank(state, line):
         return None
     failed = state.env.get(_FAILED_ROW)
