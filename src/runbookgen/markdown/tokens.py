@@ -92,8 +92,6 @@ def _follow_cmark_laziness(instance: Any) -> None:
     plain_tokenize = block.tokenize
 
     def tracked_tokenize(state: Any, start: int, end: int) -> None:
-        if "isEmpty" not in vars(state):
-            state.isEmpty = _cmark_is_empty(state)
         if state.parentType == "list" and start < end and _empty_item(state, start):
             # cmark-gfm consumed the box before the item got content, so nothing is left
             # on the line (markdown-it kept the blanks after the box as content): the item
@@ -117,6 +115,20 @@ def _follow_cmark_laziness(instance: Any) -> None:
             stack.pop()
 
     block.tokenize = tracked_tokenize
+
+    from markdown_it.rules_block.state_block import StateBlock
+
+    # (a subclass, not a patched instance: an instance attribute would slow every call)
+    state_class = type("CmarkStateBlock", (StateBlock,), {"isEmpty": _cmark_is_empty})
+
+    def parse(src: str, md: Any, env: Any, out: list[Any]) -> list[Any] | None:
+        if not src:
+            return None
+        state = state_class(src, md, env, out)
+        block.tokenize(state, state.line, state.lineMax)
+        return state.tokens
+
+    block.parse = parse
     ruler = block.ruler
     plain_rules = ruler.getRules
     by_name = {rule.name: rule.fn for rule in ruler.__rules__}
@@ -561,19 +573,14 @@ def _empty_item(state: Any, line: int) -> bool:
     return not state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]].strip(" \t")
 
 
-def _cmark_is_empty(state: Any) -> Any:
+def _cmark_is_empty(state: Any, line: int) -> bool:
     """``state.isEmpty`` as cmark sees the line after an empty item's first line: a blank
     line whose blanks reach the item's content column continues the item (cmark matches
     an item by indentation before it asks whether the line is blank), where markdown-it's
     list rule ends the item without reading on (``-`` / ``··`` / ``·····+ [ ] x``)."""
-    plain = state.isEmpty
-
-    def is_empty(line: int) -> bool:
-        if not plain(line):
-            return False
-        return not (line > 0 and state.sCount[line] >= state.blkIndent and _empty_item(state, line - 1))
-
-    return is_empty
+    if state.bMarks[line] + state.tShift[line] < state.eMarks[line]:
+        return False
+    return not (line > 0 and state.sCount[line] >= state.blkIndent and _empty_item(state, line - 1))
 
 
 def _lazy_guard(fn: Any) -> Any:
