@@ -13,13 +13,13 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from markupsafe import Markup
 
 from runbookgen.history import SectionTiming, WaitCheck
 from runbookgen.web.entries import RunEntry
-from runbookgen.web.formats import STATUS_LABELS, fmt_estimate, fmt_minutes
+from runbookgen.web.formats import STATUS_LABELS, fmt_estimate, fmt_minutes, plural
 from runbookgen.web.safehtml import plain, text
 
 CHART_STATES = ("success", "partial", "rolled-back", "aborted", "in-progress", "planned", "broken")
@@ -63,7 +63,8 @@ def outcome_chart(runs: Iterable[RunEntry], months: int = 24, ident: str = "rbg-
             top + height + 46,
             ident,
             "Runs per month by outcome",
-            f"{total} runs in {len(keys)} months, from {keys[0]} to {keys[-1]}; "
+            f"{plural(total, 'run')} in {plural(len(keys), 'month')}, from "
+            f"{' '.join(_month_label(keys[0]))} to {' '.join(_month_label(keys[-1]))}; "
             "the table below the chart lists the counts.",
         )
     ]
@@ -259,15 +260,14 @@ def _took(sec: SectionTiming) -> str:
 
 
 def _clock(t: datetime | None, t0: datetime | None = None, t1: datetime | None = None) -> str:
-    """``09:30``, with the day when the axis spans more than one (``12-01 09:30``)."""
+    """``09:30``, with the day when the axis spans more than one (``Dec 1 09:30``: a month
+    name, never ``12-01``)."""
     if t is None:
         return ""
-    from datetime import UTC
-
     u = t.astimezone(UTC)
     if t0 is not None and t1 is not None and t0.astimezone(UTC).date() != t1.astimezone(UTC).date():
-        return u.strftime("%m-%d %H:%M")
-    return u.strftime("%H:%M")
+        return f"{MONTHS[u.month - 1]} {u.day} {u:%H:%M}"
+    return f"{u:%H:%M}"
 
 
 STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080)
@@ -318,7 +318,8 @@ def phase_chart(series: Sequence[PhaseSeries], ident: str = "rbg-phases") -> Mar
         return label_w + m / scale * plot_w
 
     desc = (
-        f"Measured durations of {len(measured)} phases in up to {runs} finished runs, against "
+        f"Measured durations of {plural(len(measured), 'phase')} in up to "
+        f"{plural(runs, 'finished run')}, against "
         "their estimates; the table lists each phase's median."
     )
     parts = [_open(width, height, ident, "Phase durations across runs against their estimates", desc)]
@@ -327,7 +328,8 @@ def phase_chart(series: Sequence[PhaseSeries], ident: str = "rbg-phases") -> Mar
         tx = x(tick)
         parts.append(
             f'<line class="rbg-axis" x1="{tx:.1f}" x2="{tx:.1f}" y1="{top}" y2="{bottom}" stroke="#ddd"/>'
-            f'<text x="{tx:.1f}" y="{bottom + 14}" text-anchor="middle">{fmt_minutes(tick)}</text>'
+            f'<text x="{tx:.1f}" y="{bottom + 14}" text-anchor="middle">'
+            f"{fmt_minutes(tick) if tick else '0'}</text>"  # the axis starts at 0, no "0 min"
         )
     parts.append(f'<text x="{label_w + plot_w}" y="{bottom + 28}" text-anchor="end">duration</text>')
     for n, s in enumerate(measured):

@@ -38,8 +38,12 @@ def time_html(dt: datetime) -> str:
 
 
 def fmt_minutes(minutes: float) -> str:
-    """``25 min``, ``1 h 10 min`` (whole minutes: commit times are to the second, ticks not)."""
+    """THE duration format of the site: ``25 min``, ``1 h``, ``1 h 10 min``, ``18 h 30 min``
+    (whole minutes: commit times are to the second, ticks not); a measured duration under
+    half a minute is ``under 1 min``, never ``0 min``."""
     m = round(minutes)
+    if m < 1:
+        return "under 1 min"
     if m < 60:
         return f"{m} min"
     h, rest = divmod(m, 60)
@@ -47,7 +51,13 @@ def fmt_minutes(minutes: float) -> str:
 
 
 def fmt_estimate(lo: int, hi: int) -> str:
-    return f"{lo}–{hi} min" if lo != hi else f"{lo} min"
+    """An estimate in the same units as :func:`fmt_minutes`: ``10–15 min``, ``1 h``,
+    ``45 min – 1 h 30 min`` (never ``90–120 min`` beside ``1 h 30 min``)."""
+    if lo == hi:
+        return fmt_minutes(lo) if lo else "0 min"
+    if hi < 60:
+        return f"{lo}–{hi} min"
+    return f"{fmt_minutes(lo)} – {fmt_minutes(hi)}" if lo else f"up to {fmt_minutes(hi)}"
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from runbookgen.web.charts import outcome_chart
 from runbookgen.web.checklist import anchor_id, render_checklist
+from runbookgen.web.formats import fmt_estimate
 from runbookgen.web.links import Links
 from runbookgen.web.site import Site
 from runbookgen.web.views.common import runbook_stats
@@ -25,7 +26,7 @@ def page(site: Site, name: str, links: Links | None = None) -> str:
                 "anchor": anchor_id(stage.id),
                 "kinds": sorted({s.kind for s in stage.walk()}),
                 "count": sum(1 for _ in stage.all_items()),
-                "estimate": f"{lo}–{hi} min" if hi else "",
+                "estimate": fmt_estimate(lo, hi) if hi else "",
             }
         )
     return site.templates.render(
