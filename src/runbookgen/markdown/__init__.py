@@ -8,7 +8,9 @@ package, by job (markdown-it-py style, one job per module):
 * ``fields.py``      fill-in fields, choices, ``**Label**: value`` lines, estimates
 * ``frontmatter.py`` splitting and parsing YAML front matter, with its limits
 * ``kinds.py``       section kinds: front matter overrides and inference
+* ``taskindex.py``   which list items GitHub draws a checkbox for
 * ``builder.py``     tokens → model (:func:`load`, :func:`loads`)
+* ``reuse.py``       one parse per run structure: runs of one template derived from it
 * ``source.py``      a file's text (UTF-8, BOM) or one error line
 """
 

@@ -1,20 +1,11 @@
 """markdown-it tokens → :class:`~runbookgen.model.Runbook`, following GitHub's rendering.
 
-An item is a task exactly when GitHub's cmark-gfm would draw a checkbox for it, nested
-the way GitHub nests it. The tokens (``markdown/tokens.py``) give cmark-gfm's block
-structure; cmark-gfm's task rule (``extensions/tasklist.c``) then differs in ways the
-index below reproduces, pinned by ``tests/test_gfm_fidelity.py``:
-
-* it scans the item's whole source line from column 0, so the list marker must be the
-  first thing on the line: no task inside a block quote (``> - [ ] x``), none for a
-  second marker on the same line (``- - [ ] x``), none on line 1 right after a BOM;
-* the checked state is ``[x]`` or ``[X]`` *anywhere* on that line
-  (:func:`runbookgen.markdown.grammar.gfm_checked`).
-
-The model: headings are stages and sections; an ordered or bulleted item that is not a
-task but holds tasks is a *step* (a section); a task's sub-items are its children; every
-other block is prose, whose ``**Label**:`` lines may be metadata, estimates, fields or
-choices (``markdown/fields.py``). Kinds are assigned at the end (``markdown/kinds.py``).
+Which list items are tasks, and their checked state, is GitHub's decision, made in
+``markdown/taskindex.py``; this module builds the model over it. Headings are stages and
+sections; an ordered or bulleted item that is not a task but holds tasks is a *step* (a
+section); a task's sub-items are its children; every other block is prose, whose
+``**Label**:`` lines may be metadata, estimates, fields or choices
+(``markdown/fields.py``). Kinds are assigned at the end (``markdown/kinds.py``).
 """
 
 from __future__ import annotations
@@ -37,10 +28,11 @@ from runbookgen.markdown.fields import (
     parse_estimate,
 )
 from runbookgen.markdown.frontmatter import parse_front_matter
-from runbookgen.markdown.grammar import gfm_checked, is_optional, read_task_text
+from runbookgen.markdown.grammar import is_optional, read_task_text
 from runbookgen.markdown.kinds import apply_kinds, heading_hints
 from runbookgen.markdown.source import read_text
-from runbookgen.markdown.tokens import content_column, indent_columns, protect_task_text, tokenize
+from runbookgen.markdown.taskindex import TaskIndex
+from runbookgen.markdown.tokens import protect_task_text, tokenize
 from runbookgen.model import Choice, Item, Prose, Runbook, Section
 from runbookgen.text import first_line, slugify, strip_markup
 
@@ -123,7 +115,6 @@ class _Builder:
         source, self.sentinel = protect_task_text(text)
         self.tokens = tokenize(source)
         self.lines = split_lines(text)
-        self.bom = bom
         self.labels = labels
         self.label_re = label_pattern(labels)
         self.rb = Runbook(title="", path=path, line_count=len(self.lines) - (text.endswith(("\n", "\r"))))
@@ -131,81 +122,8 @@ class _Builder:
         self.implicit: Section | None = None
         self.pre_prose: list[Prose] = []
         self.ids: set[str] = set()
-        self._index()
-
-    # ------------------------------------------------------------------ token index
-    def _index(self) -> None:
-        """Match every opening token to its close, decide which items are tasks, and count
-        tasks so "does this range hold a task?" answers in O(1)."""
-        toks = self.tokens
-        n = len(toks)
-        close = list(range(n))
-        checked: dict[int, bool] = {}
-        stack: list[int] = []
-        quote_at = -1  # position in ``stack`` of the outermost open block quote
-        for i, t in enumerate(toks):
-            if t.nesting == 1:
-                if t.type == "list_item_open" and "checked" in t.meta:
-                    state = self._gfm_checked(t, toks[stack[-2]] if len(stack) > 1 else None)
-                    if state is not None:
-                        checked[i] = state
-                elif t.type == "blockquote_open" and quote_at < 0:
-                    quote_at = len(stack)
-                elif (
-                    t.type == "paragraph_open"
-                    and quote_at > 0
-                    and toks[stack[quote_at - 1]].type == "list_item_open"
-                ):
-                    self._lazy_task_lines(t, stack[:quote_at], checked)
-                stack.append(i)
-            elif t.nesting == -1:
-                close[stack.pop()] = i
-                if len(stack) == quote_at:
-                    quote_at = -1
-        tasks = [0] * (n + 1)
-        count = 0
-        for i in range(n):
-            if i in checked:
-                count += 1
-            tasks[i + 1] = count
-        self.close = close
-        self.tasks = tasks
-        self.checked = checked
-
-    def _lazy_task_lines(self, para: Any, items: list[int], checked: dict[int, bool]) -> None:
-        """cmark-gfm's task hook also fires on lazy lines: in ``- x`` / ``  > quote`` /
-        ``      - [x] y`` the third line continues the quote's paragraph, but cmark-gfm
-        offers it to the tasklist scanner with the item ``- x`` as container, which then
-        gets a box (checked by that line). Reproduced for a paragraph inside a block quote
-        that is a direct child of a list item (``items`` = the open tokens down to it)."""
-        li = self.tokens[items[-1]]
-        same_line = sum(
-            1
-            for k in items[:-1]
-            if self.tokens[k].type == "list_item_open" and self.tokens[k].map[0] == li.map[0]
-        )
-        col = content_column(self.lines[li.map[0]], same_line + 1)
-        for n in range(para.map[0] + 1, para.map[1]):
-            line = self.lines[n]
-            state = gfm_checked(line)
-            if state is not None and indent_columns(line) >= col + 4:
-                checked[items[-1]] = state
-
-    def _gfm_checked(self, li: Any, container: Any) -> bool | None:
-        """cmark-gfm's verdict on an item markdown-it saw a checkbox in: None if no box."""
-        line_no = li.map[0]
-        if (
-            container is not None
-            and container.type in ("list_item_open", "blockquote_open")
-            and container.map[0] == line_no
-        ):
-            return None  # the marker is not the first thing on its line
-        if line_no == 0 and self.bom:
-            return None  # cmark-gfm scans the BOM as part of line 1
-        return gfm_checked(self.lines[line_no])
-
-    def _has_tasks(self, i: int) -> bool:
-        return self.tasks[self.close[i] + 1] - self.tasks[i] > 0
+        index = TaskIndex(self.tokens, self.lines, bom)
+        self.close, self.checked, self._has_tasks = index.close, index.checked, index.has_tasks
 
     def _content(self, tok: Any) -> str:
         """An inline token's source, without the sentinel ``protect_task_text`` added."""
