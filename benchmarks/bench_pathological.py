@@ -206,9 +206,13 @@ def parse_case(text: str) -> Callable[[], object]:
 
 def check_case(root: Path) -> Callable[[], object]:
     from runbookgen.check.rules import check_paths
+    from runbookgen.markdown.reuse import CACHE
     from runbookgen.project import Project
 
     def run() -> object:
+        # as a fresh `runbookgen check` process: no structure kept from an earlier round
+        # (markdown/reuse.py would derive the repeated normal record from its first parse)
+        CACHE.clear()
         project = Project.discover(root)
         return check_paths([root / RUN], project)
 
