@@ -315,3 +315,34 @@ def test_placeholders_of_the_templates_own_details_stay(label: str) -> None:
     line = f"**{label.title()}**: [Date] [Release] [Name]\n"
     assert render_body(line, values) == line
     assert render_body("**Deployment Date**: [Date]\n", values) == "**Deployment Date**: 2026-12-01\n"
+
+
+@pytest.mark.parametrize("detached", [False, True])
+def test_a_failed_commit_leaves_the_checkout_as_it_was(tmp_path: Path, detached: bool) -> None:
+    """git makes the branch but refuses the commit (no identity, user.useConfigOnly): the
+    branch is deleted, the run file removed and the work tree back on what was checked out
+    before — a branch, or a detached commit."""
+    import os
+    import subprocess
+    import sys
+
+    repo = make_repo(tmp_path / "repo")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    if detached:
+        git(repo, "switch", "--quiet", "--detach", "HEAD")
+    git(repo, "config", "user.useConfigOnly", "true")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GIT_AUTHOR_", "GIT_COMMITTER_")) and k not in ("EMAIL",)
+    }
+    env.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, HOME=str(tmp_path))
+    cmd = [sys.executable, "-m", "runbookgen", "new-run", "production-deployment", "-r", "v7", "--lead", "x"]
+    proc = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True)
+    assert proc.returncode == 1 and "no branch or commit was made" in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert git(repo, "branch", "--list", "run/*").strip() == ""
+    assert not list((repo / "runs").rglob("*v7*"))
+    assert git(repo, "rev-parse", "HEAD").strip() == head
+    assert git(repo, "branch", "--show-current").strip() == ("" if detached else "main")
+    assert git(repo, "status", "--porcelain").strip() == ""

@@ -16,10 +16,7 @@ package, by job (markdown-it-py style, one job per module):
 
 from __future__ import annotations
 
-from runbookgen.markdown.builder import load, loads
-from runbookgen.markdown.fields import label_pattern, parse_estimate, parse_fields
-from runbookgen.markdown.frontmatter import parse_front_matter, split_front_matter
-from runbookgen.markdown.source import decode, read_text
+from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "decode",
@@ -32,3 +29,34 @@ __all__ = [
     "read_text",
     "split_front_matter",
 ]
+
+if TYPE_CHECKING:
+    from runbookgen.markdown.builder import load, loads
+    from runbookgen.markdown.fields import label_pattern, parse_estimate, parse_fields
+    from runbookgen.markdown.frontmatter import parse_front_matter, split_front_matter
+    from runbookgen.markdown.source import decode, read_text
+
+#: where each public name lives; imported on first use, so a command that needs one small
+#: module (``new-run`` reads ``fields.py`` and ``grammar.py``) does not load markdown-it
+_HOMES = {
+    "load": "builder",
+    "loads": "builder",
+    "label_pattern": "fields",
+    "parse_estimate": "fields",
+    "parse_fields": "fields",
+    "parse_front_matter": "frontmatter",
+    "split_front_matter": "frontmatter",
+    "decode": "source",
+    "read_text": "source",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'runbookgen.markdown' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"runbookgen.markdown.{home}"), name)
+    globals()[name] = value
+    return value

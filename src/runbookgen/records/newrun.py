@@ -324,8 +324,7 @@ def new_run(
     remote = None
     if git_state is not None:
         git_state.refuse_in_progress()
-        if git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", cwd=git_state.root, check=False):
-            raise RunbookgenError(f"git branch {branch} already exists; nothing was made", rel)
+        # an existing branch is refused by ``git switch -c`` below (and the file removed)
         if push:
             remote = _remote(git_state.root)
         result.base = git_state.branch
@@ -357,13 +356,11 @@ def _branch_and_commit(state: GitState, branch: str, path: Path, what: str) -> s
     file alone there; undo both on failure. Runs under :class:`_NewRunLock`."""
     root = state.root
     gitpath = path.relative_to(root).as_posix()
-    now = git("rev-parse", "--verify", "--quiet", "HEAD", cwd=root, check=False).strip() or None
-    if state.head is None and now is not None:
+    if state.head is None and git("rev-parse", "--verify", "--quiet", "HEAD", cwd=root, check=False).strip():
         raise RunbookgenError(
             "the repository got its first commit while new-run was starting (another new-run?); "
             "nothing was made: run it again"
         )
-    previous = git("branch", "--show-current", cwd=root, check=False).strip() or now
     start = [state.head] if state.head else []
     try:
         # from the commit new-run started at, even if another new-run has switched since
@@ -378,8 +375,9 @@ def _branch_and_commit(state: GitState, branch: str, path: Path, what: str) -> s
         out = git("commit", "--no-verify", "--only", "-m", f"Start run: {what}", "--", gitpath, cwd=root)
     except GitError as exc:
         git("reset", "--quiet", "--", gitpath, cwd=root, check=False)
-        if previous:
-            git("switch", "--quiet", previous, cwd=root, check=False)
+        # back to what was checked out before the switch (a branch or a detached commit),
+        # read only now: four git processes in all when nothing fails
+        git("checkout", "--quiet", "-", cwd=root, check=False)
         git("branch", "-D", branch, cwd=root, check=False)
         raise RunbookgenError(f"{exc.message}; no branch or commit was made") from None
     # "[branch abc1234] message" (or "[branch (root-commit) abc1234]"): saves a git process
