@@ -290,15 +290,20 @@ def read_mkdocs_config(root: Path) -> dict[str, Any]:
     else:
         return {}
     text = files.read_text(path, name, "a YAML file", limit=files.DEFAULT_MAX_BYTES, root=root)
-    import yaml  # PyYAML, as MkDocs reads it (and libyaml's speed: every command reads this)
+    from ruamel.yaml import YAML
+    from ruamel.yaml.constructor import SafeConstructor
+    from ruamel.yaml.error import YAMLError
 
-    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    tolerant: Any = type("MkDocsConfigLoader", (base,), {})
+    class _Tolerant(SafeConstructor):
+        pass
+
     # MkDocs' own tags (``!ENV``, ``!relative``, ``!!python/name:…``) read as None
-    tolerant.add_multi_constructor("", lambda loader, suffix, node: None)
+    _Tolerant.add_constructor(None, lambda loader, node: None)
+    yaml = YAML(typ="safe")  # libyaml's scanner where ruamel has it; new-run writes with ruamel too
+    yaml.Constructor = _Tolerant
     try:
-        data = yaml.load(text, Loader=tolerant)
-    except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
+        data = yaml.load(text)
+    except (YAMLError, OSError, UnicodeDecodeError) as exc:
         raise RunbookgenError(f"cannot read {name}: {exc}".splitlines()[0], path) from None
     return data if isinstance(data, dict) else {}
 
