@@ -249,7 +249,9 @@ def test_wait_step_cut_short_and_signoff(built: tuple[Path, str]) -> None:
         "ticked by Carol SRE at 2026-12-01 10:10 UTC",
     ]
     # the name written is not who ticked it (no signers: configured): said so, not verified
-    assert rows[0][2].startswith("mismatch the Engineering Manager sign-off (Jane Doe): it names Jane Doe")
+    assert rows[0][2].startswith("mismatch the Engineering Manager sign-off (Jane Doe): commit ")
+    assert "is by Carol SRE" in rows[0][2] and "not the person it names" in rows[0][2]
+    assert rows[0][2].count("Jane Doe") == 1  # the name once, not repeated in the finding
     assert "verified" not in rows[0][2] and len(rows) == 1
     sign = "deployment-sign-off/pre-deployment-approval/engineering-manager-date"
     assert ticks_of(html, sign) == "ticked by Carol SRE at 2026-12-01 10:10 UTC"

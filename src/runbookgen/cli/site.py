@@ -47,7 +47,9 @@ def _check_port(dev_addr: str) -> None:
 
     host, _, port = dev_addr.rpartition(":")
     if not port.isdigit() or not host:
-        raise click.BadParameter(f"{dev_addr!r} is not IP:PORT", param_hint="'--dev-addr'")
+        from runbookgen.text import quoted
+
+        raise click.BadParameter(f"{quoted(dev_addr)} is not IP:PORT", param_hint="'--dev-addr'")
     try:
         infos = socket.getaddrinfo(host.strip("[]"), int(port), type=socket.SOCK_STREAM)
     except OSError as exc:

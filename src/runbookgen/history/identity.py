@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from runbookgen.errors import RunbookgenError
+from runbookgen.text import quoted
 
 # a GitHub login: letters, digits and single hyphens inside, 1-39 characters
 _LOGIN = re.compile(r"@?(?P<login>[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})")
@@ -84,11 +85,11 @@ def parse_signers(raw: object, source: str) -> dict[str, People]:
     out: dict[str, People] = {}
     for key, value in raw.items():
         if not isinstance(key, str) or not name_key(key):
-            raise RunbookgenError(f"'signers:' has a key that is not a label or name: {key!r}", source)
+            raise RunbookgenError(f"'signers:' has a key that is not a label or name: {quoted(key)}", source)
         entries = [value] if isinstance(value, str) else value
         if not isinstance(entries, list) or not entries:
             raise RunbookgenError(
-                f"'signers:' entry {key!r} must be an email address, a GitHub login or a list of them",
+                f"'signers:' entry {quoted(key)} must be an email address, a GitHub login or a list of them",
                 source,
             )
         out[name_key(key)] = _people(key, entries, source)
@@ -106,7 +107,7 @@ def _people(key: str, entries: Iterable[object], source: str) -> People:
         m = _LOGIN.fullmatch(text) if text else None
         if m is None:
             raise RunbookgenError(
-                f"'signers:' entry {key!r}: {entry!r} is neither a full email address "
+                f"'signers:' entry {quoted(key)}: {quoted(entry)} is neither a full email address "
                 "(jane@example.com) nor a GitHub login (jdoe)",
                 source,
             )

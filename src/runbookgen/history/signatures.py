@@ -37,6 +37,7 @@ from runbookgen.errors import RunbookgenError
 from runbookgen.files import write_replace
 from runbookgen.findings import Severity
 from runbookgen.gitutil import git_env
+from runbookgen.text import quoted
 
 GITHUB_SIGNER = "noreply@github.com"
 REQUIRE = ("any", "matching-author", "verified")
@@ -120,14 +121,15 @@ def policy_of(settings: dict[str, Any], root: Path, source: str = "mkdocs.yml") 
     unknown = sorted(set(raw) - {"require", "allowed_signers", "gpg_keys", "verify_ticks"})
     if unknown:
         raise RunbookgenError(
-            f"runbookgen option 'signoffs' has unknown key {unknown[0]!r} (known: require, "
+            f"runbookgen option 'signoffs' has unknown key {quoted(unknown[0])} (known: require, "
             "allowed_signers, gpg_keys, verify_ticks)",
             source,
         )
     require = raw.get("require", "any")
     if require not in REQUIRE:
         raise RunbookgenError(
-            f"runbookgen option 'signoffs.require' must be one of {', '.join(REQUIRE)} (got {require!r})",
+            f"runbookgen option 'signoffs.require' must be one of {', '.join(REQUIRE)} "
+            f"(got {quoted(require)})",
             source,
         )
     verify_ticks = raw.get("verify_ticks", False)
@@ -190,7 +192,7 @@ class Signature:
             return f"good signature by {', '.join(self.identities)} (key {self.key})"
         if self.status == "U" and self.key.startswith("SHA256:"):
             return f"signature by SSH key {self.key}, which is not in the allowed signers file"
-        words = STATUS_TEXT.get(self.status, f"signature status {self.status!r}")
+        words = STATUS_TEXT.get(self.status, f"signature status {quoted(self.status)}")
         return f"{words} (key {self.key})" if self.key else words
 
     def to_dict(self) -> dict[str, Any]:

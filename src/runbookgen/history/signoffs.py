@@ -32,6 +32,7 @@ from runbookgen.history.identity import People, github_login, name_key, parse_si
 from runbookgen.history.labels import runbook_of
 from runbookgen.history.load import load_history
 from runbookgen.history.signatures import Policy, Signature, policy_of, verify_commits
+from runbookgen.text import quoted
 
 if TYPE_CHECKING:
     from runbookgen.model import Item, Runbook, Section
@@ -439,15 +440,15 @@ def _verdict(
     else:
         state = "mismatch"
         detail = (
-            f"it names {name}, but commit {c.short} that ticked it is by {who}; if that is the "
-            f"same person, list their email or GitHub login under 'signers:' for {label!r} in "
+            f"commit {c.short} that ticked it is by {who}, not the person it names; if that is the "
+            f"same person, list their email or GitHub login under 'signers:' for {quoted(label)} in "
             "the runbook's front matter or the runbookgen options in mkdocs.yml"
         )
     check = SignOffCheck(run.relpath, so.item, so.line, label, name, c, state, False, detail, sig)
     severity = pol.severity
     if pol.require == "verified" and state != "verified":
         if people is None:
-            why = f"no 'signers:' entry for {label!r} says who may sign it"
+            why = f"no 'signers:' entry for {quoted(label)} says who may sign it"
         elif signed_by is None:
             why = f"commit {c.short}: {sig.text if sig is not None else 'signature not checked'}"
         else:

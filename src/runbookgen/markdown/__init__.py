@@ -54,7 +54,7 @@ _HOMES = {
 def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
-        raise AttributeError(f"module 'runbookgen.markdown' has no attribute {name!r}")
+        raise AttributeError(f"module 'runbookgen.markdown' has no attribute '{name}'")
     import importlib
 
     value = getattr(importlib.import_module(f"runbookgen.markdown.{home}"), name)

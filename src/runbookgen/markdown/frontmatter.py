@@ -19,6 +19,7 @@ from functools import cache
 from typing import Any
 
 from runbookgen.errors import RunbookgenError
+from runbookgen.text import quoted
 
 MAX_YAML_NODES = 100_000
 MAX_FLOW_DEPTH = 64
@@ -225,7 +226,7 @@ def _construct_mapping(loader: Any, node: Any) -> dict[Any, Any]:
             raise yaml.constructor.ConstructorError(
                 "while constructing a mapping",
                 node.start_mark,
-                f"found duplicate key {str(key)!r}",
+                f"found duplicate key {quoted(str(key))}",
                 key_node.start_mark,
             )
         out[key] = loader.construct_object(value_node, deep=True)
