@@ -263,3 +263,6 @@ def test_diverged_run_is_flagged_on_the_page_and_in_status(tmp_path: Path) -> No
     (got,) = data
     assert got["done"] == 2 and got["branch"]["diverged"] is True
     assert got["branch"]["main_change"]["author"] == "Bob Brown"
+    # and the home page's "Runs in progress" row says so too
+    row = in_progress_rows(build(ci, strict=False))["v2.4.0"]
+    assert "not merged diverged" in row, row
