@@ -24,11 +24,11 @@ Who ticked what on a branch is replayed by :func:`branch_history` with the histo
 
 Which version is newer follows what each side has *seen* in the commit graph, never commit
 or author dates: those are whatever the committer typed, so a tick dated 2099 must not hide
-main's later change, nor a backdated one lose (order by the commit graph, as sign-offs do: ``history/signoffs.py``). A side
-has seen a version of a file when the file had it at a commit that side's tip reaches. The
-versions are compared by content (blob id), which makes a squash merge — main taking the
-branch's file in a commit the branch never reaches — count as seen, exactly as a merge
-commit would.
+main's later change, nor a backdated one lose (order by the commit graph, as sign-offs do:
+``history/signoffs.py``). A side has seen a version of a file when the file had it at a
+commit that side's tip reaches. The versions are compared by content (blob id), which makes
+a squash merge — main taking the branch's file in a commit the branch never reaches — count
+as seen, exactly as a merge commit would.
 
 * A run file changed by an unmerged branch is *in flight* unless HEAD has that version.
 * **Branch newer**: the branch has seen HEAD's version (it grew from it, merged main in, or
