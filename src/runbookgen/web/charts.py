@@ -175,7 +175,14 @@ def timeline_chart(
             f'<text x="{tx:.1f}" y="{bottom + 14}" text-anchor="middle">{_clock(tick, t0, t1)}</text>'
         )
     parts.append(f'<text x="{label_w + plot_w}" y="{bottom + 28}" text-anchor="end">time (UTC)</text>')
-    short = [w for w in waits if w.short and w.end is not None]
+    # each wait cut short, on the row of the deepest charted section holding it (found once
+    # per wait, not once per row: a run page has ~50 rows)
+    marks: dict[int, list[WaitCheck]] = {}
+    for w in waits:
+        if w.short and w.end is not None:
+            owner = _owner(w.item, rows)
+            if owner is not None:
+                marks.setdefault(id(owner), []).append(w)
     for n, r in enumerate(rows):
         y = top + n * row_h
         sec = r.sec
@@ -211,8 +218,8 @@ def timeline_chart(
             )
             if sec.over:
                 parts.append(f'<text class="rbg-mark-text" x="{sx + sw + 4:.1f}" y="{y + 15}">over</text>')
-        for w in short:
-            if _owner(w.item, rows) is r and w.end is not None:
+        for w in marks.get(id(r), ()):
+            if w.end is not None:
                 wx = x(w.end.time)
                 waited = w.waited.total_seconds() / 60 if w.waited is not None else 0
                 parts.append(

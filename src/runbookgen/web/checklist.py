@@ -68,25 +68,26 @@ class TickText:
 
     def __init__(self, history: PageHistory) -> None:
         self.history = history
-        self._html: dict[tuple[str, str], str] = {}
+        self._html: dict[tuple[str, str], Markup] = {}
 
     def __call__(self, ev: TickEvent) -> Markup:
         key = (ev.commit.sha, ev.kind)
-        html = self._html.get(key)
-        if html is None:
-            c = ev.commit
-            when = time_html(ev.time)
-            n = self.history.commit_number(c.sha)
-            if n is not None:
-                when = f'<a class="rbg-commit" href="#{COMMIT_ID}{n}">{when}</a>'
-            verb = "skipped" if ev.kind == "skipped" else "ticked"
-            pr = f" (#{c.pr})" if c.pr is not None else ""
-            html = f'{verb} by <b class="rbg-who">{text(c.author)}</b> at {when}{pr}'
-            sig = self.history.verified(c.sha)
-            if sig is not None:  # the commit's signature vouches for its author
-                html += f' <span class="rbg-verified" title="{text(sig.text)}">verified</span>'
-            self._html[key] = html
-        return Markup(html)
+        done = self._html.get(key)
+        if done is not None:
+            return done
+        c = ev.commit
+        when = time_html(ev.time)
+        n = self.history.commit_number(c.sha)
+        if n is not None:
+            when = f'<a class="rbg-commit" href="#{COMMIT_ID}{n}">{when}</a>'
+        verb = "skipped" if ev.kind == "skipped" else "ticked"
+        pr = f" (#{c.pr})" if c.pr is not None else ""
+        html = f'{verb} by <b class="rbg-who">{text(c.author)}</b> at {when}{pr}'
+        sig = self.history.verified(c.sha)
+        if sig is not None:  # the commit's signature vouches for its author
+            html += f' <span class="rbg-verified" title="{text(sig.text)}">verified</span>'
+        self._html[key] = done = Markup(html)
+        return done
 
 
 ItemExtras = Callable[[Item, str], str]

@@ -82,11 +82,19 @@ class Templates:
             branch_url=lambda github, branch: links.github_ref_url(github, "tree", branch),
         )
         self.env = env
+        self._packaged: dict[str, bool] = {}
 
     def compile_all(self) -> None:
         """Compile every template now (before forking: the workers inherit them)."""
         for name in self.env.list_templates(extensions=["html"]):
             self.get(name)
+
+    def packaged(self, name: str) -> bool:
+        """Whether ``name`` is the packaged template (no user file of that name replaces it)."""
+        hit = self._packaged.get(name)
+        if hit is None:
+            hit = self._packaged[name] = not any((d / name).is_file() for d in self.search_path)
+        return hit
 
     def get(self, name: str) -> jinja2.Template:
         """A compiled template (compiled once; callers compile before forking workers)."""

@@ -8,21 +8,21 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from runbookgen.findings import Finding
-from runbookgen.history import Span
+from runbookgen.history import SectionTiming, Span
 from runbookgen.model import Runbook
 from runbookgen.records.owners import run_owners
 from runbookgen.web import badges
 from runbookgen.web.charts import timeline_chart
 from runbookgen.web.checklist import OpenItemExtras, TickText, anchor_id, render_checklist
 from runbookgen.web.entries import SUMMARY_END, RunbookEntry, RunEntry
-from runbookgen.web.formats import fmt_minutes
+from runbookgen.web.formats import fmt_estimate, fmt_minutes, time_html
 from runbookgen.web.links import Links, github_base, github_ref_url, page_url
 from runbookgen.web.options import SiteOptions
 from runbookgen.web.runhistory import COMMIT_ID, PageHistory
-from runbookgen.web.safehtml import plain
+from runbookgen.web.safehtml import inline, plain, text
 from runbookgen.web.templates import Templates
 
-__all__ = ["SUMMARY_END", "RunPages", "bars"]
+__all__ = ["SUMMARY_END", "RunPages", "bars", "phase_rows"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +78,47 @@ def deployment_text(span: Span) -> str:
     return f"{fmt_minutes(minutes)} ({what}, first to last tick)"
 
 
+TOOK = "partials/took.html"
+
+
+def phase_rows(history: PageHistory, templates: Templates) -> Markup:
+    """The rows of ``partials/phase-table.html``: each stage and section (two levels) with
+    ticks or an estimate. Built in Python like the checklist (``web/checklist.py``): ~50
+    rows on each of 1,000 run pages cost several times as much as a Jinja loop with an
+    ``include`` per row. The Took cell is ``partials/took.html``'s: rendered from a user's
+    override of it if there is one, else by :func:`took` (the same markup, which
+    ``tests/test_history_pages.py`` compares with the packaged template's)."""
+    took_cell = took if templates.packaged(TOOK) else (lambda sec: templates.render(TOOK, sec=sec))
+    out = []
+    for sec in history.sections():
+        if sec.depth > 1 or (sec.first is None and sec.estimate is None):
+            continue
+        est = sec.estimate
+        out.append(
+            f'<tr data-section="{text(sec.id)}" class="rbg-depth-{sec.depth}"'
+            f'{" data-over" if sec.over else ""}><td><a href="#{text(anchor_id(sec.id))}">'
+            f"{inline(sec.title)}</a></td> <td>{time_html(sec.first) if sec.first else ''}</td> "
+            f"<td>{time_html(sec.last) if sec.last else ''}</td> <td>{took_cell(sec)}</td> "
+            f'<td class="rbg-nowrap">{text(fmt_estimate(est.min, est.max)) if est else ""}</td></tr>\n'
+        )
+    return Markup("".join(out))
+
+
+def took(sec: SectionTiming) -> str:
+    """How long a section took, as ``partials/took.html`` writes it."""
+    d = sec.duration
+    if d is not None:
+        html = f'<span class="rbg-nowrap">{text(fmt_minutes(d.total_seconds() / 60))}</span>'
+        if sec.basis == "previous":
+            html += f' <span class="rbg-since">(since {inline(str(sec.since_title))} ended)</span>'
+        if sec.over:
+            html += ' <span class="rbg-tag rbg-tag-over">over estimate</span>'
+        return html
+    if sec.together:
+        return '<span class="rbg-together">ticked together in one commit</span>'
+    return ""
+
+
 @dataclass(frozen=True)
 class RunPages:
     """Renders run pages: what every run page shares (options, templates)."""
@@ -127,9 +168,10 @@ class RunPages:
             blob = github_ref_url(self.github, "blob", entry.branch, entry.branch_path)
             edit = github_ref_url(self.github, "edit", entry.branch, entry.branch_path)
         extras = OpenItemExtras(owners, blob, edit) if owners or blob else None
-        chart = Markup("")
+        chart = rows = Markup("")
         if history is not None and history.available:
             chart = timeline_chart(history.sections(), history.waits())
+            rows = phase_rows(history, self.templates)
         return self.templates.render(
             "run.html",
             entry=entry,
@@ -147,6 +189,7 @@ class RunPages:
             commit_id=COMMIT_ID,
             duration=entry.deployment,
             timeline_chart=chart,
+            phase_rows=rows,
             checklist=render_checklist(
                 model, run=True, exclude_headings=True, history=history, ticks=ticks, extras=extras
             ),
