@@ -28,7 +28,7 @@ The public API::
 Every result has ``to_dict()`` (JSON-ready, times in ISO 8601 with their offset).
 """
 
-from runbookgen.history.cache import cache_path, clear_cache, pack, unpack
+from runbookgen.history.cache import cache_path, clear_cache, pack, pack_bytes, unpack, unpack_bytes
 from runbookgen.history.events import EVENT_KINDS, STATE_KINDS, Commit, History, RunHistory, TickEvent
 from runbookgen.history.gitlog import SHALLOW_FIX
 from runbookgen.history.labels import item_labels, runbook_of
@@ -72,6 +72,7 @@ __all__ = [
     "item_labels",
     "load_history",
     "pack",
+    "pack_bytes",
     "policy",
     "runbook_of",
     "signers",
@@ -80,6 +81,7 @@ __all__ = [
     "start_history",
     "timeline",
     "unpack",
+    "unpack_bytes",
     "verified_ticks",
     "verify_commits",
     "wait_minutes",

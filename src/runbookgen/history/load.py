@@ -7,7 +7,6 @@ clone gives what it has plus a warning with the fix.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -82,13 +81,8 @@ class PendingHistory:
         root, project = self.root, self.project
         hist = self.hist
         if hist is None and self.use_cache:
-            gc_was = gc.isenabled()
-            gc.disable()  # as in the build: many small objects, no cycles
-            try:
+            with cache.paused_gc():  # as in the build: many small objects, no cycles
                 hist = cache.read_disk_cache(root, self.key)
-            finally:
-                if gc_was:
-                    gc.enable()
         if hist is None:
             boundary = shallow_boundary(self.git_dir) if self.shallow else set()
             try:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import marshal
 import multiprocessing
 import signal
 import threading
@@ -64,7 +63,7 @@ def load(
     (``rel`` gives the paths it is keyed by) and returned beside the entries.
     ``on_progress`` gets (files parsed, total).
     """
-    from runbookgen.history import pack
+    from runbookgen.history import pack_bytes
 
     ctx = multiprocessing.get_context("fork")
     chunks = [range(i, min(i + CHUNK, len(files))) for i in range(0, len(files), CHUNK)]
@@ -119,7 +118,7 @@ def load(
                     payload = b""
                     if hist is not None and not failure:
                         try:
-                            payload = marshal.dumps(pack(hist, [rel(files[i]) for i in share]))
+                            payload = pack_bytes(hist, [rel(files[i]) for i in share])
                         except BaseException as exc:
                             failure.append(exc)
                             payload = b""
@@ -220,10 +219,10 @@ def _work(
 
 def _receive(down: Connection) -> History | None:
     """The parent's history payload (None when history failed to load)."""
-    from runbookgen.history import unpack
+    from runbookgen.history import unpack_bytes
 
     data = down.recv_bytes()
-    return unpack(marshal.loads(data)) if data else None
+    return unpack_bytes(data) if data else None
 
 
 def _send(up: Connection, render: Render, history: History | None, items: list[Job], parsed: int) -> None:
