@@ -189,14 +189,15 @@ def timeline_chart(
         indent = 12 if sec.depth else 0
         title = plain(sec.title)
         label = title if len(title) <= 29 - indent // 6 else title[: 27 - indent // 6] + "…"
-        parts.append(f'<text x="{4 + indent}" y="{y + 15}"><title>{text(title)}</title>{text(label)}</text>')
+        shown = text(title)  # escaped once for the row's four titles
+        parts.append(f'<text x="{4 + indent}" y="{y + 15}"><title>{shown}</title>{text(label)}</text>')
         est = sec.estimate
         if est is not None:
             bx = x(r.start + timedelta(minutes=est.min))
             bw = max(x(r.start + timedelta(minutes=est.max)) - bx, 2.0)
             parts.append(
                 f'<rect class="rbg-band" x="{bx:.1f}" y="{y + 3}" width="{bw:.1f}" height="{row_h - 6}" '
-                f'fill="{FALLBACK["band"]}"><title>{text(title)}: expected to end '
+                f'fill="{FALLBACK["band"]}"><title>{shown}: expected to end '
                 f"{fmt_estimate(est.min, est.max)} after it started</title></rect>"
             )
         what = _took(sec)
@@ -204,7 +205,7 @@ def timeline_chart(
             cx, cy = x(r.end), y + row_h / 2
             parts.append(
                 f'<circle class="rbg-span" cx="{cx:.1f}" cy="{cy}" r="4" fill="{FALLBACK["span"]}">'
-                f"<title>{text(title)}: {text(what)}</title></circle>"
+                f"<title>{shown}: {text(what)}</title></circle>"
             )
         else:
             sx = x(r.start)
@@ -214,7 +215,7 @@ def timeline_chart(
             )
             parts.append(
                 f'<rect class="{cls}" x="{sx:.1f}" y="{y + 7}" width="{sw:.1f}" height="{row_h - 14}" '
-                f'fill="{color}"><title>{text(title)}: {text(what)}</title></rect>'
+                f'fill="{color}"><title>{shown}: {text(what)}</title></rect>'
             )
             if sec.over:
                 parts.append(f'<text class="rbg-mark-text" x="{sx + sw + 4:.1f}" y="{y + 15}">over</text>')

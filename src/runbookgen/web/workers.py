@@ -222,7 +222,12 @@ def _receive(down: Connection) -> History | None:
     from runbookgen.history import unpack_bytes
 
     data = down.recv_bytes()
-    return unpack_bytes(data) if data else None
+    history = unpack_bytes(data) if data else None
+    # The history and the parsed runs waiting for it live until their pages are rendered:
+    # set apart from the cyclic collector, which would otherwise walk them again and again
+    # while the pages are rendered (they are still freed as they are dropped).
+    gc.freeze()
+    return history
 
 
 def _send(up: Connection, render: Render, history: History | None, items: list[Job], parsed: int) -> None:

@@ -22,7 +22,7 @@ from runbookgen.web.runhistory import COMMIT_ID, PageHistory
 from runbookgen.web.safehtml import inline, plain, text
 from runbookgen.web.templates import Templates
 
-__all__ = ["SUMMARY_END", "RunPages", "bars", "phase_rows"]
+__all__ = ["SUMMARY_END", "RunPages", "bars", "commit_rows", "phase_rows"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +104,27 @@ def phase_rows(history: PageHistory, templates: Templates) -> Markup:
     return Markup("".join(out))
 
 
+def commit_rows(history: PageHistory) -> Markup:
+    """The rows of ``partials/commits.html``: each commit that set a state shown on the
+    page, numbered for the ``#rbg-commit-N`` links of the ticks (built in Python like
+    :func:`phase_rows`)."""
+    github = history.github
+    gh = text(github) if github else ""
+    out = []
+    for n, c in enumerate(history.commits(), 1):
+        short = f"<code>{text(c.short)}</code>"
+        link = f'<a href="{gh}/commit/{text(c.sha)}">{short}</a>' if github else short
+        by = f" (committed by {text(c.committer)})" if c.committer != c.author else ""
+        pr = ""
+        if c.pr is not None:
+            pr = f'<a href="{gh}/pull/{c.pr}">#{c.pr}</a>' if github else f"#{c.pr}"
+        out.append(
+            f'<tr id="{COMMIT_ID}{n}"><td>{link}</td> <td>{text(c.author)} &lt;{text(c.email)}&gt;{by}</td> '
+            f"<td>{time_html(c.time)}</td> <td>{text(c.subject)}</td> <td>{pr}</td></tr>\n"
+        )
+    return Markup("".join(out))
+
+
 def took(sec: SectionTiming) -> str:
     """How long a section took, as ``partials/took.html`` writes it."""
     d = sec.duration
@@ -168,10 +189,11 @@ class RunPages:
             blob = github_ref_url(self.github, "blob", entry.branch, entry.branch_path)
             edit = github_ref_url(self.github, "edit", entry.branch, entry.branch_path)
         extras = OpenItemExtras(owners, blob, edit) if owners or blob else None
-        chart = rows = Markup("")
+        chart = rows = commits = Markup("")
         if history is not None and history.available:
             chart = timeline_chart(history.sections(), history.waits())
             rows = phase_rows(history, self.templates)
+            commits = commit_rows(history)
         return self.templates.render(
             "run.html",
             entry=entry,
@@ -190,6 +212,7 @@ class RunPages:
             duration=entry.deployment,
             timeline_chart=chart,
             phase_rows=rows,
+            commit_rows=commits,
             checklist=render_checklist(
                 model, run=True, exclude_headings=True, history=history, ticks=ticks, extras=extras
             ),
