@@ -88,7 +88,8 @@ class PendingHistory:
             try:
                 log = self.log if self.log is not None else GitLog(root, project.runs_dir)
                 self.log = log
-                runs = Replayer(root, self.labels, boundary, self.progress).run(log)
+                with cache.paused_gc():  # ~200,000 events and no cycles among them
+                    runs = Replayer(root, self.labels, boundary, self.progress).run(log)
             except (OSError, RunbookgenError) as exc:
                 self.done = History(False, f"cannot read git history: {exc}")
                 return self.done

@@ -110,6 +110,9 @@ def load(
                 try:
                     hist = source()
                     loaded.append(hist)
+                    # kept for the whole build (statistics): out of the cyclic collector's
+                    # way, as everything loaded before the fork
+                    gc.freeze()
                 except BaseException as exc:  # re-raised by the parent's thread below
                     failure.append(exc)
                 for down, share in zip(downs, shares, strict=True):
@@ -204,6 +207,9 @@ def _work(
                 _send(up, render, history, part, parsed)
             else:
                 pending += part
+                # kept until the history arrives: set apart from the cyclic collector, whose
+                # full collections would walk every waiting run again and again
+                gc.freeze()
                 up.send(("parsed", parsed, []))
         if not ready:
             history = _receive(down)
