@@ -17,6 +17,10 @@ Usage::
     .venv/bin/python benchmarks/bench_site_history.py [--files 1000] [--edits 20] [--rounds 2]
     .venv/bin/python benchmarks/bench_site_history.py --files 10000 --edits 5 --runbooks 50 --rounds 1
 
+``--before DIR`` compares this checkout with another one (``git worktree add --detach
+../before REV``) side by side: each round builds without and with history with both
+trees' ``src/`` (``PYTHONPATH``), alternating the order, and prints each tree's ratio.
+
 ``--runbooks K`` deals the runs to K runbooks (``runs/service-NNN/``), as a platform team
 with many services keeps them (see ``bench_history.generate``).
 
@@ -78,16 +82,56 @@ def prepare(files: int, edits: int, runbooks: int = 1) -> Path:
     return out
 
 
-def build(repo: Path, variant: str) -> procmem.Measured:
-    """One ``mkdocs build`` process: wall and CPU seconds (process + workers + git), memory."""
+def build(repo: Path, variant: str, src: Path | None = None) -> procmem.Measured:
+    """One ``mkdocs build`` process: wall and CPU seconds (process + workers + git), memory;
+    ``src``: the runbookgen sources to build with (default: the installed package)."""
     config = "with" if variant in ("with", "warm") else "without"
     if variant == "with":
         shutil.rmtree(repo / ".cache" / "runbookgen", ignore_errors=True)
     cmd = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(repo / f"mkdocs-{config}.yml")]
-    res = procmem.run(cmd, env=ENV)
+    res = procmem.run(cmd, env=ENV if src is None else {**ENV, "PYTHONPATH": str(src)})
     if res.returncode:
         raise SystemExit(f"{variant} build failed:\n{res.stderr[-2000:]}")
     return res
+
+
+def side_by_side(repo: Path, before: Path, rounds: int) -> int:
+    """The A/B comparison of ``--before`` (see the module docstring)."""
+    srcs = {"before": before.resolve() / "src", "after": HERE.parent / "src"}
+    for src in srcs.values():
+        if not (src / "runbookgen").is_dir():
+            raise SystemExit(f"no runbookgen package under {src}")
+    runs = [(t, v) for t in srcs for v in ("without", "with")]
+    got: dict[tuple[str, str], list[tuple[float, float]]] = {k: [] for k in runs}
+    for r in range(rounds):
+        for tree, variant in runs if r % 2 == 0 else runs[::-1]:
+            res = build(repo, variant, srcs[tree])
+            got[tree, variant].append((res.wall, res.cpu))
+            print(
+                f"round {r + 1}: {tree} {variant}: {res.wall:.2f} s wall, {res.cpu:.2f} s cpu "
+                f"(load {os.getloadavg()[0]:.1f})",
+                file=sys.stderr,
+            )
+    med = statistics.median
+    print(f"repo: {repo}; {rounds} rounds; load average now {os.getloadavg()[0]:.1f}")
+    print(
+        "| code | without history, s | with history (cold), s | ratio wall, median (per round) | "
+        "ratio CPU |\n|---|---|---|---|---|"
+    )
+    for tree in srcs:
+        off, on = got[tree, "without"], got[tree, "with"]
+        walls = [w / o for (w, _), (o, _) in zip(on, off, strict=True)]
+        cpus = [w / o for (_, w), (_, o) in zip(on, off, strict=True)]
+        print(
+            f"| {tree} | {_spread([w for w, _ in off])} | {_spread([w for w, _ in on])} "
+            f"| {med(walls):.2f}× ({', '.join(f'{x:.2f}' for x in walls)}) | {med(cpus):.2f}× |"
+        )
+    return 0
+
+
+def _spread(values: list[float]) -> str:
+    """``median (min–max)``."""
+    return f"{statistics.median(values):.2f} ({min(values):.2f}–{max(values):.2f})"
 
 
 def main() -> int:
@@ -97,8 +141,11 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--runbooks", type=int, default=1, help="runbooks the runs are dealt to")
     ap.add_argument("--warm", action="store_true", help="also time a build with the history cache")
+    ap.add_argument("--before", type=Path, help="another checkout to compare with, side by side")
     args = ap.parse_args()
     repo = prepare(args.files, args.edits, args.runbooks)
+    if args.before is not None:
+        return side_by_side(repo, args.before, args.rounds)
     variants = ["without", "with"] + (["warm"] if args.warm else [])
     results: dict[str, list[tuple[float, float]]] = {v: [] for v in variants}
     memory: dict[str, list[tuple[float, float]]] = {v: [] for v in variants}
