@@ -193,3 +193,22 @@ def test_history_outcome_chart_month_axis_is_readable(built: tuple[Path, str]) -
     assert not any(re.fullmatch(r"\d\d-\d\d|\d{4}-\d\d", a) for a in axis)
     desc = words(svg.elements("desc")[0])
     assert desc.startswith("2 runs in 2 months, from Nov 2026 to Dec 2026")
+
+
+def test_outcome_chart_puts_runs_without_a_valid_date_in_one_bar() -> None:
+    """A broken run's date comes from a pull request (``<a href…``, ``![pic](…``): it is no
+    month, so it never becomes an axis label of its own — one "undated" bar, last."""
+    import re
+
+    from runbookgen.web.charts import outcome_chart
+    from runbookgen.web.entries import RunEntry
+
+    runs = [
+        RunEntry(f"r{i}.md", f"r{i}/", date=d, status="success", state="complete")
+        for i, d in enumerate(["2026-11-03", "2026-12-01", "<a href=x>", "![pic](x)", "2026-13-01", "2026"])
+    ]
+    svg = str(outcome_chart(runs))
+    labels = re.findall(r'text-anchor="middle">([^<]*)</text>', svg)
+    assert labels == ["Nov", "2026", "Dec", "?"], labels  # "?" fits a bar; the table says "undated"
+    assert "<td>undated</td>" in svg and "<title>undated: 4 success</title>" in svg
+    assert "4 runs without a valid date" in svg and "6 runs in 2 months, from Nov 2026 to Dec 2026" in svg

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from markupsafe import Markup
 
 from runbookgen.history import SectionTiming, WaitCheck
+from runbookgen.records.schema import is_iso_date
 from runbookgen.web.entries import RunEntry
 from runbookgen.web.formats import STATUS_LABELS, fmt_estimate, fmt_minutes, plural
 from runbookgen.web.safehtml import plain, text
@@ -42,15 +43,20 @@ def _open(width: float, height: float, ident: str, title: str, desc: str) -> str
 
 
 # ---------------------------------------------------------------------------- outcomes per month
+#: the outcome chart's one bar for runs whose date is not ``YYYY-MM-DD``
+UNDATED = "undated"
+
+
 def outcome_chart(runs: Iterable[RunEntry], months: int = 24, ident: str = "rbg-outcomes") -> Markup:
     """Runs per month stacked by outcome (the last ``months`` months with runs), with the
     counts as a table in a ``<details>`` below."""
     per: dict[str, Counter[str]] = {}
     for r in runs:
-        month = r.date[:7] if len(r.date) >= 7 else "unknown"
+        # a date that is not YYYY-MM-DD (a broken run's, from a pull request) is no month
+        month = r.date[:7] if is_iso_date(r.date) else UNDATED
         key = "broken" if r.broken else (r.status if r.status in CHART_STATES else "planned")
         per.setdefault(month, Counter())[key] += 1
-    keys = sorted(per)[-months:]
+    keys = sorted(k for k in per if k != UNDATED)[-months:] + ([UNDATED] if UNDATED in per else [])
     if not keys:
         return Markup("")
     peak = max(sum(per[k].values()) for k in keys) or 1
@@ -63,9 +69,7 @@ def outcome_chart(runs: Iterable[RunEntry], months: int = 24, ident: str = "rbg-
             top + height + 46,
             ident,
             "Runs per month by outcome",
-            f"{plural(total, 'run')} in {plural(len(keys), 'month')}, from "
-            f"{' '.join(_month_label(keys[0]))} to {' '.join(_month_label(keys[-1]))}; "
-            "the table below the chart lists the counts.",
+            _outcome_desc(keys, total, per),
         )
     ]
     base = top + height
@@ -89,9 +93,9 @@ def outcome_chart(runs: Iterable[RunEntry], months: int = 24, ident: str = "rbg-
                 f'<rect class="rbg-c-{state}" x="{x}" y="{y:.1f}" width="{bar_w}" height="{h:.1f}">'
                 f"<title>{text(month)}: {count} {text(STATUS_LABELS.get(state, state))}</title></rect>"
             )
-        label, this_year = _month_label(month)
+        label, this_year = _month_label(month) if month != UNDATED else ("?", "")  # fits a bar
         parts.append(f'<text x="{x + bar_w / 2}" y="{base + 15}" text-anchor="middle">{text(label)}</text>')
-        if this_year != year:  # the year under the first month and under each January
+        if this_year and this_year != year:  # the year under the first month and each January
             year = this_year
             parts.append(
                 f'<text x="{x + bar_w / 2}" y="{base + 30}" text-anchor="middle">{text(this_year)}</text>'
@@ -116,6 +120,18 @@ def outcome_chart(runs: Iterable[RunEntry], months: int = 24, ident: str = "rbg-
         f"<tbody>\n{rows}\n</tbody></table></div></div></details>"
     )
     return _figure("".join(parts), legend) + Markup(table + "\n")
+
+
+def _outcome_desc(keys: list[str], total: int, per: dict[str, Counter[str]]) -> str:
+    dated = [k for k in keys if k != UNDATED]
+    span = (
+        f" in {plural(len(dated), 'month')}, from {' '.join(_month_label(dated[0]))} to "
+        f"{' '.join(_month_label(dated[-1]))}"
+        if dated
+        else ""
+    )
+    undated = f" ({plural(sum(per[UNDATED].values()), 'run')} without a valid date)" if UNDATED in per else ""
+    return f"{plural(total, 'run')}{span}{undated}; the table below the chart lists the counts."
 
 
 def _month_label(month: str) -> tuple[str, str]:
