@@ -124,11 +124,15 @@ def _owned(model: Runbook) -> list[tuple[Section, list[Item]]]:
 
 def signoff_states(owned: list[tuple[Section, list[Item]]], history: RunHistory) -> list[SignOff]:
     """The sign-offs among ``owned`` items, with who ticked each and filled its fields."""
-    by_item = history.by_item() if history.available else {}
+    candidates = [(sec, item) for sec, own in owned for item in own if sec.kind == "sign-off" or item.fields]
+    by_item: dict[str, list[TickEvent]] = {}
+    if candidates and history.available:  # the events of these items only (a run has ~200)
+        ids = {item.id for _, item in candidates}
+        for ev in history.events:
+            if ev.item in ids:
+                by_item.setdefault(ev.item, []).append(ev)
     out = []
-    for sec, item in ((sec, item) for sec, own in owned for item in own):
-        if sec.kind != "sign-off" and not item.fields:
-            continue
+    for _sec, item in candidates:
         events = by_item.get(item.id, [])
         ticked = None
         filled: dict[str, TickEvent] = {}

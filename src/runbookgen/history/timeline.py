@@ -236,7 +236,13 @@ def timeline(record: RunRecord, history: RunHistory) -> Timeline:
     stack = [(s, 0) for s in reversed(model.stages)]
     while stack:
         sec, depth = stack.pop()
-        order.append((sec, depth, list(sec.own_items())))
+        own: list[Item] = []
+        for item in sec.items:  # = sec.own_items(), without a generator per item
+            if item.children:
+                own.extend(item.walk())
+            else:
+                own.append(item)
+        order.append((sec, depth, own))
         stack.extend((sub, depth + 1) for sub in reversed(sec.sections))
     agg: dict[int, tuple[int, _At | None, _At | None]] = {}
     for sec, _, own in reversed(order):  # sub-sections before their parent

@@ -9,6 +9,7 @@ Charts are excluded from the search index (``data-search-exclude`` on their figu
 
 from __future__ import annotations
 
+import functools
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -199,14 +200,12 @@ def timeline_chart(
             owner = _owner(w.item, rows)
             if owner is not None:
                 marks.setdefault(id(owner), []).append(w)
+    span_fill, over_fill = FALLBACK["span"], FALLBACK["over"]
     for n, r in enumerate(rows):
         y = top + n * row_h
         sec = r.sec
-        indent = 12 if sec.depth else 0
-        title = plain(sec.title)
-        label = title if len(title) <= 29 - indent // 6 else title[: 27 - indent // 6] + "…"
-        shown = text(title)  # escaped once for the row's four titles
-        parts.append(f'<text x="{4 + indent}" y="{y + 15}"><title>{shown}</title>{text(label)}</text>')
+        shown, label = _row_label(sec.title, sec.depth, y)
+        parts.append(label)
         est = sec.estimate
         if est is not None:
             bx = x(r.start + timedelta(minutes=est.min))
@@ -216,24 +215,22 @@ def timeline_chart(
                 f'fill="{FALLBACK["band"]}"><title>{shown}: expected to end '
                 f"{fmt_estimate(est.min, est.max)} after it started</title></rect>"
             )
-        what = _took(sec)
+        what = text(_took(sec))
         if sec.together:
-            cx, cy = x(r.end), y + row_h / 2
             parts.append(
-                f'<circle class="rbg-span" cx="{cx:.1f}" cy="{cy}" r="4" fill="{FALLBACK["span"]}">'
-                f"<title>{shown}: {text(what)}</title></circle>"
+                f'<circle class="rbg-span" cx="{x(r.end):.1f}" cy="{y + row_h / 2}" r="4" fill="{span_fill}">'
+                f"<title>{shown}: {what}</title></circle>"
             )
         else:
             sx = x(r.start)
             sw = max(x(r.end) - sx, 2.0)
-            cls, color = (
-                ("rbg-span rbg-span-over", FALLBACK["over"]) if sec.over else ("rbg-span", FALLBACK["span"])
-            )
+            late = sec.over
             parts.append(
-                f'<rect class="{cls}" x="{sx:.1f}" y="{y + 7}" width="{sw:.1f}" height="{row_h - 14}" '
-                f'fill="{color}"><title>{shown}: {text(what)}</title></rect>'
+                f'<rect class="{"rbg-span rbg-span-over" if late else "rbg-span"}" x="{sx:.1f}" '
+                f'y="{y + 7}" width="{sw:.1f}" height="{row_h - 14}" '
+                f'fill="{over_fill if late else span_fill}"><title>{shown}: {what}</title></rect>'
             )
-            if sec.over:
+            if late:
                 parts.append(f'<text class="rbg-mark-text" x="{sx + sw + 4:.1f}" y="{y + 15}">over</text>')
         for w in marks.get(id(r), ()):
             if w.end is not None:
@@ -241,7 +238,7 @@ def timeline_chart(
                 waited = w.waited.total_seconds() / 60 if w.waited is not None else 0
                 parts.append(
                     f'<path class="rbg-mark" d="M{wx:.1f},{y + 2} l5,-0 l-5,8 l-5,-8 z" '
-                    f'fill="{FALLBACK["over"]}"><title>{text(plain(w.text))}: cut short, the next '
+                    f'fill="{over_fill}"><title>{text(plain(w.text))}: cut short, the next '
                     f"step came {fmt_minutes(waited)} after, the wait is {fmt_minutes(w.minutes)}"
                     "</title></path>"
                 )
@@ -264,6 +261,17 @@ def _row(sec: SectionTiming) -> _Row | None:
     return _Row(sec, sec.last, sec.last)  # together: one instant
 
 
+@functools.lru_cache(maxsize=4096)
+def _row_label(title: str, depth: int, y: int) -> tuple[str, str]:
+    """A row's title, escaped (for the row's marks), and its label at ``y``: the same on
+    every run page of a runbook, so made once."""
+    indent = 12 if depth else 0
+    words = plain(title)
+    label = words if len(words) <= 29 - indent // 6 else words[: 27 - indent // 6] + "…"
+    shown = text(words)
+    return shown, f'<text x="{4 + indent}" y="{y + 15}"><title>{shown}</title>{text(label)}</text>'
+
+
 def _owner(item_id: str, rows: Sequence[_Row]) -> _Row | None:
     """The deepest charted section holding an item (ids are paths: ``stage/section/item``)."""
     best = None
@@ -283,9 +291,10 @@ def _took(sec: SectionTiming) -> str:
     return took + est + ("; over the estimate" if sec.over else "")
 
 
+@functools.lru_cache(maxsize=8192)
 def _clock(t: datetime | None, t0: datetime | None = None, t1: datetime | None = None) -> str:
     """``09:30``, with the day when the axis spans more than one (``Dec 1 09:30``: a month
-    name, never ``12-01``)."""
+    name, never ``12-01``). (Cached: a run's chart repeats a few commit times.)"""
     if t is None:
         return ""
     u = t.astimezone(UTC)

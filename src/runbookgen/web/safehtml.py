@@ -19,6 +19,8 @@ from typing import Any
 
 from markupsafe import escape
 
+from runbookgen.text import strip_markup
+
 ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
 # Characters that can make inline Markdown produce markup; text without them is escaped only.
 _MARKDOWN_CHARS = re.compile(r"[*_`\[\]<>!&\\~]|https?:|www\.")
@@ -56,12 +58,19 @@ def _md() -> Any:
     return _md_instance
 
 
+# The characters markupsafe escapes; most values (names, times, ids) have none of them.
+_SPECIAL = re.compile(r"[&<>'\"]")
+
+
 def text(value: object) -> str:
     """A plain value (front matter, file names) as escaped HTML text.
 
     Returns ``str``, not ``Markup``: ``"<p>" + Markup(...)`` would escape the literal.
+    A value with nothing to escape is returned as it is (a page calls this thousands of
+    times; ``escape`` builds a ``Markup`` object each time).
     """
-    return str(escape("" if value is None else str(value)))
+    s = "" if value is None else str(value)
+    return str(escape(s)) if _SPECIAL.search(s) else s
 
 
 @lru_cache(maxsize=8192)
@@ -87,8 +96,6 @@ def _too_much_markup(source: str) -> bool:
 
 def plain(source: str) -> str:
     """Inline Markdown reduced to its words, for titles and attributes (never markup)."""
-    from runbookgen.text import strip_markup
-
     return strip_markup(source)
 
 
