@@ -10,7 +10,11 @@ material + search + runbookgen ``mkdocs.yml``. Then, in interleaved rounds, one 
 * ``with``: the default, history on, *cold*: the on-disk history cache
   (``.cache/runbookgen/``) is deleted first, as in a fresh CI checkout;
 * ``warm`` (``--warm``): history on with the cache of the previous build (a second build
-  at the same commit, or ``serve``).
+  at the same commit, or ``serve``);
+* ``next`` (``--next``): history on with the cache of the commit *before* HEAD, as a CI
+  build finds it when ``actions/cache`` restored the previous build's cache
+  (``.github/workflows/pages.yml``): only the newest commit is read from git and replayed
+  on top of it.
 
 Usage::
 
@@ -85,14 +89,40 @@ def prepare(files: int, edits: int, runbooks: int = 1) -> Path:
 def build(repo: Path, variant: str, src: Path | None = None) -> procmem.Measured:
     """One ``mkdocs build`` process: wall and CPU seconds (process + workers + git), memory;
     ``src``: the runbookgen sources to build with (default: the installed package)."""
-    config = "with" if variant in ("with", "warm") else "without"
-    if variant == "with":
+    config = "without" if variant == "without" else "with"
+    if variant in ("with", "next"):
         shutil.rmtree(repo / ".cache" / "runbookgen", ignore_errors=True)
+    if variant == "next":
+        (repo / ".cache" / "runbookgen").mkdir(parents=True)
+        shutil.copy(previous_cache(repo), repo / ".cache" / "runbookgen" / "history.json")
     cmd = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(repo / f"mkdocs-{config}.yml")]
     res = procmem.run(cmd, env=ENV if src is None else {**ENV, "PYTHONPATH": str(src)})
     if res.returncode:
         raise SystemExit(f"{variant} build failed:\n{res.stderr[-2000:]}")
     return res
+
+
+def previous_cache(repo: Path) -> Path:
+    """The history cache as a build of HEAD~1 writes it (made once, in a worktree)."""
+    out = HERE / "out" / f"{repo.name}-prev-history.json"
+    if out.is_file():
+        return out
+    tree = HERE / "out" / f"{repo.name}-prev"
+    shutil.rmtree(tree, ignore_errors=True)
+    git = ["git", "-C", str(repo), "worktree"]
+    subprocess.run([*git, "prune"], check=True)
+    subprocess.run([*git, "add", "-q", "--detach", str(tree), "HEAD~1"], check=True)
+    try:
+        shutil.copy(repo / "mkdocs-with.yml", tree / "mkdocs.yml")
+        code = (
+            "from runbookgen.project import Project; from runbookgen.history import load_history; "
+            "import sys; h = load_history(Project.from_root(sys.argv[1])); assert h.available, h.reason"
+        )
+        subprocess.run([sys.executable, "-c", code, str(tree)], check=True, env=ENV)
+        shutil.copy(tree / ".cache" / "runbookgen" / "history.json", out)
+    finally:
+        subprocess.run([*git, "remove", "--force", str(tree)], check=True)
+    return out
 
 
 def side_by_side(repo: Path, before: Path, rounds: int) -> int:
@@ -141,12 +171,15 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--runbooks", type=int, default=1, help="runbooks the runs are dealt to")
     ap.add_argument("--warm", action="store_true", help="also time a build with the history cache")
+    ap.add_argument(
+        "--next", action="store_true", help="also time a build with the cache of the commit before HEAD"
+    )
     ap.add_argument("--before", type=Path, help="another checkout to compare with, side by side")
     args = ap.parse_args()
     repo = prepare(args.files, args.edits, args.runbooks)
     if args.before is not None:
         return side_by_side(repo, args.before, args.rounds)
-    variants = ["without", "with"] + (["warm"] if args.warm else [])
+    variants = ["without", "with"] + (["next"] if args.next else []) + (["warm"] if args.warm else [])
     results: dict[str, list[tuple[float, float]]] = {v: [] for v in variants}
     memory: dict[str, list[tuple[float, float]]] = {v: [] for v in variants}
     for r in range(args.rounds):
@@ -192,6 +225,11 @@ def main() -> int:
         f"with / without (median of per-round ratios): wall {ratio:.2f}x, cpu {ratio_cpu:.2f}x "
         f"(target <= 1.3x) {'OK' if ok else 'MISSED'}"
     )
+    for v in ("next", "warm"):
+        if v in variants:
+            r = med(w / o for (w, _), (o, _) in zip(results[v], results["without"], strict=True))
+            rc = med(w / o for (_, w), (_, o) in zip(results[v], results["without"], strict=True))
+            print(f"{v} / without (median of per-round ratios): wall {r:.2f}x, cpu {rc:.2f}x")
     return 0 if ok else 1
 
 

@@ -88,7 +88,13 @@ def tick(text: str) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
-    r = Repo(tmp_path_factory.mktemp("hist") / "repo")
+    return build_repo(tmp_path_factory.mktemp("hist") / "repo")
+
+
+def build_repo(root: Path) -> Repo:
+    """A run created, ticked on main and on a pull request branch (merged, with an untick
+    on main meanwhile), renamed, ticked through a wait step, signed off, then changed."""
+    r = Repo(root)
     r.root.mkdir()
     r.git("init", "-q", "-b", "main")
     (r.root / "content").mkdir()

@@ -28,7 +28,15 @@ The public API::
 Every result has ``to_dict()`` (JSON-ready, times in ISO 8601 with their offset).
 """
 
-from runbookgen.history.cache import cache_path, clear_cache, pack, pack_bytes, unpack, unpack_bytes
+from runbookgen.history.cache import (
+    cache_path,
+    cache_wanted,
+    clear_cache,
+    pack,
+    pack_bytes,
+    unpack,
+    unpack_bytes,
+)
 from runbookgen.history.events import EVENT_KINDS, STATE_KINDS, Commit, History, RunHistory, TickEvent
 from runbookgen.history.gitlog import SHALLOW_FIX
 from runbookgen.history.labels import item_labels, runbook_of
@@ -66,6 +74,7 @@ __all__ = [
     "Timeline",
     "WaitCheck",
     "cache_path",
+    "cache_wanted",
     "check_signoffs",
     "check_signoffs_for_paths",
     "clear_cache",

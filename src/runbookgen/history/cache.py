@@ -38,6 +38,14 @@ def cache_path(root: Path) -> Path:
     return root / ".cache" / "runbookgen" / "history.json"
 
 
+def cache_wanted(root: Path) -> bool:
+    """Whether a one-off build reads and writes the disk cache: when runbookgen's cache
+    directory is there (made by ``serve``, ``check``, ``runbookgen history``, or in CI by the
+    workflow that restores the previous build's cache). A fresh checkout has none, and
+    writing one there would only cost time."""
+    return cache_path(root).parent.is_dir()
+
+
 @contextlib.contextmanager
 def paused_gc() -> Iterator[None]:
     """No cyclic garbage collection for a while: packing and unpacking make hundreds of
@@ -179,12 +187,21 @@ def write_disk_cache(root: Path, key: str, hist: History) -> None:
 
 def read_disk_cache(root: Path, key: str) -> History | None:
     """The history stored under ``key``, or None (missing, stale, or not ours)."""
+    entry = read_disk_entry(root)
+    return entry[1] if entry is not None and entry[0] == key else None
+
+
+def read_disk_entry(root: Path) -> tuple[str, History] | None:
+    """The key and history stored on disk, whatever commit they are for, or None (missing,
+    another format, or not ours). A build at a later commit extends an ancestor's history
+    instead of reading all of git again (``load.py``)."""
     try:
         data = json.loads(read_bytes(cache_path(root), limit=None, root=root.resolve()))
-        if data.get("key") != key or data.get("version") != FORMAT_VERSION:
+        key = data.get("key")
+        if not isinstance(key, str) or data.get("version") != FORMAT_VERSION:
             return None
-        return unpack(data)
-    except (OSError, RunbookgenError, ValueError, KeyError, IndexError, TypeError):
+        return key, unpack(data)
+    except (OSError, RunbookgenError, ValueError, KeyError, IndexError, TypeError, AttributeError):
         return None
 
 

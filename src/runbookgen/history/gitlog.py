@@ -55,6 +55,27 @@ def repo_info(root: Path) -> tuple[Path, bool, str | None] | None:
     return git_dir, shallow, sha or None
 
 
+_SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+
+
+def on_main_line(root: Path, old: str, new: str) -> bool:
+    """Whether commit ``old`` is on ``new``'s first-parent line (``new`` itself or an earlier
+    commit of the branch, not one merged into it); False for anything that is not a full
+    commit id: ``old`` may come from a cache file."""
+    if not (_SHA.fullmatch(old) and _SHA.fullmatch(new)):
+        return False
+    if run_git(root, "merge-base", "--is-ancestor", old, new).returncode != 0:
+        return False  # (cheap, and the common answer for a cache from another branch)
+    proc = run_git(root, "rev-list", "--first-parent", new)
+    return proc.returncode == 0 and old.encode() in proc.stdout.split()
+
+
+def tracked(root: Path, path: str) -> bool:
+    """Whether git tracks ``path`` (relative to ``root``): committed, not made by a build."""
+    proc = run_git(root, "ls-files", "-z", "--", path)
+    return proc.returncode == 0 and bool(proc.stdout)
+
+
 def uncommitted(root: Path, runs_dir: str) -> list[str]:
     """Run files (relative to ``root``) with changes not yet committed."""
     proc = run_git(

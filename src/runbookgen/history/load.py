@@ -1,5 +1,10 @@
 """Loading a project's history: from the cache when HEAD is unchanged, else git + replay.
 
+When the cache holds the history of an *ancestor* of HEAD (the previous build's commit,
+in CI restored by ``actions/cache``: see ``.github/workflows/pages.yml``), only the commits
+since then are read from git and replayed on top of it. A cache file that is committed to
+the repository is never read: a pull request could forge who ticked what through it.
+
 Nothing here raises for a missing git, a directory that is not a repository or a file
 that was never committed: the result says history is unavailable and why. A shallow
 clone gives what it has plus a warning with the fix.
@@ -15,11 +20,25 @@ from runbookgen.errors import RunbookgenError
 from runbookgen.gitutil import have_git
 from runbookgen.history import cache
 from runbookgen.history.events import History, RunHistory
-from runbookgen.history.gitlog import SHALLOW_FIX, GitLog, repo_info, shallow_boundary, uncommitted
+from runbookgen.history.gitlog import (
+    SHALLOW_FIX,
+    GitLog,
+    on_main_line,
+    repo_info,
+    shallow_boundary,
+    tracked,
+    uncommitted,
+)
 from runbookgen.history.replay import Replayer
 
 if TYPE_CHECKING:
     from runbookgen.project import Project
+
+COMMITTED_CACHE = (
+    "the history cache .cache/runbookgen/history.json is committed to the repository, so it "
+    "was not read (a pull request could forge who ticked what through it); remove it with "
+    "'git rm --cached .cache/runbookgen/history.json' and ignore .cache/"
+)
 
 
 def load_history(
@@ -69,7 +88,12 @@ class PendingHistory:
             self.labels = frozenset()
         self.key = cache.cache_key(head, self.shallow, project.runs_dir, self.labels)
         self.hist = cache.recall(self.key) if use_cache else None
-        if self.hist is None and not (use_cache and cache.cache_path(root).is_file()):
+        self.warnings: list[str] = []
+        on_disk = use_cache and self.hist is None and cache.cache_path(root).is_file()
+        if on_disk and tracked(root, cache.cache_path(root).relative_to(root).as_posix()):
+            self.warnings.append(COMMITTED_CACHE)
+            self.use_cache = on_disk = False
+        if self.hist is None and not on_disk:
             try:
                 self.log = GitLog(root, project.runs_dir)
             except OSError:
@@ -80,16 +104,28 @@ class PendingHistory:
             return self.done
         root, project = self.root, self.project
         hist = self.hist
+        base: History | None = None  # an ancestor's history to extend
         if hist is None and self.use_cache:
             with cache.paused_gc():  # as in the build: many small objects, no cycles
-                hist = cache.read_disk_cache(root, self.key)
+                entry = cache.read_disk_entry(root)
+            if entry is not None and entry[0] == self.key:
+                hist = entry[1]
+            elif entry is not None and self._extends(*entry):
+                base = entry[1]
         if hist is None:
             boundary = shallow_boundary(self.git_dir) if self.shallow else set()
             try:
-                log = self.log if self.log is not None else GitLog(root, project.runs_dir)
+                if base is not None and base.head is not None:
+                    self.close()
+                    log = GitLog(root, project.runs_dir, (self.head, "^" + base.head))
+                else:
+                    log = self.log if self.log is not None else GitLog(root, project.runs_dir)
                 self.log = log
                 with cache.paused_gc():  # ~200,000 events and no cycles among them
-                    runs = Replayer(root, self.labels, boundary, self.progress).run(log)
+                    replayer = Replayer(root, self.labels, boundary, self.progress)
+                    if base is not None:
+                        replayer.resume(base.runs)
+                    runs = replayer.run(log)
             except (OSError, RunbookgenError) as exc:
                 self.done = History(False, f"cannot read git history: {exc}")
                 return self.done
@@ -102,7 +138,7 @@ class PendingHistory:
         if self.use_cache:
             cache.remember(self.key, hist)
         # the working tree is not part of the cache key: look at it every time
-        warnings = [SHALLOW_FIX] if self.shallow else []
+        warnings = ([SHALLOW_FIX] if self.shallow else []) + self.warnings
         out = History(True, None, warnings, self.shallow, self.head, dict(hist.runs), project.runs_dir)
         for path in uncommitted(root, project.runs_dir):
             if path in out.runs:
@@ -110,6 +146,20 @@ class PendingHistory:
                 out.runs[path] = RunHistory(rh.path, rh.available, rh.reason, rh.events, True, rh.incomplete)
         self.done = out
         return out
+
+    def _extends(self, key: str, old: History) -> bool:
+        """Whether the cached ``old`` can be extended to HEAD: read with the same settings
+        (its key says so), from a full clone, at an earlier commit of HEAD's first-parent
+        line. (A commit merged in from a branch is an ancestor too, but the events read
+        there predate the merge that names their pull request.) The commits after it then
+        come after all of its own, as in a full read: git's ``--topo-order --reverse`` lists a
+        merged branch's commits after the main line's commits before the merge."""
+        head = old.head
+        if head is None or self.shallow or old.shallow or not old.available:
+            return False
+        if cache.cache_key(head, False, self.project.runs_dir, self.labels) != key:
+            return False
+        return on_main_line(self.root, head, self.head)
 
     def close(self) -> None:
         if self.log is not None:

@@ -154,6 +154,15 @@ class Replayer:
         self.root = root
         self.seq = 0
 
+    def resume(self, runs: dict[str, RunHistory]) -> None:
+        """Start from the events of a history already read up to an ancestor commit, so
+        ``run`` needs the log of the commits after it only (``git log NEW ^OLD``). The file
+        versions those commits start from are read from git as they are needed."""
+        for path, rh in runs.items():
+            if rh.available:
+                self.events[path] = list(rh.events)
+        self.seq = max((e.seq for rh in runs.values() for e in rh.events), default=0)
+
     def run(self, log: GitLog) -> dict[str, RunHistory]:
         """Read ``log`` to the end; the events of every run file (current path → history)."""
         try:

@@ -119,13 +119,13 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
     def _start_history(self) -> Any:
         """Start reading git history now: git runs while MkDocs loads the theme and finds
         the files, on a core that is idle then (``on_files`` collects the result)."""
-        from runbookgen.history import cache_path, start_history
+        from runbookgen.history import cache_wanted, start_history
 
         serve = getattr(self, "command", "build") == "serve"
-        # The on-disk cache pays off across serve rebuilds and local re-builds, not in a fresh
-        # CI checkout, where writing it would only cost time: use it when it is there.
-        cached = cache_path(Path(self.project.root)).is_file()
-        return start_history(self.project, use_cache=serve or cached)
+        # The on-disk cache pays off across serve rebuilds, local re-builds and CI builds that
+        # restore the previous build's cache (then only newer commits are read from git); in
+        # a fresh checkout without it, writing one would only cost time.
+        return start_history(self.project, use_cache=serve or cache_wanted(Path(self.project.root)))
 
     # ------------------------------------------------------------------ files
     @event_priority(-50)  # late: after other plugins added their files

@@ -287,10 +287,9 @@ class ZensicalSite:
 
     def _history_loader(self, project: Any) -> Callable[[], Any]:
         """Start reading git history now (git runs while the run files are parsed)."""
-        from runbookgen.history import cache_path, start_history
+        from runbookgen.history import cache_wanted, start_history
 
-        cached = cache_path(Path(project.root)).is_file()
-        pending = start_history(project, use_cache=self.serve or cached)
+        pending = start_history(project, use_cache=self.serve or cache_wanted(Path(project.root)))
 
         def load() -> Any:
             hist = pending.result()
