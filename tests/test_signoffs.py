@@ -253,6 +253,39 @@ def test_forged_author_passes_author_matching_and_fails_verified(tmp_path: Path,
     assert [(f["code"], f["severity"]) for f in data["findings"]] == [("signoff-unverified", "error")]
 
 
+def test_a_committed_signature_cache_cannot_vouch_for_a_forged_signoff(tmp_path: Path, keys: Keys) -> None:
+    """Checked signatures are cached in .cache/runbookgen/signatures.json, keyed by the trust
+    store (public). A pull request that commits that file — or a symlink to one — saying
+    its unsigned commit carries Jane's good signature must not make the sign-off verified."""
+    from runbookgen.history import policy
+    from runbookgen.project import Project
+
+    r = Repo(tmp_path / "cache-forged", keys, SIGNERS + STRICT)
+    sha = r.sign("Engineering Manager", "Jane Doe", JANE, "09:00")  # not signed
+    digest = policy(Project.from_root(r.root)).digest()
+    forged = {"digest": digest, "commits": {sha: ["G", "SHA256:forged", ["jane@example.com"]]}}
+    for layout in ("file", "symlink"):
+        if layout == "file":
+            cache = r.root / ".cache" / "runbookgen"
+            cache.mkdir(parents=True)
+            (cache / "signatures.json").write_text(json.dumps(forged))
+            r.git("add", "-f", ".cache/runbookgen/signatures.json")
+        else:
+            r.git("rm", "-q", "-r", "--cached", ".cache")
+            shutil.rmtree(r.root / ".cache")
+            (r.root / "evidence" / "runbookgen").mkdir(parents=True)
+            (r.root / "evidence" / "runbookgen" / "signatures.json").write_text(json.dumps(forged))
+            (r.root / ".cache").symlink_to("evidence")
+            r.git("add", "-f", ".cache", "evidence")
+        r.commit(f"add a signature cache ({layout})", MALLORY, "09:30")
+        code, data = r.check()
+        (so,) = data["signoffs"]
+        assert so["state"] == "author-matches" and not so["verified"], layout
+        assert so["signature"]["status"] == "N" and not so["signature"]["good"], layout
+        assert code == 1 and [f["code"] for f in so["findings"]] == ["signoff-unverified"], layout
+        assert json.loads((r.root / ".cache" / "runbookgen" / "signatures.json").read_text()) == forged
+
+
 def test_matching_author_policy_makes_a_mismatch_an_error(tmp_path: Path, keys: Keys) -> None:
     r = Repo(tmp_path / "match", keys, SIGNERS)
     r.sign("Engineering Manager", "Jane Doe", MALLORY, "09:00")

@@ -70,12 +70,6 @@ def on_main_line(root: Path, old: str, new: str) -> bool:
     return proc.returncode == 0 and old.encode() in proc.stdout.split()
 
 
-def tracked(root: Path, path: str) -> bool:
-    """Whether git tracks ``path`` (relative to ``root``): committed, not made by a build."""
-    proc = run_git(root, "ls-files", "-z", "--", path)
-    return proc.returncode == 0 and bool(proc.stdout)
-
-
 def uncommitted(root: Path, runs_dir: str) -> list[str]:
     """Run files (relative to ``root``) with changes not yet committed."""
     proc = run_git(

@@ -1,9 +1,9 @@
 """Loading a project's history: from the cache when HEAD is unchanged, else git + replay.
 
-When the cache holds the history of an *ancestor* of HEAD (the previous build's commit,
-in CI restored by ``actions/cache``: see ``.github/workflows/pages.yml``), only the commits
-since then are read from git and replayed on top of it. A cache file that is committed to
-the repository is never read: a pull request could forge who ticked what through it.
+When the cache holds the history of an earlier commit of HEAD's first-parent line (the
+previous build's, in CI restored by ``actions/cache``: see ``.github/workflows/pages.yml``),
+only the commits since then are read from git and replayed on top of it. A cache file
+that is committed to the repository is never read (``cache.trusted_cache_file``).
 
 Nothing here raises for a missing git, a directory that is not a repository or a file
 that was never committed: the result says history is unavailable and why. A shallow
@@ -26,7 +26,6 @@ from runbookgen.history.gitlog import (
     on_main_line,
     repo_info,
     shallow_boundary,
-    tracked,
     uncommitted,
 )
 from runbookgen.history.replay import Replayer
@@ -35,9 +34,9 @@ if TYPE_CHECKING:
     from runbookgen.project import Project
 
 COMMITTED_CACHE = (
-    "the history cache .cache/runbookgen/history.json is committed to the repository, so it "
-    "was not read (a pull request could forge who ticked what through it); remove it with "
-    "'git rm --cached .cache/runbookgen/history.json' and ignore .cache/"
+    "the history cache .cache/runbookgen/history.json is committed to the repository (or "
+    "reached through a symlink), so it was not read (a pull request could forge who ticked "
+    "what through it); remove it with 'git rm --cached' and ignore .cache/"
 )
 
 
@@ -90,7 +89,7 @@ class PendingHistory:
         self.hist = cache.recall(self.key) if use_cache else None
         self.warnings: list[str] = []
         on_disk = use_cache and self.hist is None and cache.cache_path(root).is_file()
-        if on_disk and tracked(root, cache.cache_path(root).relative_to(root).as_posix()):
+        if on_disk and not cache.trusted_cache_file(root, cache.cache_path(root)):
             self.warnings.append(COMMITTED_CACHE)
             self.use_cache = on_disk = False
         if self.hist is None and not on_disk:

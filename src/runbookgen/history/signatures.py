@@ -34,9 +34,10 @@ from pathlib import Path
 from typing import Any
 
 from runbookgen.errors import RunbookgenError
-from runbookgen.files import write_replace
+from runbookgen.files import read_bytes, write_replace
 from runbookgen.findings import Severity
 from runbookgen.gitutil import git_env
+from runbookgen.history.cache import trusted_cache_file
 from runbookgen.text import quoted
 
 GITHUB_SIGNER = "noreply@github.com"
@@ -363,20 +364,27 @@ def _cache_file(root: Path) -> Path:
 
 
 def _read_cache(root: Path, digest: str) -> dict[str, Signature]:
+    """What this machine checked before (never a committed file: it would let a pull
+    request say its own commits carry someone's good signature)."""
+    path = _cache_file(root)
+    if not trusted_cache_file(root, path):
+        return {}
     try:
-        data = json.loads(_cache_file(root).read_text(encoding="utf-8"))
+        data = json.loads(read_bytes(path, limit=None, root=root.resolve()))
         if data.get("digest") != digest:
             return {}
         return {
             sha: Signature(sha, str(s), str(k), tuple(str(i) for i in ids))
             for sha, (s, k, ids) in data["commits"].items()
         }
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, RunbookgenError, ValueError, KeyError, TypeError, AttributeError):
         return {}
 
 
 def _write_cache(root: Path, digest: str, sigs: dict[str, Signature]) -> None:
     path = _cache_file(root)
+    if not trusted_cache_file(root, path):
+        return  # a committed file (or one through a symlink) is left as it is
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.parent.resolve().is_relative_to(root.resolve()):
