@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -315,6 +316,15 @@ class Case:
     terminal: bool = False  # stdout on a pseudo-terminal
 
 
+def _committed_cache(ctx: Ctx) -> None:
+    """A pull request that commits a build cache: an entry shaped like Zensical's (a whole
+    rendered page, script included) that a build would otherwise reuse."""
+    page = {"data": "<!doctype html><script>alert(document.domain)</script>", "hash": "0"}
+    ctx.write(".cache/1836720044358036314", json.dumps(page))
+    ctx.git("add", "-f", ".cache")
+    ctx.git("commit", "-q", "-m", "add a build cache")
+
+
 def _secret(ctx: Ctx, target: str = "env") -> Path:
     """A file outside the repository holding a marker that must never be published."""
     marker = f"SECRET-{os.getpid()}-{time.monotonic_ns()}"
@@ -522,6 +532,27 @@ CASES: list[Case] = [
         ok(RUN),
         lambda c: (c.p(".cache").mkdir(), c.readonly(".cache")),
         nodac=True,
+    ),
+    Case(
+        "build-cache-committed",
+        ["build"],
+        error(".cache", "committed"),
+        lambda c: _committed_cache(c),
+        timeout=90,
+    ),
+    Case(
+        "zensical-build-cache-committed",
+        ["build", "--engine", "zensical"],
+        error(".cache", "committed"),
+        lambda c: _committed_cache(c),
+        timeout=90,
+    ),
+    Case(
+        "build-cache-symlink",
+        ["build"],
+        error(".cache", "symlink"),
+        lambda c: (c.p("elsewhere").mkdir(), c.p(".cache").symlink_to("elsewhere")),
+        timeout=90,
     ),
     # -- 2. nothing deletes run records or runbooks -----------------------------------------
     Case("build-into-runs", ["build", "-d", "runs"], error("runs", "refusing"), timeout=90),

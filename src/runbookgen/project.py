@@ -191,6 +191,28 @@ class Project:
                 "runbook templates would be read as run records; use a directory of its own (e.g. runs)",
                 self.config_name,
             )
+        self.check_build_cache()
+
+    def check_build_cache(self) -> None:
+        """Refuse a ``.cache/`` that comes from the repository: builds keep there what they
+        reuse as if they had made it — Zensical whole rendered pages, runbookgen history
+        and checked signatures, Material's privacy plugin downloaded scripts — so a pull
+        request that commits one (or a symlink to one) could publish its own HTML."""
+        from runbookgen.gitutil import git_bytes, have_git
+
+        cache = self.root / ".cache"
+        committed = False
+        if not cache.is_symlink() and cache.is_dir() and have_git():
+            committed = bool(git_bytes("ls-files", "-z", "--", ".cache", cwd=self.root, check=False))
+        if cache.is_symlink() or committed:
+            raise RunbookgenError(
+                ".cache/ is "
+                + ("a symlink" if cache.is_symlink() else "committed to the repository")
+                + ": build caches there (rendered pages, history, checked signatures) would come "
+                "from the repository's content, not from a build; remove it from git "
+                "('git rm -r --cached .cache') and add .cache/ to .gitignore",
+                ".cache",
+            )
 
     # ------------------------------------------------------------------ templates
     def template_path(self, runbook: str) -> Path:
