@@ -69,6 +69,15 @@ class TickText:
     def __init__(self, history: PageHistory) -> None:
         self.history = history
         self._html: dict[tuple[str, str], Markup] = {}
+        self._spans: dict[tuple[str, str], str] = {}
+
+    def span(self, ev: TickEvent) -> str:
+        """The text in its ``rbg-ticks`` span, as the checklist places it after an item."""
+        key = (ev.commit.sha, ev.kind)
+        done = self._spans.get(key)
+        if done is None:
+            done = self._spans[key] = f'<span class="rbg-ticks">{self(ev)}</span>'
+        return done
 
     def __call__(self, ev: TickEvent) -> Markup:
         key = (ev.commit.sha, ev.kind)
@@ -162,6 +171,8 @@ class _Checklist:
         self.ticks = ticks
         self.extras = extras
         self.out: list[str] = []
+        # the waits cut short, by item (most items are not waits: one lookup each)
+        self.short = {w.item: w for w in history.waits() if w.short} if history is not None else {}
 
     def section(self, sec: Section) -> None:
         out = self.out
@@ -231,7 +242,7 @@ class _Checklist:
 
     def items(self, items: list[Item], kind: str) -> None:
         out = self.out
-        history, ticks = self.history, self.ticks
+        history, ticks, short = self.history, self.ticks, self.short
         out.append('<ul class="task-list rbg-tasks">')
         for item in items:
             state = self.state(item, kind)
@@ -255,9 +266,9 @@ class _Checklist:
                 if item.checked:
                     ev = history.tick(item.id)
                     if ev is not None and ev.kind == ("skipped" if item.skipped else "ticked"):
-                        out.append(f'<span class="rbg-ticks">{ticks(ev)}</span>')
-                w = history.wait(item.id)
-                if w is not None and w.short and w.waited is not None:
+                        out.append(ticks.span(ev))
+                w = short.get(item.id) if short else None
+                if w is not None and w.waited is not None:
                     waited = w.waited.total_seconds() / 60
                     out.append(
                         f' <span class="rbg-tag rbg-tag-short" title="{text(wait_text(waited, w.minutes))}">'
