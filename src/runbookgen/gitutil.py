@@ -103,3 +103,22 @@ def repo_root(path: str | os.PathLike[str]) -> Path | None:
     if proc.returncode != 0:
         return None
     return Path(proc.stdout.decode().strip()).resolve()
+
+
+def committed_or_linked(root: Path, rel: str) -> bool:
+    """Whether ``rel`` (a path under ``root``) came from the repository rather than from this
+    machine: a symlink on the way to it, or anything there tracked by git. Caches under
+    ``.cache/`` must be neither: their keys (commit ids, the trust store) are public, so a
+    pull request could commit one that a build would trust (``project.check_build_cache``,
+    ``history.cache.trusted_cache_file``)."""
+    step = root
+    for part in Path(rel).parts:
+        step = step / part
+        if step.is_symlink():
+            return True
+    if not step.exists() or not have_git():
+        return False
+    try:  # outside a repository git fails and prints nothing: nothing there is committed
+        return bool(git_bytes("ls-files", "-z", "--", rel, cwd=root, check=False))
+    except GitError:
+        return False

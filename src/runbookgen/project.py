@@ -198,19 +198,14 @@ class Project:
         reuse as if they had made it — Zensical whole rendered pages, runbookgen history
         and checked signatures, Material's privacy plugin downloaded scripts — so a pull
         request that commits one (or a symlink to one) could publish its own HTML."""
-        from runbookgen.gitutil import git_bytes, have_git
+        from runbookgen.gitutil import committed_or_linked
 
-        cache = self.root / ".cache"
-        committed = False
-        if not cache.is_symlink() and cache.is_dir() and have_git():
-            committed = bool(git_bytes("ls-files", "-z", "--", ".cache", cwd=self.root, check=False))
-        if cache.is_symlink() or committed:
+        if committed_or_linked(self.root, ".cache"):
             raise RunbookgenError(
-                ".cache/ is "
-                + ("a symlink" if cache.is_symlink() else "committed to the repository")
-                + ": build caches there (rendered pages, history, checked signatures) would come "
-                "from the repository's content, not from a build; remove it from git "
-                "('git rm -r --cached .cache') and add .cache/ to .gitignore",
+                ".cache/ is committed to the repository or is a symlink: build caches there "
+                "(rendered pages, history, checked signatures) would come from the repository's "
+                "content, not from a build; make it a plain directory git ignores "
+                "('git rm -r --cached .cache', then add .cache/ to .gitignore)",
                 ".cache",
             )
 

@@ -19,8 +19,8 @@ from typing import Any
 
 from runbookgen.errors import RunbookgenError
 from runbookgen.files import make_dirs, read_bytes, write_replace
+from runbookgen.gitutil import committed_or_linked
 from runbookgen.history.events import Commit, History, RunHistory, TickEvent
-from runbookgen.history.gitlog import run_git
 
 FORMAT_VERSION = 4  # 4: status values without their YAML comment
 
@@ -40,27 +40,16 @@ def cache_path(root: Path) -> Path:
 
 
 def trusted_cache_file(root: Path, path: Path) -> bool:
-    """Whether a cache file under ``.cache/`` may be read (and rewritten): reached without a
-    symlink, and not tracked by git — so made by runbookgen on this machine (or restored by
-    CI from a build of the main branch), never put there by a commit. A pull request could
-    otherwise commit one, keyed by the public commit ids and trust store, that says who
-    ticked what (``history.json``) or whose signature a commit carries (``signatures.json``).
-    A missing file is trusted (there is nothing to read; it may be written)."""
+    """Whether a cache file under ``.cache/`` may be read (and rewritten): made by runbookgen
+    on this machine (or restored by CI from a build of the main branch), never put there by
+    a commit (:func:`runbookgen.gitutil.committed_or_linked`) — else a pull request could say
+    who ticked what (``history.json``) or whose signature a commit carries
+    (``signatures.json``). A missing file is trusted (nothing to read; it may be written)."""
     try:
-        rel = path.relative_to(root)
+        rel = path.relative_to(root).as_posix()
     except ValueError:
         return False
-    step = root
-    for part in rel.parts:
-        step = step / part
-        if step.is_symlink():
-            return False
-    if not path.exists():
-        return True
-    if not path.is_file():
-        return False
-    proc = run_git(root, "ls-files", "-z", "--", rel.as_posix())
-    return proc.returncode == 0 and not proc.stdout
+    return not committed_or_linked(root, rel) and (path.is_file() or not path.exists())
 
 
 def cache_wanted(root: Path) -> bool:

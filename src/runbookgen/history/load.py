@@ -115,7 +115,6 @@ class PendingHistory:
             boundary = shallow_boundary(self.git_dir) if self.shallow else set()
             try:
                 if base is not None and base.head is not None:
-                    self.close()
                     log = GitLog(root, project.runs_dir, (self.head, "^" + base.head))
                 else:
                     log = self.log if self.log is not None else GitLog(root, project.runs_dir)
