@@ -465,9 +465,113 @@ def test_a_worker_that_dies_is_an_error_not_a_hang(
     def render(self: RunReader, *args: object) -> None:  # runs in the (forked) worker processes
         os._exit(3)
 
-    monkeypatch.setattr(RunReader, "render", render)
+    monkeypatch.setattr(RunReader, "render_parts", render)
     with pytest.raises(RunbookgenError, match=r"stopped unexpectedly \(exit code 3\)"):
         Site.load(Project.from_root(clone.root), SiteOptions(), workers=2)
     import multiprocessing
 
     assert multiprocessing.active_children() == []
+
+
+def _later_site(clone: Repo) -> tuple[object, dict[str, str]]:
+    """A site whose workers render the rest of run pages later, and the bodies of the same
+    site built serially."""
+    from runbookgen.history import load_history
+    from runbookgen.project import Project
+    from runbookgen.web.site import Site, SiteOptions
+
+    def source() -> object:
+        return load_history(Project.from_root(clone.root), use_cache=False)
+
+    serial = Site.load(Project.from_root(clone.root), SiteOptions(), workers=1, git_history=source)
+    site = Site.load(Project.from_root(clone.root), SiteOptions(), workers=2, git_history=source, later=True)
+    return site, {r.relpath: r.body for r in serial.runs}
+
+
+def test_run_pages_rendered_while_pages_are_written_are_those_of_a_serial_build(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """``later``: the workers render the rest of each run page after reading, in the order
+    the pages are written (newest first): the same pages as a serial build, and the parent
+    holds none of them before it asks."""
+    import multiprocessing
+
+    site, want = _later_site(_many_runs(repo, tmp_path / "later", 40))
+    try:
+        assert site.later is not None
+        kept = [r for r in site.runs if r.details_source is not None]
+        assert len(kept) >= 40 and all(r.packed_details == b"" for r in kept)
+        ticked = 0
+        for run in site.runs:  # as MkDocs writes them
+            summary = run.summary
+            rest = run.take_details()
+            assert summary + rest == want[run.relpath]
+            assert site.later.arrived == {}  # arrived when asked for, in that order
+            ticked += run.first_tick == "2026-10-02T09:00:00+00:00" and "Bob Dev" in rest
+        assert ticked == 14
+    finally:
+        site.close()
+    assert multiprocessing.active_children() == []
+
+
+def test_run_pages_asked_for_out_of_order_or_beyond_the_cap_are_still_right(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past ``MAX_PENDING`` pages a worker renders pages whole while reading (its memory
+    stays bounded); a page asked for out of order waits in the parent."""
+    import multiprocessing
+
+    from runbookgen.web import workers
+
+    monkeypatch.setattr(workers, "MAX_PENDING", 8)
+    site, want = _later_site(_many_runs(repo, tmp_path / "later", 40))
+    try:
+        kept = [r for r in site.runs if r.details_source is not None]
+        whole = [r for r in site.runs if r.details_source is None]
+        assert len(kept) == 16 and len(whole) == len(want) - 16
+        assert all(r.packed_details for r in whole if not r.broken)
+        twice = kept[len(kept) // 2]
+        assert twice.body == want[twice.relpath] == twice.body  # kept after the first time
+        assert twice.details_source is None and twice.packed_details
+        held = 0
+        assert site.later is not None
+        for run in reversed(site.runs):
+            summary = run.summary
+            assert summary + run.take_details() == want[run.relpath]
+            held = max(held, len(site.later.arrived))
+        assert held > 0
+    finally:
+        site.close()
+    assert multiprocessing.active_children() == []
+
+
+def test_a_worker_that_dies_while_pages_are_written_is_an_error_not_a_hang(
+    repo: Repo, tmp_path: Path
+) -> None:
+    import multiprocessing
+
+    from runbookgen.errors import RunbookgenError
+
+    site, _ = _later_site(_many_runs(repo, tmp_path / "later", 40))
+    try:
+        assert site.later is not None
+        for proc in site.later.procs:
+            proc.kill()
+        with pytest.raises(RunbookgenError, match=r"stopped unexpectedly \(exit code -9\)"):
+            for run in site.runs:
+                run.take_details()
+    finally:
+        site.close()
+    assert multiprocessing.active_children() == []
+
+
+def test_closing_a_site_stops_workers_waiting_to_send_pages(repo: Repo, tmp_path: Path) -> None:
+    """A build that fails, or skips pages, never asks for some pages: closing it stops the
+    workers, which wait to send them."""
+    import multiprocessing
+
+    site, _ = _later_site(_many_runs(repo, tmp_path / "later", 40))
+    assert site.later is not None and multiprocessing.active_children()
+    site.close()
+    site.close()  # twice is harmless
+    assert site.later is None and multiprocessing.active_children() == []

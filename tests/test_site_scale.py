@@ -224,9 +224,9 @@ def test_workers_hold_a_bounded_number_of_parsed_runs_while_history_loads(
     def read(path: Path) -> tuple[RunEntry, None]:
         return RunEntry(relpath=path.name, src_uri=path.name), None
 
-    def render(entry: RunEntry, record: None, hist: object) -> RunEntry:
+    def render(entry: RunEntry, record: None, hist: object) -> tuple[RunEntry, None]:
         entry.body = f"<p>{entry.relpath} rendered with history {hist is not None}</p>"
-        return entry
+        return entry, None
 
     def progress(done: int, total: int) -> None:
         parsed[0] = done

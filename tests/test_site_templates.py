@@ -146,6 +146,37 @@ def test_a_broken_override_in_worker_processes_is_the_same_one_error(tmp_path: P
     )
 
 
+def test_a_broken_override_in_the_rest_of_a_run_page_is_one_error(tmp_path: Path) -> None:
+    """The rest of a run page (after its summary) is rendered by the workers while MkDocs
+    writes pages: a mistake there still stops the build with one line naming the template
+    and its line, and no traceback."""
+    import subprocess
+    import sys
+
+    root = _repo(tmp_path, None)
+    partials = root / "overrides" / "runbookgen" / "partials"
+    partials.mkdir(parents=True)
+    packaged = (PACKAGED / "partials" / "stage-bars.html").read_text(encoding="utf-8")
+    (partials / "stage-bars.html").write_text(packaged + "{{ no_such_value }}\n", encoding="utf-8")
+    line = packaged.count("\n") + 1
+    for i in range(40):
+        write_run(root, f"2026-11-{i % 28 + 1:02d}-v{i}.md", front_matter(f"v{i}", "2026-11-01"), seed_body())
+    yml = root / "mkdocs.yml"
+    yml.write_text(yml.read_text().replace("  - runbookgen\n", "  - runbookgen:\n      workers: 2\n"))
+    proc = mkdocs_build(root)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("ERROR")]
+    assert len(errors) == 1, proc.stderr
+    assert f"stage-bars.html:{line}:" in errors[0] and "no_such_value" in errors[0], proc.stderr
+    cli = subprocess.run(
+        [sys.executable, "-m", "runbookgen", "build"], cwd=root, capture_output=True, text=True, timeout=300
+    )
+    assert cli.returncode == 1 and "Traceback" not in cli.stderr
+    cli_errors = [ln for ln in cli.stderr.splitlines() if ln.startswith(("ERROR", "Error:"))]
+    assert len(cli_errors) == 1 and cli_errors[0].startswith("Error: runbookgen: "), cli.stderr
+    assert f"stage-bars.html:{line}:" in cli_errors[0] and "Error building page" not in cli.stderr
+
+
 def test_serve_cache_rerenders_run_pages_when_an_override_changes(tmp_path: Path) -> None:
     root = _repo(tmp_path)
     custom = root / "overrides" / "runbookgen"

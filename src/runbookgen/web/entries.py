@@ -10,6 +10,10 @@ holds non-ASCII text in two bytes a character), which made 10,000 runs cost ~2.4
 only the summary (up to :data:`SUMMARY_END`, what the theme and search read) stays text;
 the rest is kept zlib-compressed (~15 KB), compressed in the worker process that
 rendered it, which also makes its message to the parent an eighth of the size.
+
+A one-off MkDocs build goes further: the worker that read a run keeps the rest of its page
+unrendered and renders it while MkDocs writes pages on one core (web/workers.py); the entry
+then holds a :class:`DetailsSource` and the key to ask it with.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import marshal
 import posixpath
 import zlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from runbookgen.findings import Finding
 from runbookgen.model import Runbook
@@ -30,6 +34,12 @@ from runbookgen.web.safehtml import title_text
 SUMMARY_END = "<!-- /runbookgen:summary -->"
 # zlib level for run page details: 1-2 compress HTML ~8x at a third of the time of 6.
 _LEVEL = 2
+
+
+class DetailsSource(Protocol):
+    """Where the rest of a run page is rendered later: :meth:`take` gives it, once."""
+
+    def take(self, key: int) -> str: ...
 
 
 @dataclass
@@ -73,6 +83,9 @@ class RunEntry:
     errors: list[str] = field(default_factory=list)
     summary: str = ""  # the page body up to and including SUMMARY_END (or all of it)
     packed_details: bytes = b""  # the rest of the body, zlib-compressed UTF-8
+    # or, rendered later: who renders it, and the key to ask for it (workers.py)
+    details_key: int = -1
+    details_source: DetailsSource | None = field(default=None, repr=False, compare=False)
     findings: list[Finding] = field(default_factory=list)  # what `check` reports (no sign-offs)
     toc: list[dict[str, Any]] = field(default_factory=list)
     # for statistics across runs (history.stats.RunLike); durations only with git history
@@ -109,16 +122,24 @@ class RunEntry:
     def body(self, html: str) -> None:
         head, sep, rest = html.partition(SUMMARY_END)
         self.summary = head + sep
+        self.set_details(rest)
+
+    def set_details(self, rest: str) -> None:
+        """Keep ``rest``, the body after the summary (compressed)."""
         self.packed_details = zlib.compress(rest.encode("utf-8"), _LEVEL) if rest else b""
 
     @property
     def details(self) -> str:
         """The body after :data:`SUMMARY_END` (progress, timeline, checklist)."""
+        source, self.details_source = self.details_source, None
+        if source is not None:  # kept: a caller may ask again (a build takes it once)
+            self.set_details(source.take(self.details_key))
         return zlib.decompress(self.packed_details).decode("utf-8") if self.packed_details else ""
 
     def take_details(self) -> str:
         """:attr:`details`, dropping the whole body from this entry (its page is written)."""
-        rest = self.details
+        source, self.details_source = self.details_source, None
+        rest = source.take(self.details_key) if source is not None else self.details
         self.summary, self.packed_details = "", b""
         return rest
 

@@ -9,7 +9,7 @@ receive its two methods as plain functions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from runbookgen.check.rules import check_record, finalize
@@ -181,8 +181,18 @@ class RunReader:
 
     def render(self, entry: RunEntry, record: RunRecord | None, history: History | None) -> RunEntry:
         """Add what needs history (durations) and the page body to a read run's entry."""
+        entry, rest = self.render_parts(entry, record, history)
+        if rest is not None:
+            entry.set_details("".join(rest))
+        return entry
+
+    def render_parts(
+        self, entry: RunEntry, record: RunRecord | None, history: History | None
+    ) -> tuple[RunEntry, Iterator[str] | None]:
+        """:meth:`render`, with the page body after its summary left to be rendered as the
+        iterator is read (the rest of the entry is filled in now); None: the body is done."""
         if record is None:  # broken: its body is the error page already
-            return entry
+            return entry, None
         page_history = None
         findings: list[Finding] = list(entry.findings)
         if history is not None:
@@ -213,11 +223,11 @@ class RunReader:
                 last = max(shown, key=lambda ev: (ev.commit.time, ev.seq))
                 entry.last_by, entry.last_at = last.commit.author, last.time.isoformat()
                 entry.last_what = last.kind
-        entry.body = self.pages.run(
+        entry.summary, rest = self.pages.run_parts(
             entry, record.model, self.runbooks.get(entry.runbook), page_history, finalize(findings, False)
         )
         entry.toc = toc_tokens(record.model)
         # Only the run page shows the stage bars: not carried further (~20 KB a run, sent
         # from a worker process and kept for the whole build).
         entry.stages = []
-        return entry
+        return entry, rest

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runbookgen.errors import RunbookgenError
 from runbookgen.history import History
@@ -37,6 +38,10 @@ Progress = Callable[[int, int], None]
 CacheKey = tuple[object, ...]
 
 
+if TYPE_CHECKING:
+    from runbookgen.web.workers import LaterDetails
+
+
 class Site:
     """Everything the pages show: runbooks, runs (newest first) and broken run files."""
 
@@ -51,6 +56,14 @@ class Site:
         self.inflight: InFlight | None = None
         self.pulls: dict[str, PullRequest] = {}
         self.warnings: list[str] = []  # not errors: what the site shows less of, and why
+        self.later: LaterDetails | None = None  # renders the rest of run pages (workers.py)
+
+    def close(self) -> None:
+        """Stop the worker processes still rendering run pages (when the pages are written,
+        or the build failed); the pages not taken by then are not needed."""
+        if self.later is not None:
+            self.later.close()
+            self.later = None
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -62,6 +75,7 @@ class Site:
         workers: int = 1,
         cache: dict[CacheKey, RunEntry] | None = None,
         git_history: History | Callable[[], History] | None = None,
+        later: bool = False,
     ) -> Site:
         """Parse templates and every run record; a bad run file becomes a broken entry.
 
@@ -73,6 +87,10 @@ class Site:
         ``git_history`` (a :class:`runbookgen.history.History`, loaded once per build) adds
         the timeline to run pages and durations to the statistics. Given as a function
         that loads it, it is loaded while the worker processes parse.
+
+        ``later`` (a one-off build that writes run pages newest first, in :attr:`runs`
+        order): worker processes render the rest of run pages after reading, while the
+        caller writes pages (``RunEntry.take_details``); :meth:`close` stops them.
         """
         site = cls(project, options)
         for name in project.runbook_names:
@@ -110,11 +128,13 @@ class Site:
             site.git_history = git_history() if callable(git_history) else git_history
             site.runs = site._load_cached(reader, files, cache, workers, on_progress)
         elif callable(git_history):
-            site.runs = site._load_runs(reader, files, workers, on_progress, load_history=git_history)
+            site.runs = site._load_runs(reader, files, workers, on_progress, git_history, later)
         else:
             site.git_history = git_history
-            site.runs = site._load_runs(reader, files, workers, on_progress)
+            site.runs = site._load_runs(reader, files, workers, on_progress, later=later)
         site.runs.sort(key=lambda r: (r.date, r.release, r.relpath), reverse=True)
+        if site.later is not None:
+            site.later.start([r.details_key for r in site.runs if r.details_source is not None])
         for run in site.runs:
             if run.runbook in site.runbooks:
                 site.runbooks[run.runbook].runs.append(run)
@@ -178,6 +198,7 @@ class Site:
         workers: int,
         on_progress: Progress | None = None,
         load_history: Callable[[], History] | None = None,
+        later: bool = False,
     ) -> list[RunEntry]:
         """Entries of ``files`` in order; ``load_history`` loads :attr:`git_history` first,
         or alongside the worker processes when there are enough files to use them."""
@@ -193,13 +214,17 @@ class Site:
                 files,
                 workers,
                 reader.read,
-                reader.render,
+                reader.render_parts,
                 self.project.rel,
                 history=self.git_history,
                 load_history=load_history,
                 on_progress=on_progress,
+                later=later,
             )
             self.git_history = hist
+            self.later = next(
+                (s for e in entries if isinstance(s := e.details_source, pool.LaterDetails)), None
+            )
             return entries
         if load_history is not None:
             self.git_history = load_history()

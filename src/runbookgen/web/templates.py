@@ -14,8 +14,9 @@ template file and line, not a traceback.
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -41,6 +42,27 @@ def _block(value: object) -> Markup:
 def _path(value: object) -> Markup:
     """A file path that may wrap after its slashes (never inside a name)."""
     return Markup(safehtml.text(value).replace("/", "/<wbr>"))
+
+
+class Later:
+    """Markup made when a template first prints or tests it (once): a run page's checklist
+    and charts, which :meth:`Templates.render_parts` may render long after the summary."""
+
+    __slots__ = ("_html", "_make")
+
+    def __init__(self, make: Callable[[], str]) -> None:
+        self._make: Callable[[], str] | None = make
+        self._html = ""
+
+    def __html__(self) -> str:
+        if self._make is not None:
+            self._html, self._make = self._make(), None
+        return self._html
+
+    __str__ = __html__
+
+    def __bool__(self) -> bool:
+        return bool(self.__html__())
 
 
 class Templates:
@@ -113,9 +135,37 @@ class Templates:
         try:
             return template.render(context)
         except jinja2.TemplateError as exc:
-            where, line = _template_frame(exc.__traceback__, template.filename or name)
-            message = exc.message if isinstance(exc, jinja2.TemplateSyntaxError) else str(exc)
-            raise RunbookgenError(f"template error: {message}", where, line) from None
+            raise _template_error(exc, template.filename or name) from None
+
+    def render_parts(self, name: str, split: str, /, **context: Any) -> tuple[str, Iterator[str]]:
+        """:meth:`render` in two parts: the output up to and including ``split`` (all of it
+        when the template never prints ``split``), and the rest, made only as it is read.
+
+        The site build renders run pages this way: the summary while the run files are read,
+        the rest (checklist, timeline) in a worker while MkDocs writes pages on one core
+        (see web/workers.py). Values the rest prints may be :class:`Later` markup."""
+        template = self.get(name)
+        fallback = template.filename or name
+        chunks = self._guarded(template.generate(context), fallback)
+        head: list[str] = []
+        for chunk in chunks:
+            at = chunk.find(split)
+            if at < 0:
+                head.append(chunk)
+                continue
+            at += len(split)
+            head.append(chunk[:at])
+            if at < len(chunk):
+                chunks = itertools.chain((chunk[at:],), chunks)
+            break
+        return "".join(head), chunks
+
+    @staticmethod
+    def _guarded(chunks: Iterator[str], fallback: str) -> Iterator[str]:
+        try:
+            yield from chunks
+        except jinja2.TemplateError as exc:
+            raise _template_error(exc, fallback) from None
 
     def overridden(self) -> list[tuple[str, int, int]]:
         """Every user template file (path, mtime, size): part of a ``serve`` cache key."""
@@ -133,6 +183,13 @@ class Templates:
 def _files(root: Path) -> Iterator[Path]:
     if root.is_dir():
         yield from (p for p in root.rglob("*.html") if p.is_file())
+
+
+def _template_error(exc: jinja2.TemplateError, default: str) -> RunbookgenError:
+    """A failing template as one error naming the template file and line."""
+    where, line = _template_frame(exc.__traceback__, default)
+    message = exc.message if isinstance(exc, jinja2.TemplateSyntaxError) else str(exc)
+    return RunbookgenError(f"template error: {message}", where, line)
 
 
 def _template_frame(tb: TracebackType | None, default: str) -> tuple[str, int | None]:

@@ -85,6 +85,7 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         self.runs: dict[str, Any] = {}  # src_uri -> RunEntry
         self._rendered = 0
         self._deferred: dict[str, Any] = {}  # src_uri -> RunEntry whose details are due
+        self._failed: RunbookgenError | None = None  # a run page's rest could not be rendered
         self._marker = ""
         self._cache: dict[Any, Any] = {}
         self._pending: Any = None  # history being read since on_config
@@ -151,6 +152,8 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         cache = self._cache if getattr(self, "command", "build") == "serve" else None
         # A function: with worker processes, history is read while they parse the run files.
         git_history = self._history if self.config.history else None
+        if self.site is not None:
+            self.site.close()
         try:
             self.site = site = Site.load(
                 self.project,
@@ -159,6 +162,11 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
                 cache=cache,
                 on_progress=(lambda n, t: hook("runs", n, t)) if hook else None,
                 git_history=git_history,
+                # With history, the workers render the rest of each run page (checklist with
+                # ticks, timeline) while MkDocs writes pages on one core, newest run first
+                # (site.runs order, as the run pages are added below). Without history
+                # there is too little left to render for that to pay (performance.md).
+                later=git_history is not None,
             )
         except RunbookgenError as exc:
             raise PluginError(f"runbookgen: {for_terminal(str(exc))}") from None
@@ -176,6 +184,7 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         for message in site.warnings:  # runs on branches, pull requests: shown less, not wrong
             notice.warning("runbookgen: %s", for_terminal(message))
         self.pages, self.runs, self._rendered, self._deferred, self._tocs = {}, {}, 0, {}, {}
+        self._failed = None
         # The placeholder for deferred run-page content; random per build, and a comment,
         # which escaped run-file text can never contain.
         self._marker = f"<!-- runbookgen:{secrets.token_hex(8)} -->"
@@ -244,6 +253,8 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         if self._pending is not None:  # the build failed before on_files: stop git
             self._pending.close()
             self._pending = None
+        if self.site is not None:  # stop the workers rendering run pages
+            self.site.close()
 
     # ------------------------------------------------------------------ pages
     def on_page_markdown(
@@ -330,12 +341,26 @@ class RunbookgenPlugin(BasePlugin[RunbookgenConfig]):
         run = self._deferred.pop(page.file.src_uri, None)
         if run is None:
             return None
-        return output.replace(self._marker, run.take_details(), 1)
+        if self._failed is not None:
+            return output.replace(self._marker, "", 1)
+        try:
+            rest = run.take_details()
+        except RunbookgenError as exc:
+            # A user's template failed in the rest of the page (rendered by a worker since
+            # the run files were read). Raised here, MkDocs would log it twice ("Error
+            # building page" first); on_post_build raises it, as the build's one error.
+            self._failed = exc
+            return output.replace(self._marker, "", 1)
+        return output.replace(self._marker, rest, 1)
 
     # ------------------------------------------------------------------ output
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if not self.config.enabled or self.site is None:
             return
+        self.site.close()
+        if self._failed is not None:
+            failed, self._failed = self._failed, None
+            raise PluginError(f"runbookgen: {for_terminal(str(failed))}")
         out = Path(config.site_dir)
         for rel, content in self.site.badge_files().items():
             path = out / rel

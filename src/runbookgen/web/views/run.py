@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -20,7 +20,7 @@ from runbookgen.web.links import Links, github_base, github_ref_url, page_url
 from runbookgen.web.options import SiteOptions
 from runbookgen.web.runhistory import COMMIT_ID, PageHistory
 from runbookgen.web.safehtml import inline, plain, text
-from runbookgen.web.templates import Templates
+from runbookgen.web.templates import Later, Templates
 
 __all__ = ["SUMMARY_END", "RunPages", "bars", "commit_rows", "phase_rows"]
 
@@ -180,22 +180,45 @@ class RunPages:
         history: PageHistory | None,
         findings: Sequence[Finding] = (),
     ) -> str:
+        summary, rest = self.run_parts(entry, model, runbook, history, findings)
+        return summary + "".join(rest)
+
+    def run_parts(
+        self,
+        entry: RunEntry,
+        model: Runbook,
+        runbook: RunbookEntry | None,
+        history: PageHistory | None,
+        findings: Sequence[Finding] = (),
+    ) -> tuple[str, Iterator[str]]:
+        """A run page as its summary (up to :data:`SUMMARY_END`) and the rest, which is
+        rendered only as it is read: the checklist, chart and tables are :class:`Later`."""
         links = self.links(entry)
         badge = badges.run_badge(entry.percent, entry.state, entry.status)
         ticks = TickText(history) if history is not None else None
-        owners = run_owners(model, runbook.model if runbook is not None else None)
         blob = edit = None
         if entry.branch:
             blob = github_ref_url(self.github, "blob", entry.branch, entry.branch_path)
             edit = github_ref_url(self.github, "edit", entry.branch, entry.branch_path)
-        extras = OpenItemExtras(owners, blob, edit) if owners or blob else None
-        chart = rows = commits = Markup("")
+
+        def checklist() -> str:
+            owners = run_owners(model, runbook.model if runbook is not None else None)
+            extras = OpenItemExtras(owners, blob, edit) if owners or blob else None
+            return render_checklist(
+                model, run=True, exclude_headings=True, history=history, ticks=ticks, extras=extras
+            )
+
+        chart: Markup | Later = Markup("")
+        rows: Markup | Later = chart
+        commits: Markup | Later = chart
         if history is not None and history.available:
-            chart = timeline_chart(history.sections(), history.waits())
-            rows = phase_rows(history, self.templates)
-            commits = commit_rows(history)
-        return self.templates.render(
+            shown = history
+            chart = Later(lambda: timeline_chart(shown.sections(), shown.waits()))
+            rows = Later(lambda: phase_rows(shown, self.templates))
+            commits = Later(lambda: commit_rows(shown))
+        return self.templates.render_parts(
             "run.html",
+            SUMMARY_END,
             entry=entry,
             runbook=runbook,
             links=links,
@@ -213,8 +236,6 @@ class RunPages:
             timeline_chart=chart,
             phase_rows=rows,
             commit_rows=commits,
-            checklist=render_checklist(
-                model, run=True, exclude_headings=True, history=history, ticks=ticks, extras=extras
-            ),
+            checklist=Later(checklist),
             summary_end=Markup(SUMMARY_END),
         )
