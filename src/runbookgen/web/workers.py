@@ -46,7 +46,7 @@ MAX_PENDING = 400
 
 #: how much lower a worker's priority is while it renders pages' rest (the parent, writing
 #: pages, must not wait for the CPU)
-LATER_NICENESS = 10
+LATER_NICENESS = 19
 
 Read = Callable[[Path], tuple[RunEntry, RunRecord | None]]
 # an entry with its summary, and the rest of its page as it is read (None: all done)
