@@ -11,9 +11,9 @@ only the summary (up to :data:`SUMMARY_END`, what the theme and search read) sta
 the rest is kept zlib-compressed (~15 KB), compressed in the worker process that
 rendered it, which also makes its message to the parent an eighth of the size.
 
-A one-off MkDocs build goes further: the worker that read a run keeps the rest of its page
-unrendered and renders it while MkDocs writes pages on one core (web/workers.py); the entry
-then holds a :class:`DetailsSource` and the key to ask it with.
+A one-off MkDocs build with history goes further: the worker that read a run keeps the rest
+of its page unrendered and renders it while MkDocs writes pages on one core
+(web/workers.py); the entry then holds a :class:`DetailsSource` and the key to ask it with.
 """
 
 from __future__ import annotations
