@@ -49,6 +49,29 @@ def _repo(tmp_path: Path, header: str | None = HEADER) -> Path:
     return root
 
 
+def _with_worker_runs(root: Path) -> None:
+    """Enough runs for worker processes, and two of them."""
+    for i in range(40):
+        write_run(root, f"2026-11-{i % 28 + 1:02d}-v{i}.md", front_matter(f"v{i}", "2026-11-01"), seed_body())
+    yml = root / "mkdocs.yml"
+    yml.write_text(yml.read_text().replace("  - runbookgen\n", "  - runbookgen:\n      workers: 2\n"))
+
+
+def _cli_error(root: Path) -> str:
+    """``runbookgen build``'s one ``Error:`` line (not MkDocs' bare "Aborted"); exit 1."""
+    import subprocess
+    import sys
+
+    cli = subprocess.run(
+        [sys.executable, "-m", "runbookgen", "build"], cwd=root, capture_output=True, text=True, timeout=300
+    )
+    assert cli.returncode == 1 and "Traceback" not in cli.stderr
+    cli_errors = [ln for ln in cli.stderr.splitlines() if ln.startswith(("ERROR", "Error:"))]
+    assert len(cli_errors) == 1 and cli.stderr.rstrip().endswith(cli_errors[0]), cli.stderr
+    assert cli_errors[0].startswith("Error: ") and "Error building page" not in cli.stderr
+    return cli_errors[0]
+
+
 def test_every_template_has_a_comment_saying_what_it_is() -> None:
     names = sorted(p.relative_to(PACKAGED).as_posix() for p in PACKAGED.rglob("*.html"))
     assert {"home.html", "runbook.html", "run.html", "history.html", "broken.html"} <= set(names)
@@ -106,24 +129,14 @@ def test_without_an_override_the_packaged_header_is_used(tmp_path: Path) -> None
 def test_a_broken_override_is_one_error_naming_the_file(
     tmp_path: Path, header: str, line: int | None, what: str
 ) -> None:
-    import subprocess
-    import sys
-
     root = _repo(tmp_path, header)
     proc = mkdocs_build(root)
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr
     errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("ERROR")]
     assert len(errors) == 1, proc.stderr
-    # the CLI: the same error as its one "Error:" line (not MkDocs' bare "Aborted"); exit 1
-    cli = subprocess.run(
-        [sys.executable, "-m", "runbookgen", "build"], cwd=root, capture_output=True, text=True, timeout=300
-    )
-    assert cli.returncode == 1 and "Traceback" not in cli.stderr
-    cli_errors = [ln for ln in cli.stderr.splitlines() if ln.startswith(("ERROR", "Error:"))]
-    assert len(cli_errors) == 1 and cli.stderr.rstrip().endswith(cli_errors[0]), cli.stderr
-    assert cli_errors[0].startswith("Error: ")
-    for message in (errors[0], cli_errors[0]):
+    # the CLI: the same error as its one "Error:" line
+    for message in (errors[0], _cli_error(root)):
         assert "overrides/runbookgen/partials/run-header.html:" in message
         if line is not None:
             assert f"run-header.html:{line}:" in message
@@ -134,10 +147,7 @@ def test_a_broken_override_in_worker_processes_is_the_same_one_error(tmp_path: P
     """With enough runs for worker processes, the error comes from a worker: still one line
     naming the template and its line, no traceback."""
     root = _repo(tmp_path, "<h1>{{ entry.release }}</h1>\n<p>{{ no_such_value }}</p>\n")
-    for i in range(40):
-        write_run(root, f"2026-11-{i % 28 + 1:02d}-v{i}.md", front_matter(f"v{i}", "2026-11-01"), seed_body())
-    yml = root / "mkdocs.yml"
-    yml.write_text(yml.read_text().replace("  - runbookgen\n", "  - runbookgen:\n      workers: 2\n"))
+    _with_worker_runs(root)
     proc = mkdocs_build(root)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("ERROR")]
@@ -150,31 +160,19 @@ def test_a_broken_override_in_the_rest_of_a_run_page_is_one_error(tmp_path: Path
     """The rest of a run page (after its summary) is rendered by the workers while MkDocs
     writes pages: a mistake there still stops the build with one line naming the template
     and its line, and no traceback."""
-    import subprocess
-    import sys
-
     root = _repo(tmp_path, None)
     partials = root / "overrides" / "runbookgen" / "partials"
     partials.mkdir(parents=True)
     packaged = (PACKAGED / "partials" / "stage-bars.html").read_text(encoding="utf-8")
     (partials / "stage-bars.html").write_text(packaged + "{{ no_such_value }}\n", encoding="utf-8")
     line = packaged.count("\n") + 1
-    for i in range(40):
-        write_run(root, f"2026-11-{i % 28 + 1:02d}-v{i}.md", front_matter(f"v{i}", "2026-11-01"), seed_body())
-    yml = root / "mkdocs.yml"
-    yml.write_text(yml.read_text().replace("  - runbookgen\n", "  - runbookgen:\n      workers: 2\n"))
+    _with_worker_runs(root)
     proc = mkdocs_build(root)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("ERROR")]
     assert len(errors) == 1, proc.stderr
-    assert f"stage-bars.html:{line}:" in errors[0] and "no_such_value" in errors[0], proc.stderr
-    cli = subprocess.run(
-        [sys.executable, "-m", "runbookgen", "build"], cwd=root, capture_output=True, text=True, timeout=300
-    )
-    assert cli.returncode == 1 and "Traceback" not in cli.stderr
-    cli_errors = [ln for ln in cli.stderr.splitlines() if ln.startswith(("ERROR", "Error:"))]
-    assert len(cli_errors) == 1 and cli_errors[0].startswith("Error: runbookgen: "), cli.stderr
-    assert f"stage-bars.html:{line}:" in cli_errors[0] and "Error building page" not in cli.stderr
+    for message in (errors[0], _cli_error(root)):
+        assert f"stage-bars.html:{line}:" in message and "no_such_value" in message, proc.stderr
 
 
 def test_serve_cache_rerenders_run_pages_when_an_override_changes(tmp_path: Path) -> None:

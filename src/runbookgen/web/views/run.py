@@ -172,17 +172,6 @@ class RunPages:
             history_url=links.page(self.options.history_page),
         )
 
-    def run(
-        self,
-        entry: RunEntry,
-        model: Runbook,
-        runbook: RunbookEntry | None,
-        history: PageHistory | None,
-        findings: Sequence[Finding] = (),
-    ) -> str:
-        summary, rest = self.run_parts(entry, model, runbook, history, findings)
-        return summary + "".join(rest)
-
     def run_parts(
         self,
         entry: RunEntry,
